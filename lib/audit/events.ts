@@ -1,0 +1,54 @@
+// The audit vocabulary (DESIGN.md, "Audit trail"). Every process writes these through
+// appendAudit; the auditor console filters on them.
+export const AUDIT_EVENT_TYPES = [
+  "client.registered",
+  "authorization.requested",
+  "consent.shown",
+  "consent.approved",
+  "consent.narrowed",
+  "consent.denied",
+  "code.issued",
+  "code.redeemed",
+  "code.replayed",
+  "token.issued",
+  "token.refreshed",
+  "token.exchanged",
+  "token.revoked",
+  "refresh.reuse_detected",
+  "grant.revoked",
+  "tool.allowed",
+  "tool.denied",
+  "message.delivered",
+  "message.failed",
+  "key.rotated",
+  "signin.succeeded",
+  "signin.failed",
+  "user.created",
+  "role.changed",
+  "account.revoked",
+] as const;
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+export type AuditOutcome = "success" | "failure" | "denied" | "info";
+export type AuditActorType = "user" | "agent" | "service" | "system";
+
+export interface AuditEventInput {
+  type: AuditEventType;
+  outcome: AuditOutcome;
+  actorType: AuditActorType;
+  actorId?: string | null;
+  subjectUserId?: string | null;
+  clientId?: string | null;
+  grantId?: string | null;
+  reason?: string | null;
+  /** Small, non-secret facts. Never a token, a secret or a message body (hash and length only). */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends Required<Omit<AuditEventInput, "details">> {
+  seq: number;
+  time: Date;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}

@@ -1,0 +1,40 @@
+// hash = SHA-256(prev_hash || canonical JSON of the entry) (DESIGN.md, "Audit trail").
+// Canonical JSON: keys sorted at every depth, no whitespace, as in RFC 8785 for the
+// values we store (strings, integers, booleans, null, arrays, objects).
+import { createHash } from "node:crypto";
+
+export const GENESIS_HASH = "0".repeat(64);
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && !Number.isFinite(value)) throw new TypeError("non-finite number in audit entry");
+    return JSON.stringify(value ?? null);
+  }
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
+
+/** The fields covered by the hash: everything in the entry except the hash itself. */
+export interface HashedFields {
+  seq: number;
+  time: Date;
+  actorType: string;
+  actorId: string | null;
+  subjectUserId: string | null;
+  clientId: string | null;
+  grantId: string | null;
+  type: string;
+  outcome: string;
+  reason: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+}
+
+export function entryHash(fields: HashedFields): string {
+  const { prevHash, ...entry } = fields;
+  return createHash("sha256").update(prevHash).update(canonicalJson(entry)).digest("hex");
+}

@@ -1,0 +1,170 @@
+// The one configuration module. Every variable is documented in .env.example.
+// Development secrets are generated on first start and kept in the data directory (never
+// in git); in production mode every secret and public URL must be given explicitly.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(1).max(65535);
+const url = z.url({ protocol: /^https?$/ });
+const secret = z.string().min(32, "must be at least 32 characters");
+
+const EnvSchema = z.object({
+  APP_ENV: z.enum(["development", "production", "test"]).optional(),
+  NODE_ENV: z.string().optional(),
+  DATA_DIR: z.string().default("data"),
+  DATABASE_URL: z.string().optional(),
+  PORT: port.default(3000),
+  MCP_PORT: port.default(3001),
+  BIND_HOST: z.string().default("127.0.0.1"),
+  ISSUER_URL: url.optional(),
+  MCP_RESOURCE_URL: url.optional(),
+  MESSAGING_RESOURCE_URL: url.optional(),
+  AUTH_SECRET: secret.optional(),
+  KEY_ENCRYPTION_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes, base64url (43 characters)").optional(),
+  MCP_CLIENT_ID: z.string().min(1).default("mcp-server"),
+  MCP_CLIENT_SECRET: secret.optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(600),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
+  MAX_GRANT_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  SIGNING_KEY_MAX_AGE_DAYS: z.coerce.number().positive().default(30),
+  MESSAGING_PROVIDER: z.enum(["sandbox", "twilio", "webhook"]).default("sandbox"),
+  TWILIO_API_BASE: url.default("https://api.twilio.com"),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM: z.string().optional(),
+  MESSAGING_WEBHOOK_URL: url.optional(),
+  MESSAGING_WEBHOOK_SECRET: z.string().optional(),
+  ALLOW_PRIVATE_METADATA_FETCH: z.enum(["0", "1"]).optional(),
+});
+
+export type AppMode = "development" | "production" | "test";
+
+export interface AppConfig {
+  mode: AppMode;
+  dataDir: string;
+  databaseUrl: string;
+  port: number;
+  mcpPort: number;
+  bindHost: string;
+  issuerUrl: string;
+  mcpResourceUrl: string;
+  messagingResourceUrl: string;
+  authSecret: string;
+  keyEncryptionKey: string;
+  mcpClientId: string;
+  mcpClientSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  maxGrantLifetimeSeconds: number;
+  signingKeyMaxAgeDays: number;
+  /** Loopback and private addresses may be fetched for client metadata documents (development only). */
+  allowPrivateMetadataFetch: boolean;
+  secureCookies: boolean;
+  messaging:
+    | { provider: "sandbox" }
+    | { provider: "twilio"; apiBase: string; accountSid: string; authToken: string; from: string }
+    | { provider: "webhook"; url: string; secret?: string };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+interface DevSecrets {
+  authSecret: string;
+  keyEncryptionKey: string;
+  mcpClientSecret: string;
+}
+
+/** Reads, or creates on first start, the development secrets kept in the data directory. */
+function devSecrets(dataDir: string): DevSecrets {
+  const file = path.join(dataDir, "dev-secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as DevSecrets;
+  mkdirSync(dataDir, { recursive: true });
+  const fresh: DevSecrets = {
+    authSecret: randomBytes(32).toString("base64url"),
+    keyEncryptionKey: randomBytes(32).toString("base64url"),
+    mcpClientSecret: randomBytes(32).toString("base64url"),
+  };
+  try {
+    writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600, flag: "wx" });
+    return fresh;
+  } catch {
+    // Another process created it first: use theirs so both processes share the secrets.
+    return JSON.parse(readFileSync(file, "utf8")) as DevSecrets;
+  }
+}
+
+const trimSlash = (u: string) => u.replace(/\/+$/, "");
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  // `next start` forces NODE_ENV=production, so APP_ENV (set by the launcher) names the mode.
+  const mode: AppMode = e.APP_ENV ?? (e.NODE_ENV === "production" ? "production" : e.NODE_ENV === "test" ? "test" : "development");
+  const dataDir = path.resolve(e.DATA_DIR);
+
+  if (mode === "production") {
+    const missing = ["AUTH_SECRET", "KEY_ENCRYPTION_KEY", "MCP_CLIENT_SECRET", "ISSUER_URL", "MCP_RESOURCE_URL"].filter((k) => !env[k]);
+    if (missing.length) {
+      throw new ConfigError(
+        `Refusing to start in production with development defaults. Set ${missing.join(", ")} ` +
+          `(see .env.example), or run with APP_ENV=development on a machine of your own.`,
+      );
+    }
+  }
+  const dev = mode === "production" ? undefined : devSecrets(dataDir);
+
+  const issuerUrl = trimSlash(e.ISSUER_URL ?? `http://localhost:${e.PORT}`);
+  const messaging = messagingConfig(e);
+  return {
+    mode,
+    dataDir,
+    databaseUrl: e.DATABASE_URL ?? `file:${path.join(dataDir, "app.db")}`,
+    port: e.PORT,
+    mcpPort: e.MCP_PORT,
+    bindHost: e.BIND_HOST,
+    issuerUrl,
+    mcpResourceUrl: trimSlash(e.MCP_RESOURCE_URL ?? `http://localhost:${e.MCP_PORT}/mcp`),
+    messagingResourceUrl: trimSlash(e.MESSAGING_RESOURCE_URL ?? `${issuerUrl}/api/messages`),
+    authSecret: e.AUTH_SECRET ?? dev!.authSecret,
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY ?? dev!.keyEncryptionKey,
+    mcpClientId: e.MCP_CLIENT_ID,
+    mcpClientSecret: e.MCP_CLIENT_SECRET ?? dev!.mcpClientSecret,
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+    maxGrantLifetimeSeconds: e.MAX_GRANT_LIFETIME_SECONDS,
+    signingKeyMaxAgeDays: e.SIGNING_KEY_MAX_AGE_DAYS,
+    allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
+    secureCookies: issuerUrl.startsWith("https://"),
+    messaging,
+  };
+}
+
+function messagingConfig(e: z.infer<typeof EnvSchema>): AppConfig["messaging"] {
+  if (e.MESSAGING_PROVIDER === "twilio") {
+    const { TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_FROM: from } = e;
+    if (!accountSid || !authToken || !from) {
+      throw new ConfigError("MESSAGING_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM.");
+    }
+    return { provider: "twilio", apiBase: trimSlash(e.TWILIO_API_BASE), accountSid, authToken, from };
+  }
+  if (e.MESSAGING_PROVIDER === "webhook") {
+    if (!e.MESSAGING_WEBHOOK_URL) throw new ConfigError("MESSAGING_PROVIDER=webhook needs MESSAGING_WEBHOOK_URL.");
+    return { provider: "webhook", url: e.MESSAGING_WEBHOOK_URL, secret: e.MESSAGING_WEBHOOK_SECRET };
+  }
+  return { provider: "sandbox" };
+}
+
+let cached: AppConfig | undefined;
+/** The process-wide configuration, loaded once. */
+export function config(): AppConfig {
+  cached ??= loadConfig();
+  return cached;
+}

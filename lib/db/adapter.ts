@@ -1,0 +1,20 @@
+// The Prisma driver adapter for a database URL: embedded SQLite through better-sqlite3,
+// or PostgreSQL through node-postgres.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { databaseTarget } from "./target";
+
+export function createAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
+  const target = databaseTarget(url);
+  if (target.provider === "postgresql") {
+    return new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+  }
+  const file = target.filePath!;
+  if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // WAL lets readers in other processes proceed while one process writes; a busy timeout
+  // makes concurrent writers (web app and MCP server) queue instead of failing.
+  return new PrismaBetterSqlite3({ url: file, timeout: 10_000 }, { timestampFormat: "unixepoch-ms" });
+}
