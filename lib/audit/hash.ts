@@ -34,7 +34,20 @@ export interface HashedFields {
   prevHash: string;
 }
 
-export function entryHash(fields: HashedFields): string {
-  const { prevHash, ...entry } = fields;
-  return createHash("sha256").update(prevHash).update(canonicalJson(entry)).digest("hex");
+export function entryHash(f: HashedFields): string {
+  // Named field by field, so a stored row (which also carries `hash`) hashes the same.
+  const entry = {
+    seq: f.seq,
+    time: f.time,
+    actorType: f.actorType,
+    actorId: f.actorId,
+    subjectUserId: f.subjectUserId,
+    clientId: f.clientId,
+    grantId: f.grantId,
+    type: f.type,
+    outcome: f.outcome,
+    reason: f.reason,
+    details: f.details,
+  };
+  return createHash("sha256").update(f.prevHash).update(canonicalJson(entry)).digest("hex");
 }

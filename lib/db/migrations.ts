@@ -1,5 +1,5 @@
 // Reads a Prisma migrations folder into the shape the schema engine expects, and applies it.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -30,6 +30,7 @@ export async function loadMigrationsList(baseDir: string) {
 // WAL lets the web app and MCP server read while the other writes; the mode is stored in
 // the database file, so setting it once after migrating covers every later connection.
 function useWriteAheadLog(file: string) {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const connection = new Database(file);
   try {
     connection.pragma("journal_mode = WAL");
@@ -42,11 +43,11 @@ const noFilters = { externalTables: [], externalEnums: [] };
 
 /** Applies pending migrations; returns the names of those just applied. */
 export async function applyMigrations(target: DatabaseTarget, adapter: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+  if (target.provider === "sqlite") useWriteAheadLog(target.filePath!);
   const engine = await openSchemaEngine(target.schemaPath, adapter);
   try {
     const migrationsList = await loadMigrationsList(target.migrationsDir);
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
-    if (target.provider === "sqlite") useWriteAheadLog(target.filePath!);
     return appliedMigrationNames;
   } finally {
     engine.free();

@@ -1,0 +1,87 @@
+// Fresh, migrated databases for integration tests: SQLite always, PostgreSQL too when
+// TEST_DATABASE_URL is set. Use with describe.each(testDatabases()):
+//
+//   describe.each(testDatabases())("token endpoint on $name", (target) => {
+//     let db: Db;
+//     beforeAll(async () => { db = await target.open(); });
+//     afterAll(() => target.close());
+//   });
+import { randomUUID } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { createAdapter } from "../../lib/db/adapter";
+import { createDb, type Db } from "../../lib/db/client";
+import { applyMigrations } from "../../lib/db/migrations";
+import { databaseTarget } from "../../lib/db/target";
+
+export interface TestDatabase {
+  name: "sqlite" | "postgresql";
+  /** Creates and migrates a fresh database, and returns a client for it. */
+  open(): Promise<Db>;
+  /** The URL of the database opened last (for child processes). */
+  url(): string;
+  close(): Promise<void>;
+}
+
+function sqliteDatabase(): TestDatabase {
+  let url = "";
+  let client: Db | undefined;
+  let file = "";
+  return {
+    name: "sqlite",
+    url: () => url,
+    async open() {
+      const dir = path.resolve("tmp/test-db");
+      mkdirSync(dir, { recursive: true });
+      file = path.join(dir, `${randomUUID()}.db`);
+      url = `file:${file}`;
+      await applyMigrations(databaseTarget(url), createAdapter(url));
+      client = createDb(url);
+      return client;
+    },
+    async close() {
+      await client?.$disconnect();
+      for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(file + suffix, { force: true });
+    },
+  };
+}
+
+function postgresDatabase(baseUrl: string): TestDatabase {
+  let url = "";
+  let name = "";
+  let client: Db | undefined;
+  const admin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
+    const c = new pg.Client({ connectionString: baseUrl });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+  return {
+    name: "postgresql",
+    url: () => url,
+    async open() {
+      name = `t_${randomUUID().replace(/-/g, "").slice(0, 20)}`;
+      await admin((c) => c.query(`CREATE DATABASE ${name}`));
+      const u = new URL(baseUrl);
+      u.pathname = `/${name}`;
+      url = u.toString();
+      await applyMigrations(databaseTarget(url), createAdapter(url));
+      client = createDb(url);
+      return client;
+    },
+    async close() {
+      await client?.$disconnect();
+      if (name) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+export function testDatabases(): TestDatabase[] {
+  const list = [sqliteDatabase()];
+  if (process.env.TEST_DATABASE_URL) list.push(postgresDatabase(process.env.TEST_DATABASE_URL));
+  return list;
+}
