@@ -1,0 +1,4 @@
+export * from "./messaging";
+export * from "./narrowing";
+export * from "./phone";
+export * from "./words";

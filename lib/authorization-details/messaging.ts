@@ -1,0 +1,87 @@
+// The `messaging` authorization details type (RFC 9396; DESIGN.md). One definition serves
+// the issuer (validation), the consent screen (words, narrowing), the MCP server and the
+// messaging API (enforcement).
+import { z } from "zod";
+import { normalizeE164 } from "./phone";
+
+export const MESSAGING_TYPE = "messaging";
+export const MESSAGING_ACTIONS = ["send"] as const;
+export const MAX_RECIPIENTS = 20;
+
+export interface MessagingDetail {
+  type: "messaging";
+  actions: ("send")[];
+  /** E.164, deduplicated, sorted. Never empty once granted. */
+  recipients: string[];
+  max_messages?: number;
+}
+
+export class AuthorizationDetailsError extends Error {
+  override name = "AuthorizationDetailsError";
+}
+
+const recipient = z.string().transform((value, ctx) => {
+  const e164 = normalizeE164(value);
+  if (!e164) {
+    ctx.addIssue({ code: "custom", message: `recipient ${JSON.stringify(value.slice(0, 40))} is not a phone number in international (E.164) form` });
+    return z.NEVER;
+  }
+  return e164;
+});
+
+const MessagingDetailSchema = z
+  .object({
+    type: z.literal(MESSAGING_TYPE),
+    actions: z.array(z.enum(MESSAGING_ACTIONS)).min(1).default(["send"]),
+    // RFC 9396 section 2: a request may omit a field; the user then supplies it on consent.
+    recipients: z.array(recipient).max(MAX_RECIPIENTS).optional(),
+    max_messages: z.number().int().positive().max(10_000).optional(),
+  })
+  .strict();
+
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
+  if (issue.code === "unrecognized_keys") return `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  return `${where}${issue.message}`;
+}
+
+/**
+ * Validates the `authorization_details` of a request (already JSON-parsed). Recipients may be
+ * absent here (the user will pick them); `requireRecipients` is set for what gets granted.
+ * Throws AuthorizationDetailsError with a message fit for `error_description`.
+ */
+export function parseMessagingDetails(raw: unknown, options: { requireRecipients?: boolean } = {}): MessagingDetail[] {
+  if (!Array.isArray(raw)) throw new AuthorizationDetailsError("authorization_details must be a JSON array");
+  if (raw.length > 10) throw new AuthorizationDetailsError("too many authorization_details entries");
+  return raw.map((entry, index) => {
+    if (!entry || typeof entry !== "object" || Array.isArray(entry)) {
+      throw new AuthorizationDetailsError(`authorization_details[${index}] must be an object`);
+    }
+    const type = (entry as { type?: unknown }).type;
+    if (type !== MESSAGING_TYPE) {
+      throw new AuthorizationDetailsError(`authorization_details[${index}]: unsupported type ${JSON.stringify(String(type)).slice(0, 60)}`);
+    }
+    const parsed = MessagingDetailSchema.safeParse(entry);
+    if (!parsed.success) throw new AuthorizationDetailsError(`authorization_details[${index}]: ${issueText(parsed.error)}`);
+    const recipients = parsed.data.recipients ? [...new Set(parsed.data.recipients)].sort() : undefined;
+    if (options.requireRecipients && !recipients?.length) {
+      throw new AuthorizationDetailsError(`authorization_details[${index}]: at least one recipient is required`);
+    }
+    const detail: MessagingDetail = { type: MESSAGING_TYPE, actions: [...new Set(parsed.data.actions)], recipients: recipients ?? [] };
+    if (parsed.data.max_messages !== undefined) detail.max_messages = parsed.data.max_messages;
+    return detail;
+  });
+}
+
+/** Parses the `authorization_details` form/query parameter (a JSON string). */
+export function parseAuthorizationDetailsParam(param: string | null | undefined, options?: { requireRecipients?: boolean }): MessagingDetail[] {
+  if (param === null || param === undefined || param === "") return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(param);
+  } catch {
+    throw new AuthorizationDetailsError("authorization_details is not valid JSON");
+  }
+  return parseMessagingDetails(raw, options);
+}

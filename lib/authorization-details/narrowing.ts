@@ -1,0 +1,63 @@
+// Comparing and narrowing `messaging` details. A grant, a refreshed token or an exchanged
+// token may carry less than what was approved, never more (RFC 9396 section 6.1, RFC 8693).
+import type { MessagingDetail } from "./messaging";
+
+/** The messages a set of details allows in total, or null for no numeric limit. */
+export function messageQuota(details: MessagingDetail[]): number | null {
+  let total = 0;
+  for (const d of details) {
+    if (d.max_messages === undefined) return null;
+    total += d.max_messages;
+  }
+  return details.length ? total : 0;
+}
+
+function detailWithin(candidate: MessagingDetail, allowed: MessagingDetail): boolean {
+  if (!candidate.actions.every((a) => allowed.actions.includes(a))) return false;
+  if (!candidate.recipients.every((r) => allowed.recipients.includes(r))) return false;
+  if (allowed.max_messages !== undefined) {
+    if (candidate.max_messages === undefined || candidate.max_messages > allowed.max_messages) return false;
+  }
+  return true;
+}
+
+/** True when every entry of `candidate` is covered by one entry of `allowed`. */
+export function isWithin(candidate: MessagingDetail[], allowed: MessagingDetail[]): boolean {
+  return candidate.every((c) => allowed.some((a) => detailWithin(c, a)));
+}
+
+export interface Narrowing {
+  /** Recipients the user kept (E.164). Must be a subset of what was asked, when anything was asked. */
+  recipients: string[];
+  maxMessages?: number;
+}
+
+/**
+ * What the user approves, from what was asked and the user's edits on the consent screen.
+ * Throws when the edit would widen the request, so a tampered form cannot grant more.
+ */
+export function narrowDetails(requested: MessagingDetail[], edit: Narrowing[]): MessagingDetail[] {
+  if (edit.length !== requested.length) throw new Error("the decision does not match the request");
+  return requested.map((asked, i) => {
+    const { recipients, maxMessages } = edit[i];
+    const kept = [...new Set(recipients)].sort();
+    if (!kept.length) throw new Error("keep at least one recipient");
+    // An open request (no recipients) lets the user choose; otherwise only drop.
+    if (asked.recipients.length && !kept.every((r) => asked.recipients.includes(r))) {
+      throw new Error("recipients can only be removed");
+    }
+    const limit = maxMessages ?? asked.max_messages;
+    if (asked.max_messages !== undefined && (limit === undefined || limit > asked.max_messages)) {
+      throw new Error("the message limit can only be lowered");
+    }
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error("the message limit must be a positive whole number");
+    const granted: MessagingDetail = { type: "messaging", actions: asked.actions, recipients: kept };
+    if (limit !== undefined) granted.max_messages = limit;
+    return granted;
+  });
+}
+
+/** True when the approval kept less than was asked (for the consent.narrowed event). */
+export function wasNarrowed(requested: MessagingDetail[], granted: MessagingDetail[]): boolean {
+  return JSON.stringify(requested) !== JSON.stringify(granted);
+}

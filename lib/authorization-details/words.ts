@@ -1,0 +1,47 @@
+// `messaging` details in plain words for people: the consent screen, the pending list,
+// the grants dashboard and describe_grant all say the same sentence.
+import type { MessagingDetail } from "./messaging";
+import { formatPhone } from "./phone";
+
+export interface WordsOptions {
+  /** When the grant ends; rendered as a local time. */
+  until?: Date;
+  timeZone?: string;
+  locale?: string;
+  now?: Date;
+}
+
+function listInWords(items: string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+export function formatUntil(until: Date, { timeZone, locale = "en-US", now = new Date() }: WordsOptions = {}): string {
+  const sameDay = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "short" });
+  const time = new Intl.DateTimeFormat(locale, { timeZone, hour: "numeric", minute: "2-digit" }).format(until);
+  if (sameDay.format(until) === sameDay.format(now)) return time;
+  const day = new Intl.DateTimeFormat(locale, { timeZone, month: "short", day: "numeric" }).format(until);
+  return `${day}, ${time}`;
+}
+
+/** "Send up to 3 messages to +1 555-010-0123 until 4:05 PM". */
+export function describeMessagingDetail(detail: MessagingDetail, options: WordsOptions = {}): string {
+  const count =
+    detail.max_messages === undefined ? "messages" : detail.max_messages === 1 ? "up to 1 message" : `up to ${detail.max_messages} messages`;
+  const to = detail.recipients.length ? ` to ${listInWords(detail.recipients.map(formatPhone))}` : " to recipients you choose";
+  const until = options.until ? ` until ${formatUntil(options.until, options)}` : "";
+  return `Send ${count}${to}${until}`;
+}
+
+export function describeDetails(details: MessagingDetail[], options: WordsOptions = {}): string[] {
+  return details.map((d) => describeMessagingDetail(d, options));
+}
+
+const SCOPE_WORDS: Record<string, string> = {
+  "messages:send": "Send text messages on your behalf",
+  "messages:read": "See the status of messages it sent",
+};
+
+export function describeScope(scope: string): string {
+  return SCOPE_WORDS[scope] ?? scope;
+}
