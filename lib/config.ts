@@ -99,7 +99,9 @@ function devSecrets(dataDir: string): DevSecrets {
 
 const trimSlash = (u: string) => u.replace(/\/+$/, "");
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+export function loadConfig(rawEnv: Record<string, string | undefined> = process.env): AppConfig {
+  // An empty value (as in a copied .env.example) means "not set".
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);

@@ -7,7 +7,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { createAdapter } from "../lib/db/adapter";
-import { applyMigrations, diffMigrationsToSchema } from "../lib/db/migrations";
+import { applyMigrations, diffToSchema } from "../lib/db/migrations";
+import { toPostgresSchema } from "../lib/db/schema-sync";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { databaseTarget } from "../lib/db/target";
 
 const [command, ...args] = process.argv.slice(2);
@@ -22,12 +25,22 @@ async function migrate() {
 async function createMigration(name: string) {
   if (!/^[a-z0-9_]+$/.test(name ?? "")) throw new Error("Give the migration a name of lowercase letters, digits and _.");
   const pgUrl = process.env.POSTGRES_URL ?? process.env.TEST_DATABASE_URL;
-  if (!pgUrl) throw new Error("Set POSTGRES_URL to a PostgreSQL server: its shadow database replays the existing migrations.");
+  if (!pgUrl) throw new Error("Set POSTGRES_URL to a PostgreSQL server (any database; nothing is written to it).");
+  // PostgreSQL diffs from the schema as last committed (see diffToSchema).
+  let previous: string | undefined;
+  try {
+    previous = toPostgresSchema(execFileSync("git", ["show", "HEAD:prisma/schema.prisma"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  } catch {
+    previous = undefined;
+  }
   const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
   const shadowSqlite = `file:${path.join(process.env.TMPDIR ?? "/tmp", `shadow-${process.pid}.db`)}`;
   for (const url of [shadowSqlite, pgUrl]) {
     const target = databaseTarget(url);
-    const sql = await diffMigrationsToSchema(target, createAdapter(url));
+    const sql = await diffToSchema(target, createAdapter(url), target.provider === "postgresql" ? previous : undefined);
+    if (target.provider === "postgresql" && !previous && existsSync(target.migrationsDir)) {
+      throw new Error("cannot read the previous schema from git (HEAD:prisma/schema.prisma)");
+    }
     if (!sql.trim() || /^-- This is an empty migration/.test(sql.trim())) {
       console.log(`${target.provider}: no changes`);
       continue;

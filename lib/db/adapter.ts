@@ -4,13 +4,18 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import type { PoolConfig } from "pg";
+import { parse } from "pg-connection-string";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { databaseTarget } from "./target";
 
 export function createAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
   const target = databaseTarget(url);
   if (target.provider === "postgresql") {
-    return new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+    // Discrete fields rather than connectionString: the adapter's shadow database (used to
+    // diff migrations) overrides `database`, which a connectionString would silently win over.
+    const fields = parse(url) as PoolConfig;
+    return new PrismaPg({ ...fields, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
   }
   const file = target.filePath!;
   if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -50,16 +50,56 @@ export async function applyMigrations(target: DatabaseTarget, adapter: SqlMigrat
     const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return appliedMigrationNames;
   } finally {
-    engine.free();
+    await engine.close();
   }
 }
 
-/** The SQL that takes the database described by the migrations folder to the schema file. */
-export async function diffMigrationsToSchema(target: DatabaseTarget, adapter: SqlMigrationAwareDriverAdapterFactory): Promise<string> {
-  const engine = await openSchemaEngine(target.schemaPath, adapter);
+/**
+ * The engine replays each migration file on SQLite's shadow database with one executeRaw
+ * call, but better-sqlite3 prepares one statement at a time; the shadow connection runs such
+ * calls as scripts.
+ */
+function withWorkingShadowDb(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+  const wrapped = Object.create(factory) as SqlMigrationAwareDriverAdapterFactory;
+  wrapped.connect = () => factory.connect();
+  wrapped.connectToShadowDb = () => sqliteShadow(factory);
+  return wrapped;
+}
+
+async function sqliteShadow(factory: SqlMigrationAwareDriverAdapterFactory) {
+  const shadow = await factory.connectToShadowDb();
+  const executeRaw = shadow.executeRaw.bind(shadow);
+  shadow.executeRaw = async (query) => {
+    if (query.args.length === 0 && /;\s*\S/.test(query.sql)) {
+      await shadow.executeScript(query.sql);
+      return 0;
+    }
+    return executeRaw(query);
+  };
+  return shadow;
+}
+
+/**
+ * The SQL that takes a database from `from` to the schema file. SQLite diffs from the
+ * migrations folder itself (replayed on a shadow database). PostgreSQL cannot: the WebAssembly
+ * engine cannot introspect PostgreSQL through the driver adapter (it fails on the catalogs'
+ * "char" columns), so it diffs from the previous schema text, which the SQLite check keeps
+ * equal to what the migrations build.
+ */
+export async function diffToSchema(
+  target: DatabaseTarget,
+  adapter: SqlMigrationAwareDriverAdapterFactory,
+  previousSchema?: string,
+): Promise<string> {
+  const engine = await openSchemaEngine(target.schemaPath, target.provider === "sqlite" ? withWorkingShadowDb(adapter) : adapter);
   try {
     const migrationsList = await loadMigrationsList(target.migrationsDir);
-    const from = migrationsList.migrationDirectories.length ? { tag: "migrations", ...migrationsList } : { tag: "empty" };
+    const from =
+      target.provider === "sqlite" && migrationsList.migrationDirectories.length
+        ? { tag: "migrations", ...migrationsList }
+        : previousSchema && migrationsList.migrationDirectories.length
+          ? { tag: "schemaDatamodel", files: [{ path: target.schemaPath, content: previousSchema }] }
+          : { tag: "empty" };
     const schema = await readFile(target.schemaPath, "utf8");
     const result = await engine.diff({
       from,
@@ -70,6 +110,6 @@ export async function diffMigrationsToSchema(target: DatabaseTarget, adapter: Sq
     });
     return result.stdout ?? "";
   } finally {
-    engine.free();
+    await engine.close();
   }
 }

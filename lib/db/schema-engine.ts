@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
-import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 
 export interface SchemaEngineApi {
   applyMigrations(input: unknown): Promise<{ appliedMigrationNames: string[] }>;
@@ -31,13 +31,36 @@ async function loadWasm() {
   return bg;
 }
 
+/**
+ * Opens the engine on a database. `close()` frees the engine AND the connections it opened:
+ * freeing the engine alone leaves them open, and on SQLite an open connection can keep the
+ * file locked for a moment after the last migration committed.
+ */
 export async function openSchemaEngine(
   schemaPath: string,
   adapter: SqlMigrationAwareDriverAdapterFactory,
   log: (line: string) => void = () => {},
-): Promise<SchemaEngineApi> {
+): Promise<SchemaEngineApi & { close(): Promise<void> }> {
   wasmReady ??= loadWasm();
   const { SchemaEngine } = await wasmReady;
   const schema = await readFile(schemaPath, "utf8");
-  return SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, log, bindMigrationAwareSqlAdapterFactory(adapter));
+  const opened: SqlDriverAdapter[] = [];
+  const tracked = Object.create(adapter) as SqlMigrationAwareDriverAdapterFactory;
+  tracked.connect = async () => {
+    const connection = await adapter.connect();
+    opened.push(connection);
+    return connection;
+  };
+  tracked.connectToShadowDb = async () => {
+    const connection = await adapter.connectToShadowDb();
+    opened.push(connection);
+    return connection;
+  };
+  const engine = await SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, log, bindMigrationAwareSqlAdapterFactory(tracked));
+  return Object.assign(engine, {
+    async close() {
+      engine.free();
+      await Promise.allSettled(opened.map((c) => c.dispose()));
+    },
+  });
 }

@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), "cfg-"));
+
+describe("configuration", () => {
+  it("defaults to SQLite in the data directory and generates development secrets once", () => {
+    const dir = tempDir();
+    const a = loadConfig({ DATA_DIR: dir });
+    expect(a.databaseUrl).toBe(`file:${path.join(dir, "app.db")}`);
+    expect(a.issuerUrl).toBe("http://localhost:3000");
+    expect(a.mcpResourceUrl).toBe("http://localhost:3001/mcp");
+    const b = loadConfig({ DATA_DIR: dir });
+    expect(b.authSecret).toBe(a.authSecret);
+    expect(a.keyEncryptionKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stored = JSON.parse(readFileSync(path.join(dir, "dev-secrets.json"), "utf8"));
+    expect(stored.authSecret).toBe(a.authSecret);
+  });
+
+  it("refuses development defaults in production, naming what is missing", () => {
+    expect(() => loadConfig({ NODE_ENV: "production", DATA_DIR: tempDir() })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: "production", DATA_DIR: tempDir() })).toThrow(/AUTH_SECRET.*KEY_ENCRYPTION_KEY/);
+  });
+
+  it("lets APP_ENV override the NODE_ENV that `next start` forces", () => {
+    expect(loadConfig({ NODE_ENV: "production", APP_ENV: "development", DATA_DIR: tempDir() }).mode).toBe("development");
+  });
+
+  it("accepts a complete production configuration and strips trailing slashes", () => {
+    const cfg = loadConfig({
+      APP_ENV: "production",
+      DATA_DIR: tempDir(),
+      AUTH_SECRET: "x".repeat(40),
+      KEY_ENCRYPTION_KEY: "A".repeat(43),
+      MCP_CLIENT_SECRET: "y".repeat(40),
+      ISSUER_URL: "https://auth.example.com/",
+      MCP_RESOURCE_URL: "https://mcp.example.com/mcp/",
+    });
+    expect(cfg.issuerUrl).toBe("https://auth.example.com");
+    expect(cfg.mcpResourceUrl).toBe("https://mcp.example.com/mcp");
+    expect(cfg.secureCookies).toBe(true);
+    expect(cfg.allowPrivateMetadataFetch).toBe(false);
+  });
+
+  it("rejects bad values with a clear message and treats empty values as unset", () => {
+    expect(() => loadConfig({ PORT: "http", DATA_DIR: tempDir() })).toThrow(/PORT/);
+    expect(() => loadConfig({ MESSAGING_PROVIDER: "twilio", DATA_DIR: tempDir() })).toThrow(/TWILIO_ACCOUNT_SID/);
+    expect(loadConfig({ PORT: "", APP_ENV: "", DATA_DIR: tempDir() }).port).toBe(3000);
+  });
+});
