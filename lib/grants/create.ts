@@ -1,0 +1,67 @@
+// A grant is the first-class record of what a user allowed one agent to do (issue 4): the
+// user, the client, the resource, the scopes, the authorization details as asked and as
+// granted, when it ends, how many messages are left and how it came to be. Every token
+// carries its id (grant_id) and none outlives it.
+import type { Tx } from "../db";
+import type { Grant } from "../generated/sqlite/client";
+import { messageQuota, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+
+export type GrantCreatedVia = "code" | "ciba" | "device" | "exchange" | "client_credentials";
+
+export interface CreateGrantInput {
+  userId: string;
+  clientId: string;
+  resource: string;
+  scope: string;
+  requestedDetails: MessagingDetail[];
+  grantedDetails: MessagingDetail[];
+  expiresAt: Date;
+  createdVia: GrantCreatedVia;
+  requestId?: string | null;
+  dpopJkt?: string | null;
+  parentGrantId?: string | null;
+}
+
+export class GrantInputError extends Error {
+  override name = "GrantInputError";
+}
+
+/** Granted details must be complete: a grant without recipients would mean "anyone". */
+function checkGrantedDetails(details: MessagingDetail[]): MessagingDetail[] {
+  return parseMessagingDetails(details, { requireRecipients: true });
+}
+
+function checkExpiry(expiresAt: Date): void {
+  if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime())) throw new GrantInputError("grant expiry must be a valid date");
+}
+
+/**
+ * Creates an active grant inside the caller's write transaction. usesLeft starts at the
+ * total message quota of the granted details (null when unlimited).
+ */
+export async function createGrant(tx: Tx, input: CreateGrantInput): Promise<Grant> {
+  const granted = checkGrantedDetails(input.grantedDetails);
+  checkExpiry(input.expiresAt);
+  return tx.grant.create({
+    data: {
+      userId: input.userId,
+      clientId: input.clientId,
+      resource: input.resource,
+      scope: input.scope,
+      authorizationDetails: JSON.stringify(granted),
+      requestedAuthorizationDetails: JSON.stringify(input.requestedDetails),
+      expiresAt: input.expiresAt,
+      usesLeft: messageQuota(granted),
+      status: "active",
+      createdVia: input.createdVia,
+      requestId: input.requestId ?? null,
+      dpopJkt: input.dpopJkt ?? null,
+      parentGrantId: input.parentGrantId ?? null,
+    },
+  });
+}
+
+/** The granted details of a grant row, parsed with the one typed definition. */
+export function grantedDetailsOf(grant: Pick<Grant, "authorizationDetails">): MessagingDetail[] {
+  return parseMessagingDetails(JSON.parse(grant.authorizationDetails));
+}

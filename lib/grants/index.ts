@@ -1,0 +1,4 @@
+export * from "./create";
+export * from "./revoke";
+export * from "./status";
+export * from "./queries";
