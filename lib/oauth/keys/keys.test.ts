@@ -1,0 +1,126 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createDb, type Db } from "../../db/client";
+import { testDatabases } from "../../../tests/harness/databases";
+import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
+import { decryptSecret, encryptSecret } from "./encryption";
+import { ensureSigningKeys, PUBLISH_LEAD_SECONDS, publicJwks, rotateSigningKeys, signJwt } from "./index";
+import { forgetKeyCache } from "./cache";
+
+const KEK = Buffer.alloc(32, 7).toString("base64url");
+
+describe("private key encryption", () => {
+  it("round-trips and binds the ciphertext to its key id", () => {
+    const sealed = encryptSecret('{"d":"secret"}', KEK, "kid-1");
+    expect(sealed).not.toContain("secret");
+    expect(decryptSecret(sealed, KEK, "kid-1")).toBe('{"d":"secret"}');
+    expect(() => decryptSecret(sealed, KEK, "kid-2")).toThrow();
+    expect(() => decryptSecret(sealed, Buffer.alloc(32, 8).toString("base64url"), "kid-1")).toThrow();
+    const [v, iv, body] = sealed.split(".");
+    const flipped = Buffer.from(body, "base64url");
+    flipped[0] ^= 1;
+    expect(() => decryptSecret(`${v}.${iv}.${flipped.toString("base64url")}`, KEK, "kid-1")).toThrow();
+  });
+});
+
+const claims = (deps: TestDeps, extra: Record<string, unknown> = {}) => {
+  const iat = Math.floor(deps.now().getTime() / 1000);
+  return { iss: deps.config.issuerUrl, sub: "u1", aud: "r", iat, exp: iat + 600, ...extra };
+};
+
+async function verifyAt(deps: TestDeps, jwt: string) {
+  const jwks = createLocalJWKSet(await publicJwks(deps));
+  return jwtVerify(jwt, jwks, { algorithms: ["ES256"], currentDate: deps.now(), typ: "at+jwt" });
+}
+
+describe.each(testDatabases())("signing keys on $name", (target) => {
+  let db: Db;
+  let deps: TestDeps;
+  // A second connection, as another process would have. On SQLite, better-sqlite3 waits for a
+  // lock synchronously, so a second connection in the same thread would deadlock: there the
+  // single connection's own transaction queue is what is tested (processes are covered by e2e).
+  const secondClient = () => (target.name === "postgresql" ? createDb(target.url()) : db);
+  beforeAll(async () => {
+    db = await target.open();
+  });
+  afterAll(() => target.close());
+  beforeEach(async () => {
+    await db.signingKey.deleteMany();
+    forgetKeyCache(db);
+    deps = testDeps(db);
+  });
+
+  it("creates the first key on demand and stores its private half only encrypted", async () => {
+    const jwt = await signJwt(deps, { typ: "at+jwt", payload: claims(deps) });
+    const header = decodeProtectedHeader(jwt);
+    expect(header).toMatchObject({ alg: "ES256", typ: "at+jwt" });
+    const rows = await db.signingKey.findMany();
+    expect(rows).toHaveLength(1);
+    expect(header.kid).toBe(rows[0].kid);
+    const pub = JSON.parse(rows[0].publicJwk);
+    expect(pub.d).toBeUndefined();
+    expect(rows[0].privateJwkEnc).toMatch(/^v1\./);
+    expect(rows[0].privateJwkEnc).not.toContain('"d"');
+    const { payload } = await verifyAt(deps, jwt);
+    expect(payload.sub).toBe("u1");
+    const jwks = await publicJwks(deps);
+    expect(jwks.keys[0]).toMatchObject({ kid: rows[0].kid, kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
+    expect(jwks.keys[0]).not.toHaveProperty("d");
+  });
+
+  it("refuses to sign a JWT without exp or living longer than 15 minutes", async () => {
+    await expect(signJwt(deps, { typ: "at+jwt", payload: { sub: "x" } })).rejects.toThrow(/exp/);
+    const far = claims(deps, { exp: Math.floor(deps.now().getTime() / 1000) + 901 });
+    await expect(signJwt(deps, { typ: "at+jwt", payload: far })).rejects.toThrow(/exp/);
+  });
+
+  it("publishes a new key before it signs, and keeps the old one until its last token expired", async () => {
+    await ensureSigningKeys(deps);
+    const oldToken = await signJwt(deps, { typ: "at+jwt", payload: claims(deps) });
+    const oldKid = decodeProtectedHeader(oldToken).kid;
+    const rotation = await rotateSigningKeys(deps);
+    expect(rotation.retired).toEqual([oldKid]);
+
+    // Published at once, but the old key still signs during the lead time.
+    expect((await publicJwks(deps)).keys.map((k) => k.kid).sort()).toEqual([oldKid, rotation.kid].sort());
+    expect(decodeProtectedHeader(await signJwt(deps, { typ: "at+jwt", payload: claims(deps) })).kid).toBe(oldKid);
+
+    deps.advance(PUBLISH_LEAD_SECONDS + 1);
+    const newToken = await signJwt(deps, { typ: "at+jwt", payload: claims(deps) });
+    expect(decodeProtectedHeader(newToken).kid).toBe(rotation.kid);
+    expect((await publicJwks(deps)).keys.map((k) => k.kid)).toContain(oldKid);
+
+    // After the old key's last possible token expired, it leaves the JWKS and its tokens fail.
+    deps.advance(15 * 60 + 121);
+    expect((await publicJwks(deps)).keys.map((k) => k.kid)).toEqual([rotation.kid]);
+    const jwks = createLocalJWKSet(await publicJwks(deps));
+    await expect(jwtVerify(oldToken, jwks, { algorithms: ["ES256"] })).rejects.toMatchObject({ code: "ERR_JWKS_NO_MATCHING_KEY" });
+
+    const audit = await db.auditEvent.findMany({ where: { type: "key.rotated" }, orderBy: { seq: "desc" }, take: 1 });
+    expect(JSON.parse(audit[0].details)).toMatchObject({ kid: rotation.kid, retired_kids: [oldKid] });
+  });
+
+  it("rotates by age, once, even when two processes check at the same time", async () => {
+    await ensureSigningKeys(deps);
+    expect(await ensureSigningKeys(deps)).toBeNull();
+    deps.advance(deps.config.signingKeyMaxAgeDays * 24 * 3600 + 1);
+    const other = secondClient();
+    try {
+      const results = await Promise.all([ensureSigningKeys(deps), ensureSigningKeys({ ...deps, db: other })]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+    } finally {
+      if (other !== db) await other.$disconnect();
+    }
+    expect(await db.signingKey.count()).toBe(2);
+  });
+
+  it("creates exactly one first key under concurrency", async () => {
+    const other = secondClient();
+    try {
+      await Promise.all([ensureSigningKeys(deps), ensureSigningKeys({ ...deps, db: other }), ensureSigningKeys(deps)]);
+    } finally {
+      if (other !== db) await other.$disconnect();
+    }
+    expect(await db.signingKey.count()).toBe(1);
+  });
+});
