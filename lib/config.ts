@@ -29,6 +29,10 @@ const EnvSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   MAX_GRANT_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
   SIGNING_KEY_MAX_AGE_DAYS: z.coerce.number().positive().default(30),
+  CIBA_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
+  CIBA_REQUEST_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
+  DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
+  CIBA_REQUESTS_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   MESSAGING_PROVIDER: z.enum(["sandbox", "twilio", "webhook"]).default("sandbox"),
   TWILIO_API_BASE: url.default("https://api.twilio.com"),
   TWILIO_ACCOUNT_SID: z.string().optional(),
@@ -59,6 +63,14 @@ export interface AppConfig {
   refreshTokenTtlSeconds: number;
   maxGrantLifetimeSeconds: number;
   signingKeyMaxAgeDays: number;
+  /** Minimum seconds between token polls for CIBA and device requests (CIBA section 7.3, RFC 8628 section 3.2). */
+  pollIntervalSeconds: number;
+  /** Lifetime of a CIBA auth_req_id. */
+  cibaRequestTtlSeconds: number;
+  /** Lifetime of a device_code / user_code pair. */
+  deviceCodeTtlSeconds: number;
+  /** Backchannel requests accepted per target user per minute. */
+  cibaRequestsPerUserPerMinute: number;
   /** Loopback and private addresses may be fetched for client metadata documents (development only). */
   allowPrivateMetadataFetch: boolean;
   secureCookies: boolean;
@@ -143,6 +155,10 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
     maxGrantLifetimeSeconds: e.MAX_GRANT_LIFETIME_SECONDS,
     signingKeyMaxAgeDays: e.SIGNING_KEY_MAX_AGE_DAYS,
+    pollIntervalSeconds: e.CIBA_POLL_INTERVAL_SECONDS,
+    cibaRequestTtlSeconds: e.CIBA_REQUEST_TTL_SECONDS,
+    deviceCodeTtlSeconds: e.DEVICE_CODE_TTL_SECONDS,
+    cibaRequestsPerUserPerMinute: e.CIBA_REQUESTS_PER_USER_PER_MINUTE,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
     secureCookies: issuerUrl.startsWith("https://"),
     messaging,
