@@ -1,0 +1,4 @@
+export * from "./proof";
+export * from "./replay";
+export * from "./nonce";
+export * from "./thumbprint";
