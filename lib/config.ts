@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   MESSAGING_WEBHOOK_URL: url.optional(),
   MESSAGING_WEBHOOK_SECRET: z.string().optional(),
   ALLOW_PRIVATE_METADATA_FETCH: z.enum(["0", "1"]).optional(),
+  DPOP_REQUIRE_NONCE: z.enum(["0", "1"]).optional(),
 });
 
 export type AppMode = "development" | "production" | "test";
@@ -73,6 +74,8 @@ export interface AppConfig {
   cibaRequestsPerUserPerMinute: number;
   /** Loopback and private addresses may be fetched for client metadata documents (development only). */
   allowPrivateMetadataFetch: boolean;
+  /** The token endpoint answers a DPoP proof without a server nonce with use_dpop_nonce (RFC 9449 section 8). */
+  dpopRequireNonce: boolean;
   secureCookies: boolean;
   messaging:
     | { provider: "sandbox" }
@@ -160,6 +163,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     deviceCodeTtlSeconds: e.DEVICE_CODE_TTL_SECONDS,
     cibaRequestsPerUserPerMinute: e.CIBA_REQUESTS_PER_USER_PER_MINUTE,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
+    dpopRequireNonce: e.DPOP_REQUIRE_NONCE === "1",
     secureCookies: issuerUrl.startsWith("https://"),
     messaging,
   };
