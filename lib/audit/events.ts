@@ -18,6 +18,8 @@ export const AUDIT_EVENT_TYPES = [
   "grant.revoked",
   "tool.allowed",
   "tool.denied",
+  "message.queued",
+  "message.denied",
   "message.delivered",
   "message.failed",
   "key.rotated",

@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { providerFromConfig } from ".";
+import { startRecordingServer, type RecordingServer } from "./recording-server";
+import { webhookSignature } from "./webhook";
+
+const message = { id: "msg_1", to: "+15550100123", body: "Running late", grantId: "g1", userId: "u1", createdAt: new Date("2026-01-01T00:00:00Z") };
+
+describe("messaging providers", () => {
+  let server: RecordingServer;
+  beforeEach(async () => {
+    server = await startRecordingServer();
+  });
+  afterEach(() => server.close());
+
+  it("the Twilio-compatible provider posts To, From and Body with Basic auth to the account's Messages resource", async () => {
+    server.respond = () => ({ status: 201, body: { sid: "SM123", status: "queued" } });
+    const provider = providerFromConfig({ provider: "twilio", apiBase: server.url, accountSid: "AC1", authToken: "tok", from: "+15550100999" });
+    const result = await provider.send(message);
+    expect(result).toEqual({ ok: true, providerMessageId: "SM123" });
+    const [req] = server.requests;
+    expect(req.method).toBe("POST");
+    expect(req.url).toBe("/2010-04-01/Accounts/AC1/Messages.json");
+    expect(req.headers.authorization).toBe(`Basic ${Buffer.from("AC1:tok").toString("base64")}`);
+    expect(Object.fromEntries(new URLSearchParams(req.body))).toEqual({ To: "+15550100123", From: "+15550100999", Body: "Running late" });
+  });
+
+  it("the Twilio provider treats 4xx as permanent and 5xx or 429 as retryable", async () => {
+    const provider = providerFromConfig({ provider: "twilio", apiBase: server.url, accountSid: "AC1", authToken: "tok", from: "+15550100999" });
+    server.respond = () => ({ status: 400, body: { code: 21211 } });
+    expect(await provider.send(message)).toMatchObject({ ok: false, retryable: false });
+    server.respond = () => ({ status: 429 });
+    expect(await provider.send(message)).toMatchObject({ ok: false, retryable: true });
+    server.respond = () => ({ status: 502 });
+    expect(await provider.send(message)).toMatchObject({ ok: false, retryable: true });
+  });
+
+  it("the webhook provider posts JSON with an idempotency key and a verifiable signature", async () => {
+    const provider = providerFromConfig({ provider: "webhook", url: `${server.url}/in`, secret: "s3cret" });
+    expect(await provider.send(message)).toEqual({ ok: true, providerMessageId: "webhook_msg_1" });
+    const [req] = server.requests;
+    expect(req.headers["idempotency-key"]).toBe("msg_1");
+    expect(JSON.parse(req.body)).toMatchObject({ id: "msg_1", to: "+15550100123", body: "Running late", grant_id: "g1" });
+    const ts = req.headers["x-webhook-timestamp"] as string;
+    expect(req.headers["x-webhook-signature"]).toBe(webhookSignature("s3cret", ts, req.body));
+  });
+
+  it("an unreachable provider is a retryable failure", async () => {
+    const provider = providerFromConfig({ provider: "webhook", url: "http://127.0.0.1:1/in" });
+    expect(await provider.send(message)).toMatchObject({ ok: false, retryable: true });
+  });
+
+  it("the sandbox provider delivers without any network call", async () => {
+    const provider = providerFromConfig({ provider: "sandbox" });
+    expect(await provider.send(message)).toEqual({ ok: true, providerMessageId: "sandbox_msg_1" });
+  });
+});

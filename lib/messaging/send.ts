@@ -1,0 +1,31 @@
+// A send, end to end: accept (quota + Message + audit, one transaction), deliver, record.
+// Used by the messaging API; a replay of an Idempotency-Key returns the first message and
+// never sends again.
+import type { Deps } from "../deps";
+import { acceptMessage, type AcceptInput, type MessageRecord } from "./accept";
+import { deliverMessage } from "./deliver";
+import type { MessagingProvider } from "./providers";
+
+export async function sendMessage(
+  deps: Deps,
+  provider: MessagingProvider,
+  input: AcceptInput,
+): Promise<{ message: MessageRecord; replayed: boolean }> {
+  const { message, replayed } = await acceptMessage(deps, input);
+  if (replayed) return { message, replayed };
+  return { message: await deliverMessage(deps, provider, message), replayed };
+}
+
+/** The wire form of a message for API clients (snake_case; the body is the sender's own). */
+export function messageView(m: MessageRecord) {
+  return {
+    id: m.id,
+    to: m.recipient,
+    status: m.status,
+    provider: m.provider,
+    grant_id: m.grantId,
+    created_at: m.createdAt.toISOString(),
+    delivered_at: m.deliveredAt?.toISOString() ?? null,
+    error: m.error ?? null,
+  };
+}

@@ -1,0 +1,93 @@
+// Is the grant behind a token still live, and the token itself not revoked? Resource servers
+// read the shared database (same DATABASE_URL as the issuer) and cache each answer for at
+// most `maxAgeMs`, so a revocation in the dashboard is seen within one second (DESIGN.md,
+// flow 6) while a burst of tool calls costs one query.
+import type { Db } from "../db";
+
+export type GrantDenialReason = "grant_not_found" | "grant_revoked" | "grant_expired" | "account_disabled" | "token_revoked";
+
+export interface GrantStatus {
+  live: boolean;
+  reason?: GrantDenialReason;
+  /** The grant the user approved (the root of a token-exchange chain). */
+  rootGrantId?: string;
+  expiresAt?: Date;
+  /** The smallest number of messages left along the chain, null when none has a limit. */
+  usesLeft?: number | null;
+  /** The root grant's owner and client (the user who approved, the agent they approved). */
+  userId?: string;
+  clientId?: string;
+  /** Every grant from the token's up to the root, each of which must have room for a message. */
+  chain?: { id: string; usesLeft: number | null }[];
+}
+
+type Reader = Pick<Db, "grant" | "issuedToken">;
+
+const MAX_CHAIN = 5;
+
+interface GrantRow {
+  id: string;
+  status: string;
+  expiresAt: Date;
+  usesLeft: number | null;
+  parentGrantId: string | null;
+  userId: string;
+  clientId: string;
+  user: { disabledAt: Date | null };
+}
+
+/** Reads the status without caching: the grant, its parents (token exchange), the user and the token. */
+export async function readGrantStatus(db: Reader, grantId: string, jti: string | undefined, now: Date): Promise<GrantStatus> {
+  if (jti) {
+    const token = await db.issuedToken.findUnique({ where: { jti }, select: { revokedAt: true } });
+    if (token?.revokedAt) return { live: false, reason: "token_revoked" };
+  }
+  let id: string | null = grantId;
+  let status: GrantStatus | undefined;
+  for (let depth = 0; id && depth < MAX_CHAIN; depth++) {
+    const grant: GrantRow | null = await db.grant.findUnique({
+      where: { id },
+      select: { id: true, status: true, expiresAt: true, usesLeft: true, parentGrantId: true, userId: true, clientId: true, user: { select: { disabledAt: true } } },
+    });
+    if (!grant) return { live: false, reason: "grant_not_found" };
+    if (grant.status === "revoked") return { live: false, reason: "grant_revoked" };
+    if (grant.status !== "active" || grant.expiresAt.getTime() <= now.getTime()) return { live: false, reason: "grant_expired" };
+    if (grant.user.disabledAt) return { live: false, reason: "account_disabled" };
+    const usesLeft = status?.usesLeft === undefined || status.usesLeft === null ? grant.usesLeft : grant.usesLeft === null ? status.usesLeft : Math.min(grant.usesLeft, status.usesLeft);
+    const expiresAt = status?.expiresAt && status.expiresAt < grant.expiresAt ? status.expiresAt : grant.expiresAt;
+    const chain = [...(status?.chain ?? []), { id: grant.id, usesLeft: grant.usesLeft }];
+    status = { live: true, rootGrantId: grant.id, expiresAt, usesLeft, userId: grant.userId, clientId: grant.clientId, chain };
+    id = grant.parentGrantId;
+  }
+  return status ?? { live: false, reason: "grant_not_found" };
+}
+
+export class GrantStatusCache {
+  private readonly entries = new Map<string, { status: GrantStatus; at: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxAgeMs = 500,
+    private readonly clock: () => number = Date.now,
+  ) {
+    if (maxAgeMs > 1000) throw new Error("grant status may be at most one second stale");
+  }
+
+  async get(grantId: string, jti: string | undefined, now = new Date(this.clock())): Promise<GrantStatus> {
+    const key = `${grantId}\u0000${jti ?? ""}`;
+    const hit = this.entries.get(key);
+    if (hit && this.clock() - hit.at < this.maxAgeMs) {
+      const ended = hit.status.live && hit.status.expiresAt && hit.status.expiresAt.getTime() <= now.getTime();
+      return ended ? { live: false, reason: "grant_expired" } : hit.status;
+    }
+    const status = await readGrantStatus(this.db, grantId, jti, now);
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(key, { status, at: this.clock() });
+    return status;
+  }
+
+  /** Forgets what is known about a grant (after this process changed it, e.g. took a quota unit). */
+  forget(grantId: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(`${grantId}\u0000`)) this.entries.delete(key);
+  }
+}

@@ -1,0 +1,123 @@
+// The issuer's signing keys as a resource server sees them: found through the issuer's
+// metadata (RFC 8414 section 3, `jwks_uri`), fetched over HTTP and cached.
+//
+// - An unknown `kid` triggers one refetch, at most once per cooldown, so a flood of tokens
+//   with made-up kids cannot turn into a flood of requests to the issuer.
+// - Keys are refreshed in the background of a request once they are older than maxAgeMs, so
+//   a key the issuer removed (its last token expired) stops being accepted.
+// - When the issuer is down, the last good key set keeps serving: verification never depends
+//   on the issuer being reachable for keys it has already seen.
+import { importJWK, type CryptoKey, type JWK, type JWSHeaderParameters } from "jose";
+
+export interface JwksCacheOptions {
+  issuer: string;
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Minimum time between two fetches caused by an unknown kid. */
+  cooldownMs?: number;
+  /** After this age the key set is refreshed on the next request (failures keep the old set). */
+  maxAgeMs?: number;
+  timeoutMs?: number;
+}
+
+export class JwksUnavailableError extends Error {
+  override name = "JwksUnavailableError";
+}
+
+interface KeySet {
+  keys: Map<string, JWK>;
+  fetchedAt: number;
+}
+
+export class JwksCache {
+  private set: KeySet | undefined;
+  private jwksUri: string | undefined;
+  private lastFetchAt = Number.NEGATIVE_INFINITY;
+  private inflight: Promise<void> | undefined;
+  private imported = new Map<string, CryptoKey>();
+  private readonly fetchFn: typeof fetch;
+  private readonly now: () => number;
+  private readonly cooldownMs: number;
+  private readonly maxAgeMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: JwksCacheOptions) {
+    this.fetchFn = options.fetch ?? fetch;
+    this.now = options.now ?? Date.now;
+    this.cooldownMs = options.cooldownMs ?? 30_000;
+    this.maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  /** A jose key resolver: ES256 keys only, matched by kid. */
+  readonly getKey = async (header: JWSHeaderParameters): Promise<CryptoKey> => {
+    const kid = header.kid;
+    if (typeof kid !== "string" || !kid) throw new UnknownKeyError("the token has no kid");
+    if (!this.set) await this.refresh();
+    else if (this.now() - this.set.fetchedAt > this.maxAgeMs) await this.refresh().catch(() => undefined);
+    if (!this.set?.keys.has(kid) && this.now() - this.lastFetchAt >= this.cooldownMs) {
+      await this.refresh().catch(() => undefined);
+    }
+    const jwk = this.set?.keys.get(kid);
+    if (!jwk) throw new UnknownKeyError("no published key has this kid");
+    return this.importKey(kid, jwk);
+  };
+
+  private async importKey(kid: string, jwk: JWK): Promise<CryptoKey> {
+    const cacheKey = `${kid}:${jwk.x}:${jwk.y}`;
+    let key = this.imported.get(cacheKey);
+    if (!key) {
+      key = (await importJWK(jwk, "ES256")) as CryptoKey;
+      this.imported.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  /** Fetches metadata (once) and the key set; concurrent callers share one fetch. */
+  refresh(): Promise<void> {
+    this.inflight ??= this.load().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async load(): Promise<void> {
+    this.lastFetchAt = this.now();
+    try {
+      this.jwksUri ??= await this.discoverJwksUri();
+      const body = await this.getJson(this.jwksUri);
+      const keys = new Map<string, JWK>();
+      for (const jwk of Array.isArray(body.keys) ? (body.keys as JWK[]) : []) {
+        // Only public P-256 signing keys: never a private or symmetric key, never another alg.
+        if (jwk?.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.kid !== "string" || "d" in jwk) continue;
+        if (jwk.use && jwk.use !== "sig") continue;
+        if (jwk.alg && jwk.alg !== "ES256") continue;
+        keys.set(jwk.kid, jwk);
+      }
+      this.set = { keys, fetchedAt: this.now() };
+    } catch (err) {
+      throw new JwksUnavailableError(`could not load the issuer's keys: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private async discoverJwksUri(): Promise<string> {
+    const issuer = this.options.issuer;
+    const metadata = await this.getJson(`${issuer}/.well-known/oauth-authorization-server`);
+    // RFC 8414 section 3.3: the metadata's issuer must be the one we asked for.
+    if (metadata.issuer !== issuer) throw new Error("the metadata names another issuer");
+    if (typeof metadata.jwks_uri !== "string") throw new Error("the metadata has no jwks_uri");
+    return metadata.jwks_uri;
+  }
+
+  private async getJson(url: string): Promise<Record<string, unknown>> {
+    const res = await this.fetchFn(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(this.timeoutMs), redirect: "error" });
+    if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+    const body = (await res.json()) as unknown;
+    if (!body || typeof body !== "object") throw new Error(`${url} did not answer a JSON object`);
+    return body as Record<string, unknown>;
+  }
+}
+
+export class UnknownKeyError extends Error {
+  override name = "UnknownKeyError";
+}
