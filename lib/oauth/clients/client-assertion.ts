@@ -1,0 +1,65 @@
+// private_key_jwt (RFC 7523 section 3, RFC 7521 section 4.2): the client signs a JWT with
+// iss = sub = client_id, aud = the issuer or the endpoint URL, a short exp and a unique jti.
+// Each jti is accepted once (replay through the shared SeenJti table).
+import { createLocalJWKSet, decodeJwt, jwtVerify, errors as joseErrors } from "jose";
+import type { Deps } from "../../deps";
+import { OAuthError } from "../errors";
+import { dbReplayStore } from "../dpop/replay";
+import { CLIENT_ASSERTION_ALGS } from "../supported";
+import { findClient, type ClientRecord } from "./store";
+
+/** An assertion may not claim a lifetime longer than this (limits the replay store). */
+const MAX_ASSERTION_LIFETIME_SECONDS = 3600;
+const CLOCK_SKEW_SECONDS = 30;
+
+const fail = (description: string) => new OAuthError("invalid_client", description, { status: 401 });
+
+function audiences(deps: Deps, endpoint: string): string[] {
+  const issuer = deps.config.issuerUrl;
+  const endpointUrl = new URL(endpoint, `${issuer}/`).toString();
+  return [issuer, endpointUrl, `${issuer}/oauth/token`];
+}
+
+export async function verifyClientAssertion(
+  deps: Deps,
+  assertion: string,
+  { claimedClientId, endpoint }: { claimedClientId?: string; endpoint: string },
+): Promise<ClientRecord> {
+  let unverifiedIss: unknown;
+  try {
+    unverifiedIss = decodeJwt(assertion).iss;
+  } catch {
+    throw fail("client_assertion is not a JWT");
+  }
+  if (typeof unverifiedIss !== "string" || (claimedClientId && claimedClientId !== unverifiedIss)) {
+    throw fail("client_assertion iss must be the client_id");
+  }
+  const client = await findClient(deps, unverifiedIss).catch(() => null);
+  if (!client || client.tokenEndpointAuthMethod !== "private_key_jwt" || !client.jwks?.keys?.length) throw fail("unknown client");
+
+  const now = deps.now();
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks), {
+      algorithms: CLIENT_ASSERTION_ALGS,
+      issuer: client.id,
+      subject: client.id,
+      audience: audiences(deps, endpoint),
+      currentDate: now,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      requiredClaims: ["exp", "jti"],
+    }));
+  } catch (err) {
+    const reason = err instanceof joseErrors.JOSEError ? err.code : "invalid";
+    throw fail(`client_assertion rejected (${reason})`);
+  }
+  const nowSec = Math.floor(now.getTime() / 1000);
+  if (payload.exp! - nowSec > MAX_ASSERTION_LIFETIME_SECONDS) throw fail("client_assertion lives too long");
+  const fresh = await dbReplayStore(deps.db, `client_assertion:${client.id}`).use(
+    String(payload.jti),
+    new Date((payload.exp! + CLOCK_SKEW_SECONDS) * 1000),
+    now,
+  );
+  if (!fresh) throw fail("client_assertion was already used");
+  return client;
+}

@@ -1,0 +1,6 @@
+export { authenticateClient, presentedCredentials } from "./authenticate";
+export { findClient, loadClient, clientAllowsGrant, type ClientRecord, type ClientKind, type TokenEndpointAuthMethod } from "./store";
+export { ensureServiceClient } from "./service-client";
+export { ClientMetadataError, isMetadataDocumentClientId } from "./metadata-document";
+export { hashClientSecret, secretMatches, generateClientSecret } from "./secrets";
+export { redirectUriMatches } from "./redirect-uri";

@@ -1,0 +1,93 @@
+// Fetching a URL that a client chose (its metadata document) without letting it reach inside
+// our network (SSRF, RFC 9700 section 4.15 / the client ID metadata document draft, section
+// "Server-Side Request Forgery"). The address check runs in the socket's DNS lookup, so the
+// address that is checked is the address connected to (no DNS-rebinding window). No redirects,
+// a size cap and a time limit.
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import http from "node:http";
+import https from "node:https";
+import type { LookupFunction } from "node:net";
+import ipaddr from "ipaddr.js";
+
+export class GuardedFetchError extends Error {
+  override name = "GuardedFetchError";
+}
+
+export interface GuardedFetchOptions {
+  /** Loopback and private ranges allowed (development only). */
+  allowPrivate: boolean;
+  maxBytes: number;
+  timeoutMs: number;
+  accept?: string;
+}
+
+export interface GuardedResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const PRIVATE_RANGES = new Set(["loopback", "private", "uniqueLocal"]);
+
+/** True when `address` may be connected to. Public unicast always; private ranges when allowed. */
+export function isAllowedAddress(address: string, allowPrivate: boolean): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  const range = ipaddr.process(address).range();
+  return range === "unicast" || (allowPrivate && PRIVATE_RANGES.has(range));
+}
+
+function guardedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { all: true, family: options.family }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, "", 0);
+      // Every answer must be allowed: otherwise an attacker's DNS could mix in an internal one.
+      const bad = addresses.find((a) => !isAllowedAddress(a.address, allowPrivate));
+      if (bad || !addresses.length) return callback(new GuardedFetchError(`${hostname} resolves to a disallowed address`), "", 0);
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
+export function guardedFetch(url: string, options: GuardedFetchOptions): Promise<GuardedResponse> {
+  const target = new URL(url);
+  if (target.protocol !== "https:" && !(options.allowPrivate && target.protocol === "http:")) {
+    return Promise.reject(new GuardedFetchError("only https URLs are fetched"));
+  }
+  const host = target.hostname.replace(/^\[|\]$/g, "");
+  if (ipaddr.isValid(host) && !isAllowedAddress(host, options.allowPrivate)) {
+    return Promise.reject(new GuardedFetchError(`${host} is a disallowed address`));
+  }
+  const client = target.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      target,
+      {
+        method: "GET",
+        headers: { Accept: options.accept ?? "application/json", "User-Agent": "agent-grants-authorization-server" },
+        lookup: guardedLookup(options.allowPrivate),
+        timeout: options.timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > options.maxBytes) {
+            req.destroy(new GuardedFetchError(`response larger than ${options.maxBytes} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    // The whole exchange, not only socket idleness, is bounded.
+    const timer = setTimeout(() => req.destroy(new GuardedFetchError(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    req.on("close", () => clearTimeout(timer));
+    req.on("timeout", () => req.destroy(new GuardedFetchError(`no answer within ${options.timeoutMs} ms`)));
+    req.on("error", (err) => reject(err instanceof GuardedFetchError ? err : new GuardedFetchError(`fetch failed: ${err.message}`)));
+    req.end();
+  });
+}

@@ -1,0 +1,116 @@
+// Client metadata validation (RFC 7591 section 2), shared by Dynamic Client Registration, Client
+// ID Metadata Documents and the admin CLI. Unknown fields are ignored (RFC 7591 section 2) and
+// never echoed. Errors are invalid_redirect_uri / invalid_client_metadata (section 3.2.2).
+import type { JSONWebKeySet } from "jose";
+import { z } from "zod";
+import { OAuthError } from "../errors";
+import { GRANT_TYPES, SCOPES, SELF_REGISTRABLE_GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from "../supported";
+import { redirectUriProblem } from "./redirect-uri";
+import type { TokenEndpointAuthMethod } from "./store";
+
+export interface ValidClientMetadata {
+  redirect_uris: string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  grant_types: string[];
+  response_types: string[];
+  scope: string;
+  client_name?: string;
+  client_uri?: string;
+  logo_uri?: string;
+  tos_uri?: string;
+  policy_uri?: string;
+  contacts?: string[];
+  jwks?: JSONWebKeySet;
+  software_id?: string;
+  software_version?: string;
+  backchannel_token_delivery_mode?: "poll";
+}
+
+export interface MetadataPolicy {
+  allowedGrantTypes?: readonly string[];
+  allowedAuthMethods?: readonly TokenEndpointAuthMethod[];
+}
+
+const text = (max: number) =>
+  z.string().max(max).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
+const httpsUrl = z
+  .string()
+  .max(2000)
+  .refine((s) => URL.canParse(s) && new URL(s).protocol === "https:", "must be an https URL");
+
+const Jwk = z
+  .object({ kty: z.enum(["EC", "RSA", "OKP"]) })
+  .loose()
+  .refine((k) => !("d" in k) && !("p" in k) && !("k" in k), "jwks must hold public keys only");
+
+const Schema = z.object({
+  redirect_uris: z.array(z.string()).max(20).default([]),
+  token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).default("client_secret_basic"),
+  grant_types: z.array(z.string()).min(1).max(10).default([GRANT_TYPES.authorizationCode]),
+  response_types: z.array(z.literal("code")).max(1).default(["code"]),
+  scope: text(500).optional(),
+  client_name: text(100).optional(),
+  client_uri: httpsUrl.optional(),
+  logo_uri: httpsUrl.optional(),
+  tos_uri: httpsUrl.optional(),
+  policy_uri: httpsUrl.optional(),
+  contacts: z.array(text(200)).max(10).optional(),
+  jwks: z.object({ keys: z.array(Jwk).min(1).max(10) }).optional(),
+  jwks_uri: z.string().optional(),
+  software_id: text(200).optional(),
+  software_version: text(100).optional(),
+  backchannel_token_delivery_mode: z.literal("poll").optional(),
+});
+
+const fail = (description: string) => new OAuthError("invalid_client_metadata", description);
+
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `${issue.path.join(".") || "metadata"}: ${issue.message}`;
+}
+
+export function validateClientMetadata(raw: unknown, policy: MetadataPolicy = {}): ValidClientMetadata {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw fail("client metadata must be a JSON object");
+  // Some clients send "" for optional fields they do not have; read that as absent.
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== "" && v !== null));
+  const parsed = Schema.safeParse(cleaned);
+  if (!parsed.success) throw fail(issueText(parsed.error));
+  const m = parsed.data;
+
+  for (const uri of m.redirect_uris) {
+    const problem = redirectUriProblem(uri);
+    if (problem) throw new OAuthError("invalid_redirect_uri", problem);
+  }
+  const grantTypes = [...new Set(m.grant_types)];
+  const allowedGrants = policy.allowedGrantTypes ?? SELF_REGISTRABLE_GRANT_TYPES;
+  const badGrant = grantTypes.find((g) => !allowedGrants.includes(g));
+  if (badGrant) throw fail(`grant type ${JSON.stringify(badGrant.slice(0, 80))} is not allowed for this client`);
+  if (grantTypes.includes(GRANT_TYPES.authorizationCode) && !m.redirect_uris.length) {
+    throw new OAuthError("invalid_redirect_uri", "the authorization_code grant needs at least one redirect URI");
+  }
+  if (policy.allowedAuthMethods && !policy.allowedAuthMethods.includes(m.token_endpoint_auth_method)) {
+    throw fail(`token_endpoint_auth_method ${m.token_endpoint_auth_method} is not allowed here`);
+  }
+  if (m.jwks_uri !== undefined) throw fail("jwks_uri is not supported: register the public keys as jwks");
+  if (m.token_endpoint_auth_method === "private_key_jwt" && !m.jwks) throw fail("private_key_jwt needs jwks");
+  if (m.token_endpoint_auth_method === "none" && grantTypes.includes(GRANT_TYPES.clientCredentials)) {
+    throw fail("a public client cannot use client_credentials");
+  }
+  const scopes = (m.scope ?? SCOPES.join(" ")).split(" ").filter(Boolean);
+  const badScope = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
+  if (badScope) throw fail(`unknown scope ${JSON.stringify(badScope.slice(0, 80))}`);
+
+  const out: ValidClientMetadata = {
+    redirect_uris: m.redirect_uris,
+    token_endpoint_auth_method: m.token_endpoint_auth_method,
+    grant_types: grantTypes,
+    response_types: grantTypes.includes(GRANT_TYPES.authorizationCode) ? ["code"] : [],
+    scope: [...new Set(scopes)].join(" "),
+  };
+  for (const key of ["client_name", "client_uri", "logo_uri", "tos_uri", "policy_uri", "contacts", "software_id", "software_version"] as const) {
+    if (m[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = m[key];
+  }
+  if (m.jwks) out.jwks = m.jwks as JSONWebKeySet;
+  if (grantTypes.includes(GRANT_TYPES.ciba)) out.backchannel_token_delivery_mode = "poll";
+  return out;
+}
