@@ -32,7 +32,8 @@ interface KeySet {
 export class JwksCache {
   private set: KeySet | undefined;
   private jwksUri: string | undefined;
-  private lastFetchAt = Number.NEGATIVE_INFINITY;
+  /** When an unknown kid last caused a fetch (the cooldown applies to these fetches only). */
+  private lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
   private imported = new Map<string, CryptoKey>();
   private readonly fetchFn: typeof fetch;
@@ -55,7 +56,8 @@ export class JwksCache {
     if (typeof kid !== "string" || !kid) throw new UnknownKeyError("the token has no kid");
     if (!this.set) await this.refresh();
     else if (this.now() - this.set.fetchedAt > this.maxAgeMs) await this.refresh().catch(() => undefined);
-    if (!this.set?.keys.has(kid) && this.now() - this.lastFetchAt >= this.cooldownMs) {
+    if (!this.set?.keys.has(kid) && this.now() - this.lastUnknownKidFetchAt >= this.cooldownMs) {
+      this.lastUnknownKidFetchAt = this.now();
       await this.refresh().catch(() => undefined);
     }
     const jwk = this.set?.keys.get(kid);
@@ -82,7 +84,6 @@ export class JwksCache {
   }
 
   private async load(): Promise<void> {
-    this.lastFetchAt = this.now();
     try {
       this.jwksUri ??= await this.discoverJwksUri();
       const body = await this.getJson(this.jwksUri);

@@ -1,0 +1,83 @@
+// A stand-in issuer for resource-server tests: publishes AS metadata and a JWKS over real
+// HTTP and mints access tokens with jose, so verification is tested against real fetches.
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
+
+export interface TestIssuer {
+  issuer: string;
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+  /** How many times the JWKS was fetched. */
+  jwksFetches: number;
+  /** While true, every request fails with 503 (the issuer is down). */
+  down: boolean;
+  publish(keys: JWK[]): void;
+  mint(claims?: Record<string, unknown>, header?: Record<string, unknown>, key?: CryptoKey): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestIssuer(defaults: Record<string, unknown> = {}): Promise<TestIssuer> {
+  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+  const kid = `k-${randomUUID().slice(0, 8)}`;
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" };
+  let keys: JWK[] = [publicJwk];
+  const state = { jwksFetches: 0, down: false };
+  let base = "";
+  const server: Server = createServer((req, res) => {
+    if (state.down) {
+      res.writeHead(503).end();
+      return;
+    }
+    if (req.url === "/.well-known/oauth-authorization-server") {
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ issuer: base, jwks_uri: `${base}/oauth/jwks` }));
+    } else if (req.url === "/oauth/jwks") {
+      state.jwksFetches++;
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys }));
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer: TestIssuer = {
+    issuer: base,
+    kid,
+    privateKey,
+    publicJwk,
+    get jwksFetches() {
+      return state.jwksFetches;
+    },
+    get down() {
+      return state.down;
+    },
+    set down(v: boolean) {
+      state.down = v;
+    },
+    publish(next) {
+      keys = next;
+    },
+    async mint(claims = {}, header = {}, key = privateKey) {
+      const now = Math.floor(Date.now() / 1000);
+      const payload = {
+        iss: base,
+        sub: "user-1",
+        aud: "http://localhost:3001/mcp",
+        client_id: "agent-1",
+        iat: now,
+        nbf: now,
+        exp: now + 600,
+        jti: randomUUID(),
+        scope: "messages:send messages:read",
+        grant_id: "grant-1",
+        authorization_details: [{ type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 2 }],
+        ...defaults,
+        ...claims,
+      };
+      for (const [k, v] of Object.entries(payload)) if (v === undefined) delete (payload as Record<string, unknown>)[k];
+      return new SignJWT(payload).setProtectedHeader({ alg: "ES256", typ: "at+jwt", kid, ...header }).sign(key);
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+  return issuer;
+}
