@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Db } from "./db/client";
 import { testDatabases } from "../tests/harness/databases";
-import { consumeRateLimit, peekRateLimit, pruneRateLimitBuckets, resetRateLimit, retryAfterHeader } from "./rate-limit";
+import { consumeRateLimit, consumeRateLimits, peekRateLimit, pruneRateLimitBuckets, resetRateLimit, retryAfterHeader } from "./rate-limit";
 
 const execFileAsync = promisify(execFile);
 const rule = { limit: 3, windowSeconds: 60 };
@@ -72,6 +72,15 @@ describe.each(testDatabases())("fixed-window rate limit on $name", (target) => {
     await pruneRateLimitBuckets(db, at(1));
     expect(await db.rateLimitBucket.findUnique({ where: { key: "k:old" } })).toBeNull();
     expect(await db.rateLimitBucket.findUnique({ where: { key: "k:live" } })).not.toBeNull();
+  });
+
+  it("takes from several buckets at once and answers with the most restrictive", async () => {
+    const tight = { limit: 1, windowSeconds: 30 };
+    const loose = { limit: 5, windowSeconds: 600 };
+    const both = [{ key: "k:multi-tight", rule: tight }, { key: "k:multi-loose", rule: loose }];
+    expect(await consumeRateLimits(db, both, at(0))).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await consumeRateLimits(db, both, at(1))).toMatchObject({ allowed: false, retryAfterSeconds: 29 });
+    expect((await peekRateLimit(db, "k:multi-loose", loose, at(2))).remaining).toBe(3);
   });
 
   it("rejects a nonsensical rule instead of allowing everything", async () => {

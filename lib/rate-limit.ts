@@ -100,3 +100,35 @@ function maybePrune(db: Db, now: Date): void {
   if (Math.random() >= 0.01) return;
   pruneRateLimitBuckets(db, now).catch(() => {});
 }
+
+/**
+ * Takes one unit from each of several buckets in one transaction (for example per account and
+ * per account+address), and answers with the most restrictive result.
+ */
+export async function consumeRateLimits(
+  db: Db,
+  buckets: { key: string; rule: RateLimitRule }[],
+  now: Date = new Date(),
+): Promise<RateLimitResult> {
+  if (buckets.length === 0) throw new RangeError("rate limit: no buckets given");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const results = await writeTransaction(db, async (tx) => {
+        const out: RateLimitResult[] = [];
+        for (const b of buckets) out.push(await consumeRateLimitTx(tx, b.key, b.rule, now));
+        return out;
+      });
+      maybePrune(db, now);
+      return mostRestrictive(results);
+    } catch (err) {
+      if (attempt < 3 && isUniqueViolation(err)) continue;
+      throw err;
+    }
+  }
+}
+
+function mostRestrictive(results: RateLimitResult[]): RateLimitResult {
+  const refused = results.filter((r) => !r.allowed);
+  if (refused.length) return refused.reduce((a, b) => (b.retryAfterSeconds > a.retryAfterSeconds ? b : a));
+  return results.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+}

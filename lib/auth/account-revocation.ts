@@ -1,0 +1,42 @@
+// Account-level revocation by an admin (DESIGN.md, "Revocation"): the account is disabled, its
+// sessionVersion bumped (every browser session issued before is void at its next use), and
+// every live grant revoked with its refresh and access tokens, all in one transaction, so no
+// token outlives the account (RFC 9700 section 4.14 on revocation; RFC 7009 section 2.1).
+import { appendAudit } from "../audit/append";
+import { writeTransaction, type Db } from "../db";
+import { revokeGrantsForUser } from "../grants/revoke";
+import { normalizeEmail, toPublicUser, UserError, type Actor, type PublicUser } from "./users";
+
+export interface AccountRevocation {
+  user: PublicUser;
+  grantsRevoked: number;
+  /** False when the account was already disabled (grants are still swept). */
+  newlyDisabled: boolean;
+}
+
+export async function revokeAccount(db: Db, emailInput: string, actor: Actor, now: Date = new Date()): Promise<AccountRevocation> {
+  const email = normalizeEmail(emailInput);
+  return writeTransaction(db, async (tx) => {
+    const before = await tx.user.findUnique({ where: { email } });
+    if (!before) throw new UserError("not_found", `No user has the email ${email}.`);
+    const user = await tx.user.update({
+      where: { id: before.id },
+      data: { disabledAt: before.disabledAt ?? now, sessionVersion: { increment: 1 } },
+    });
+    // Through the grants module, so exchanged (derived) grants and their tokens go too.
+    const revoked = await revokeGrantsForUser(tx, user.id, "account_revoked", actor, now);
+    await appendAudit(
+      tx,
+      {
+        type: "account.revoked",
+        outcome: "success",
+        actorType: actor.type,
+        actorId: actor.id ?? null,
+        subjectUserId: user.id,
+        details: { grants_revoked: revoked.grantIds.length, session_version: user.sessionVersion },
+      },
+      now,
+    );
+    return { user: toPublicUser(user), grantsRevoked: revoked.grantIds.length, newlyDisabled: before.disabledAt === null };
+  });
+}
