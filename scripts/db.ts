@@ -7,7 +7,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { createAdapter } from "../lib/db/adapter";
-import { applyMigrations, diffToSchema } from "../lib/db/migrations";
+import { diffToSchema } from "../lib/db/migrations";
+import { prepareDatabase } from "./start/database";
 import { toPostgresSchema } from "../lib/db/schema-sync";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -16,10 +17,9 @@ import { databaseTarget } from "../lib/db/target";
 const [command, ...args] = process.argv.slice(2);
 
 async function migrate() {
-  const { databaseUrl } = loadConfig();
-  const target = databaseTarget(databaseUrl);
-  const applied = await applyMigrations(target, createAdapter(databaseUrl));
-  console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(", ")}` : `Database is up to date (${target.provider}).`);
+  const cfg = loadConfig();
+  await prepareDatabase(cfg);
+  console.log(`Database is up to date (${databaseTarget(cfg.databaseUrl).provider}).`);
 }
 
 async function createMigration(name: string) {

@@ -1,0 +1,37 @@
+// Periodic work of the web app process: rotate signing keys by age and retire old ones.
+// Other periodic tasks (audit checkpoints, the message outbox reconciler) register here too.
+// Each task catches its own errors: a failing task must never stop the server.
+import { appDeps } from "./deps";
+import type { Deps } from "./deps";
+import { ensureSigningKeys } from "./oauth/keys";
+
+export interface BackgroundTask {
+  name: string;
+  everySeconds: number;
+  run: (deps: Deps) => Promise<unknown>;
+}
+
+export const BACKGROUND_TASKS: BackgroundTask[] = [
+  { name: "signing key rotation", everySeconds: 600, run: ensureSigningKeys },
+];
+
+export function startBackgroundTasks(tasks: BackgroundTask[] = BACKGROUND_TASKS): () => void {
+  const timers = tasks.map((task) => {
+    let running = false;
+    const tick = async () => {
+      if (running) return;
+      running = true;
+      try {
+        await task.run(appDeps());
+      } catch (err) {
+        console.error(`background task "${task.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        running = false;
+      }
+    };
+    const timer = setInterval(tick, task.everySeconds * 1000);
+    timer.unref();
+    return timer;
+  });
+  return () => timers.forEach(clearInterval);
+}
