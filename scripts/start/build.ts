@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { createRequire } from "node:module";
 import path from "node:path";
 
-const INPUTS = ["app", "lib", "components", "next.config.ts", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"];
+const INPUTS = ["app", "lib", "components", "public", "instrumentation.ts", "proxy.ts", "middleware.ts", "next.config.ts", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"];
 const SKIP = new Set(["node_modules", "generated", ".next"]);
 
 function* files(entry: string): Generator<string> {
