@@ -60,6 +60,16 @@ export function guardedFetch(url: string, options: GuardedFetchOptions): Promise
   }
   const client = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (err: Error | null, value?: GuardedResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        req.destroy();
+        reject(err instanceof GuardedFetchError ? err : new GuardedFetchError(`fetch failed: ${err.message}`));
+      } else resolve(value!);
+    };
     const req = client.request(
       target,
       {
@@ -73,21 +83,17 @@ export function guardedFetch(url: string, options: GuardedFetchOptions): Promise
         let size = 0;
         res.on("data", (chunk: Buffer) => {
           size += chunk.length;
-          if (size > options.maxBytes) {
-            req.destroy(new GuardedFetchError(`response larger than ${options.maxBytes} bytes`));
-            return;
-          }
+          if (size > options.maxBytes) return finish(new GuardedFetchError(`response larger than ${options.maxBytes} bytes`));
           chunks.push(chunk);
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
+        res.on("end", () => finish(null, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", (err) => finish(err));
       },
     );
     // The whole exchange, not only socket idleness, is bounded.
-    const timer = setTimeout(() => req.destroy(new GuardedFetchError(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-    req.on("close", () => clearTimeout(timer));
-    req.on("timeout", () => req.destroy(new GuardedFetchError(`no answer within ${options.timeoutMs} ms`)));
-    req.on("error", (err) => reject(err instanceof GuardedFetchError ? err : new GuardedFetchError(`fetch failed: ${err.message}`)));
+    const timer = setTimeout(() => finish(new GuardedFetchError(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    req.on("timeout", () => finish(new GuardedFetchError(`no answer within ${options.timeoutMs} ms`)));
+    req.on("error", (err) => finish(err));
     req.end();
   });
 }
