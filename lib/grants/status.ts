@@ -12,10 +12,14 @@ export function effectiveStatus(grant: Pick<Grant, "status" | "expiresAt">, now:
   return "active";
 }
 
-/** The grant when it is active and unexpired at `now`; otherwise null. */
+/**
+ * The grant when it is active and unexpired at `now` and its user's account is not disabled
+ * (an admin's account-level revocation voids every grant); otherwise null.
+ */
 export async function getLiveGrant(db: Db | Tx, grantId: string, now: Date = new Date()): Promise<Grant | null> {
-  const grant = await db.grant.findUnique({ where: { id: grantId } });
-  if (!grant || effectiveStatus(grant, now) !== "active") return null;
+  const row = await db.grant.findUnique({ where: { id: grantId }, include: { user: { select: { disabledAt: true } } } });
+  if (!row || effectiveStatus(row, now) !== "active" || row.user.disabledAt) return null;
+  const { user: _user, ...grant } = row;
   return grant;
 }
 
@@ -37,12 +41,17 @@ export const MAX_STATUS_IDS = 100;
 export async function grantStatus(db: Db | Tx, ids: string[], now: Date = new Date()): Promise<GrantStatusEntry[]> {
   const unique = [...new Set(ids)].slice(0, MAX_STATUS_IDS);
   const rows = unique.length
-    ? await db.grant.findMany({ where: { id: { in: unique } }, select: { id: true, status: true, expiresAt: true, usesLeft: true } })
+    ? await db.grant.findMany({
+        where: { id: { in: unique } },
+        select: { id: true, status: true, expiresAt: true, usesLeft: true, user: { select: { disabledAt: true } } },
+      })
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   return unique.map((id) => {
     const row = byId.get(id);
     if (!row) return { id, status: "unknown", expires_at: null, uses_left: null };
-    return { id, status: effectiveStatus(row, now), expires_at: row.expiresAt.toISOString(), uses_left: row.usesLeft };
+    // A disabled account voids its grants at once, before any sweep rewrites their rows.
+    const status = row.user.disabledAt ? "revoked" : effectiveStatus(row, now);
+    return { id, status, expires_at: row.expiresAt.toISOString(), uses_left: row.usesLeft };
   });
 }

@@ -1,0 +1,91 @@
+// Parameters shared by the two out-of-band request endpoints, the CIBA backchannel
+// authentication endpoint (CIBA Core section 7.1) and the device authorization endpoint
+// (RFC 8628 section 3.1): scope, authorization_details (RFC 9396), resource (RFC 8707) and
+// requested_expiry. Each check throws the RFC error code a client can act on.
+import type { AppConfig } from "../../config";
+import { AuthorizationDetailsError, parseAuthorizationDetailsParam, type MessagingDetail } from "../../authorization-details";
+import { OAuthError } from "../errors";
+import { SCOPES } from "../supported";
+
+export { readForm } from "../token/form";
+
+export interface OutOfBandRequest {
+  scope: string;
+  details: MessagingDetail[];
+  resource: string;
+  /** Proposed grant lifetime in seconds, capped by the server maximum; null when not asked. */
+  requestedExpiry: number | null;
+}
+
+/** One value or none; a repeated parameter is an error (RFC 6749 section 3.1). */
+export function singleParam(form: URLSearchParams, name: string): string | undefined {
+  const values = form.getAll(name);
+  if (values.length > 1) throw new OAuthError("invalid_request", `${name} was given more than once`);
+  return values[0] === "" ? undefined : values[0];
+}
+
+export function checkScope(scope: string | undefined): string {
+  const scopes = [...new Set((scope ?? "").split(" ").filter(Boolean))];
+  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown.length) throw new OAuthError("invalid_scope", `unknown scope ${JSON.stringify(unknown[0].slice(0, 40))}`);
+  return scopes.join(" ");
+}
+
+/** RFC 9396 section 5: not a JSON array -> invalid_request; bad entry -> invalid_authorization_details. */
+export function checkAuthorizationDetails(param: string | undefined): MessagingDetail[] {
+  try {
+    return parseAuthorizationDetailsParam(param);
+  } catch (err) {
+    if (!(err instanceof AuthorizationDetailsError)) throw err;
+    const shape = /not valid JSON|must be a JSON array/.test(err.message);
+    throw new OAuthError(shape ? "invalid_request" : "invalid_authorization_details", err.message);
+  }
+}
+
+/** RFC 8707: one absolute, known resource; the MCP server when none is named. */
+export function checkResource(resource: string | undefined, config: AppConfig): string {
+  const known = [config.mcpResourceUrl, config.messagingResourceUrl];
+  if (resource === undefined) return config.mcpResourceUrl;
+  let url: URL;
+  try {
+    url = new URL(resource);
+  } catch {
+    throw new OAuthError("invalid_target", "resource must be an absolute URI");
+  }
+  if (url.hash || resource.includes("#")) throw new OAuthError("invalid_target", "resource must not contain a fragment");
+  const normalized = resource.replace(/\/+$/, "");
+  if (!known.includes(normalized)) throw new OAuthError("invalid_target", "unknown resource");
+  return normalized;
+}
+
+/** Seconds the agent proposes for the grant's lifetime; the server maximum caps it. */
+export function checkRequestedExpiry(value: string | undefined, config: AppConfig): number | null {
+  if (value === undefined) return null;
+  if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new OAuthError("invalid_request", "requested_expiry must be a positive integer (seconds)");
+  return Math.min(Number(value), config.maxGrantLifetimeSeconds);
+}
+
+/**
+ * The request's scope, details, resource and lifetime. A `messages:send` request without
+ * details becomes an open messaging request: the user must choose recipients on the consent
+ * screen, never a silent "any recipient" (DESIGN.md). Details without scope imply
+ * `messages:send`.
+ */
+export function checkOutOfBandRequest(form: URLSearchParams, config: AppConfig): OutOfBandRequest {
+  let scope = checkScope(singleParam(form, "scope"));
+  let details = checkAuthorizationDetails(singleParam(form, "authorization_details"));
+  const resource = checkResource(singleParam(form, "resource"), config);
+  const requestedExpiry = checkRequestedExpiry(singleParam(form, "requested_expiry"), config);
+  const scopes = scope.split(" ").filter(Boolean);
+  if (!scopes.length && !details.length) throw new OAuthError("invalid_scope", "ask for a scope or authorization_details");
+  if (details.length && !scopes.includes("messages:send")) scope = [...scopes, "messages:send"].join(" ");
+  if (!details.length && scopes.includes("messages:send")) details = [{ type: "messaging", actions: ["send"], recipients: [] }];
+  return { scope, details, resource, requestedExpiry };
+}
+
+/** The client must have registered the grant type it is about to use (RFC 7591 section 2). */
+export function checkClientGrantType(client: { grantTypes: string[] }, grantType: string): void {
+  if (!client.grantTypes.includes(grantType)) {
+    throw new OAuthError("unauthorized_client", `this client is not registered for the grant type ${grantType}`);
+  }
+}

@@ -1,0 +1,78 @@
+// The signed-in user's pending out-of-band requests (CIBA and device), as the home page
+// lists them: which agent, its binding message, and what it asks for in words, with the
+// consent page to review it on.
+import type { Db } from "../db";
+import { describeDetails, describeScope, parseMessagingDetails } from "../authorization-details";
+
+export interface PendingItem {
+  id: string;
+  flow: string;
+  clientId: string;
+  agent: string;
+  bindingMessage: string | null;
+  /** The request in words, one sentence per line. */
+  words: string[];
+  createdAt: string;
+  expiresAt: string;
+  reviewUrl: string;
+}
+
+export const OUT_OF_BAND_FLOWS = ["ciba", "device"];
+
+/** "1 hour", "30 minutes", "2 days": how long the agent asks to keep the access. */
+export function durationInWords(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, "day"],
+    [3_600, "hour"],
+    [60, "minute"],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return `${n} ${name}${n === 1 ? "" : "s"}`;
+    }
+  }
+  if (seconds >= 3_600) return `about ${Math.round(seconds / 3_600)} hours`;
+  if (seconds >= 60) return `about ${Math.round(seconds / 60)} minutes`;
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
+}
+
+/** Details, then the scopes the details do not already say, then the lifetime asked for. */
+export function requestInWords(request: { authorizationDetails: string; scope: string; requestedExpiry: number | null }): string[] {
+  let details: string[] = [];
+  try {
+    details = describeDetails(parseMessagingDetails(JSON.parse(request.authorizationDetails)));
+  } catch {
+    details = ["(authorization details that could not be read)"];
+  }
+  const scopes = request.scope
+    .split(" ")
+    .filter(Boolean)
+    .filter((s) => !(s === "messages:send" && details.length))
+    .map(describeScope);
+  const lines = [...details, ...scopes];
+  if (request.requestedExpiry) lines.push(`For ${durationInWords(request.requestedExpiry)}`);
+  return lines;
+}
+
+export async function listPendingRequests(db: Db, userId: string, now: Date = new Date()): Promise<PendingItem[]> {
+  const rows = await db.authorizationRequest.findMany({
+    where: { userId, status: "pending", flow: { in: OUT_OF_BAND_FLOWS }, expiresAt: { gt: now } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: 50,
+  });
+  const clientIds = [...new Set(rows.map((r) => r.clientId))];
+  const clients = clientIds.length ? await db.client.findMany({ where: { id: { in: clientIds } }, select: { id: true, name: true } }) : [];
+  const names = new Map(clients.map((c) => [c.id, c.name]));
+  return rows.map((r) => ({
+    id: r.id,
+    flow: r.flow,
+    clientId: r.clientId,
+    agent: names.get(r.clientId) || r.clientId,
+    bindingMessage: r.bindingMessage,
+    words: requestInWords(r),
+    createdAt: r.createdAt.toISOString(),
+    expiresAt: r.expiresAt.toISOString(),
+    reviewUrl: `/consent/${encodeURIComponent(r.id)}`,
+  }));
+}
