@@ -4,9 +4,15 @@
 // processes append strictly one after another and the chain stays linear.
 import type { Tx } from "../db";
 import type { AuditEntry, AuditEventInput } from "./events";
-import { entryHash } from "./hash";
+import { canonicalJson, entryHash } from "./hash";
+import { checkReason, normaliseDetails } from "./privacy";
+
+export { normaliseDetails } from "./privacy";
 
 export async function appendAudit(tx: Tx, event: AuditEventInput, now: Date = new Date()): Promise<AuditEntry> {
+  // Checked before the head is touched, so a rejected entry takes no lock and no number.
+  const details = normaliseDetails(event.details);
+  checkReason(event.reason);
   const rows = await tx.$queryRaw<{ seq: number | bigint; hash: string }[]>`
     UPDATE "AuditHead" SET "seq" = "seq" + 1 WHERE "id" = 1 RETURNING "seq", "hash"`;
   if (rows.length !== 1) throw new Error("audit head row is missing: run the migrations");
@@ -25,11 +31,11 @@ export async function appendAudit(tx: Tx, event: AuditEventInput, now: Date = ne
     type: event.type,
     outcome: event.outcome,
     reason: event.reason ?? null,
-    details: event.details ?? {},
+    details,
     prevHash,
   };
   const hash = entryHash(fields);
-  await tx.auditEvent.create({ data: { ...fields, details: JSON.stringify(fields.details), hash } });
+  await tx.auditEvent.create({ data: { ...fields, details: canonicalJson(fields.details), hash } });
   await tx.auditHead.update({ where: { id: 1 }, data: { hash } });
   return { ...fields, hash };
 }

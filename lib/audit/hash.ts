@@ -51,3 +51,19 @@ export function entryHash(f: HashedFields): string {
   };
   return createHash("sha256").update(f.prevHash).update(canonicalJson(entry)).digest("hex");
 }
+
+const q = (s: string | null) => (s === null ? "null" : JSON.stringify(s));
+
+/**
+ * entryHash for a stored row whose `details` text is already canonical JSON (as appendAudit
+ * writes it): the canonical entry is assembled directly, keys in sorted order, instead of
+ * parsing and re-serialising. Gives the same hash as entryHash exactly when the details text
+ * is canonical; verification falls back to entryHash otherwise.
+ */
+export function storedEntryHash(f: Omit<HashedFields, "details"> & { details: string }): string {
+  const json =
+    `{"actorId":${q(f.actorId)},"actorType":${q(f.actorType)},"clientId":${q(f.clientId)},"details":${f.details},` +
+    `"grantId":${q(f.grantId)},"outcome":${q(f.outcome)},"reason":${q(f.reason)},"seq":${f.seq},` +
+    `"subjectUserId":${q(f.subjectUserId)},"time":"${f.time.toISOString()}","type":${q(f.type)}}`;
+  return createHash("sha256").update(f.prevHash).update(json).digest("hex");
+}

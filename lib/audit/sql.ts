@@ -1,0 +1,25 @@
+// Raw SQL that runs on both providers: SQLite binds `?` positionally, PostgreSQL `$1..$n`.
+import type { Db, Tx } from "../db";
+import { providerOf } from "../db/client";
+
+export function isPostgres(db: Db): boolean {
+  return providerOf(db) === "postgresql";
+}
+
+/** n placeholders in the provider's syntax, numbered from `start` (1-based). */
+export function placeholders(db: Db, n: number, start = 1): string[] {
+  const pg = isPostgres(db);
+  return Array.from({ length: n }, (_, i) => (pg ? `$${start + i}` : "?"));
+}
+
+/** Collects bound values while a statement is assembled, in the provider's placeholder syntax. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  constructor(private readonly pg: boolean) {}
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.pg ? `$${this.values.length}` : "?";
+  }
+}
+
+export type Queryable = Db | Tx;

@@ -1,0 +1,47 @@
+// npm run audit:seed -- <count> [--seed <n>] [--batch <n>]
+// Appends <count> realistic, validly chained audit entries to the configured database
+// (DATABASE_URL, or the development SQLite file), after any entries already there.
+import { loadConfig } from "../lib/config";
+import { createDb } from "../lib/db/client";
+import { seedAudit } from "../lib/audit/seed";
+import { migrateInChild } from "./audit-migrate";
+
+function parseArgs(argv: string[]) {
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith("--")) flags[argv[i].slice(2)] = argv[++i] ?? "";
+    else positional.push(argv[i]);
+  }
+  const count = Number((positional[0] ?? "").replace(/[_,]/g, ""));
+  if (!Number.isInteger(count) || count < 1) throw new Error("usage: npm run audit:seed -- <count> [--seed <n>] [--batch <n>]");
+  const seed = flags.seed ? Number(flags.seed) : Date.now() % 100000;
+  const batch = flags.batch ? Number(flags.batch) : 5000;
+  if (!Number.isInteger(batch) || batch < 1 || batch > 50000) throw new Error("--batch must be an integer from 1 to 50000");
+  return { count, seed, batch };
+}
+
+try {
+  const { count, seed, batch } = parseArgs(process.argv.slice(2));
+  const { databaseUrl } = loadConfig();
+  migrateInChild(databaseUrl);
+  const db = createDb(databaseUrl);
+  let lastPrint = 0;
+  const { lastSeq, elapsedMs } = await seedAudit(db, count, {
+    seed,
+    batchSize: batch,
+    onProgress: ({ done, total, elapsedMs }) => {
+      if (done === total || performance.now() - lastPrint > 1000) {
+        lastPrint = performance.now();
+        const rate = Math.round(done / (elapsedMs / 1000));
+        process.stdout.write(`seeded ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} (${rate.toLocaleString("en-US")}/s)\n`);
+      }
+    },
+  });
+  await db.$disconnect();
+  console.log(`Done: ${count.toLocaleString("en-US")} entries in ${(elapsedMs / 1000).toFixed(1)} s; the chain now ends at seq ${lastSeq}.`);
+  process.exit(0);
+} catch (err) {
+  console.error(`audit:seed: ${(err as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,58 @@
+// npm run audit:verify [-- --checkpoints <file>]
+// Verifies the audit chain of the configured database from the first entry to the head, and
+// against the signed checkpoints (the latest stored ones, plus copies kept elsewhere: a file
+// holding the JSON of GET /api/audit/checkpoints, or one JWS per line).
+// Exit status: 0 intact, 1 tampering found (the first bad entry is named), 2 could not run.
+import { readFileSync } from "node:fs";
+import { loadConfig } from "../lib/config";
+import { createDb } from "../lib/db/client";
+import { checkpointSigner, verifyAuditTrail } from "../lib/audit/audit-trail";
+
+function externalCheckpoints(argv: string[]): string[] {
+  const i = argv.indexOf("--checkpoints");
+  if (i === -1) return [];
+  const file = argv[i + 1];
+  if (!file) throw new Error("--checkpoints needs a file");
+  const text = readFileSync(file, "utf8").trim();
+  if (text.startsWith("{") || text.startsWith("[")) {
+    const parsed = JSON.parse(text) as { checkpoints?: { jws: string }[] } | { jws: string }[];
+    const list = Array.isArray(parsed) ? parsed : (parsed.checkpoints ?? []);
+    return list.map((c) => c.jws);
+  }
+  return text.split(/\s+/).filter(Boolean);
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+try {
+  const extra = externalCheckpoints(process.argv.slice(2));
+  const cfg = loadConfig();
+  const db = createDb(cfg.databaseUrl);
+  let lastPrint = performance.now();
+  const verdict = await verifyAuditTrail(db, checkpointSigner(cfg), {
+    extraCheckpoints: extra,
+    onProgress: (checked, total) => {
+      if (performance.now() - lastPrint > 1000) {
+        lastPrint = performance.now();
+        console.log(`verified ${fmt(checked)} / ${fmt(total)} entries`);
+      }
+    },
+  });
+  await db.$disconnect();
+  const stats = `${fmt(verdict.checked)} entries, head seq ${verdict.headSeq}, ${verdict.checkpointsChecked} checkpoint(s) matched, ${(verdict.elapsedMs / 1000).toFixed(1)} s`;
+  for (const p of verdict.checkpointProblems) console.error(`CHECKPOINT PROBLEM: ${p}`);
+  if (verdict.problem) {
+    console.error(`TAMPERED: ${verdict.problem.kind} at entry ${verdict.problem.seq}: ${verdict.problem.message}`);
+    console.error(`(${stats})`);
+    process.exit(1);
+  }
+  if (!verdict.ok) {
+    console.error(`NOT VERIFIED: the chain is consistent, but checkpoints failed their checks (${stats})`);
+    process.exit(1);
+  }
+  console.log(`OK: the audit chain is intact (${stats}).`);
+  process.exit(0);
+} catch (err) {
+  console.error(`audit:verify could not run: ${(err as Error).message}`);
+  process.exit(2);
+}
