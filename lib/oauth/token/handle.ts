@@ -1,0 +1,91 @@
+// The token endpoint (OAuth 2.1 section 3.2). In order: form body, rate limit per client,
+// grant type, client authentication, the client's right to the grant type, the DPoP proof,
+// then the grant's own handler. Every answer is JSON with Cache-Control: no-store and CORS
+// headers; errors use the RFC codes and statuses (oauthErrorResponse).
+import { decodeJwt } from "jose";
+import type { Deps } from "../../deps";
+import { withCors } from "../../http/cors";
+import { consumeRateLimit, type RateLimitRule } from "../../rate-limit";
+import { authenticateClient, presentedCredentials } from "../clients/authenticate";
+import { clientAllowsGrant } from "../clients/store";
+import { dbReplayStore, hmacNoncePolicy, readDpopHeader, verifyDpopProof, type DpopNoncePolicy } from "../dpop";
+import { OAuthError, oauthErrorResponse } from "../errors";
+import { readForm, requireParam } from "./form";
+import { grantHandlerFor } from "./grants";
+
+export const TOKEN_PATH = "/oauth/token";
+/** Per client: generous for a busy MCP server exchanging tokens, tight enough to stop guessing. */
+export const TOKEN_RATE_LIMIT: RateLimitRule = { limit: 300, windowSeconds: 60 };
+
+export interface TokenEndpointOptions {
+  rateLimit?: RateLimitRule;
+}
+
+export function tokenEndpointUrl(deps: Deps): string {
+  return deps.config.issuerUrl + TOKEN_PATH;
+}
+
+/** Nonces for proofs sent to this endpoint (RFC 9449 section 8). */
+export function tokenNoncePolicy(deps: Deps): DpopNoncePolicy {
+  return hmacNoncePolicy({ secret: deps.config.authSecret, audience: tokenEndpointUrl(deps), required: deps.config.dpopRequireNonce, now: deps.now });
+}
+
+/** Whom to count the request against, before any credential is checked (never trusted for more). */
+function claimedClientId(req: Request, form: URLSearchParams): string {
+  try {
+    const presented = presentedCredentials(req, form);
+    if (presented.clientId) return presented.clientId;
+    if (presented.assertion) return String(decodeJwt(presented.assertion).sub ?? "");
+  } catch {
+    // malformed credentials: counted with the anonymous ones, rejected later
+  }
+  return "";
+}
+
+async function checkRateLimit(deps: Deps, clientId: string, rule: RateLimitRule): Promise<void> {
+  const result = await consumeRateLimit(deps.db, `token:${clientId.slice(0, 200) || "-"}`, rule, deps.now());
+  if (!result.allowed) {
+    throw new OAuthError("temporarily_unavailable", "too many token requests; retry later", {
+      status: 429,
+      headers: { "Retry-After": String(result.retryAfterSeconds) },
+    });
+  }
+}
+
+async function checkDpop(req: Request, deps: Deps, nonce: DpopNoncePolicy): Promise<{ jkt: string } | undefined> {
+  const proof = readDpopHeader(req);
+  if (proof === undefined) return undefined;
+  const { jkt } = await verifyDpopProof(proof, {
+    htm: "POST",
+    htu: tokenEndpointUrl(deps),
+    nonce,
+    now: deps.now(),
+    replay: dbReplayStore(deps.db, "dpop"),
+  });
+  return { jkt };
+}
+
+async function processToken(req: Request, deps: Deps, nonce: DpopNoncePolicy, options: TokenEndpointOptions): Promise<Response> {
+  const form = await readForm(req);
+  await checkRateLimit(deps, claimedClientId(req, form), options.rateLimit ?? TOKEN_RATE_LIMIT);
+  const grantType = requireParam(form, "grant_type");
+  const handler = grantHandlerFor(grantType);
+  if (!handler) throw new OAuthError("unsupported_grant_type", `grant_type ${grantType.slice(0, 60)} is not supported`);
+  const client = await authenticateClient(req, form, deps, { endpoint: tokenEndpointUrl(deps) });
+  if (!clientAllowsGrant(client, grantType)) throw new OAuthError("unauthorized_client", `this client may not use ${grantType.slice(0, 60)}`);
+  const dpop = await checkDpop(req, deps, nonce);
+  return handler({ req, form, client, deps, dpop });
+}
+
+export async function handleToken(req: Request, deps: Deps, options: TokenEndpointOptions = {}): Promise<Response> {
+  const nonce = tokenNoncePolicy(deps);
+  let res: Response;
+  try {
+    res = await processToken(req, deps, nonce, options);
+  } catch (err) {
+    res = oauthErrorResponse(err);
+  }
+  // A fresh nonce on every answer to a DPoP client (section 8.2), so it rarely needs a retry.
+  if ((nonce.required || req.headers.has("dpop")) && !res.headers.has("DPoP-Nonce")) res.headers.set("DPoP-Nonce", nonce.current());
+  return withCors(req, res);
+}
