@@ -8,6 +8,8 @@ import { authorizationCodeGrant } from "./authorization-code";
 import { clientCredentialsGrant } from "./client-credentials";
 import { refreshTokenGrant } from "./refresh";
 import { tokenExchangeGrant } from "./token-exchange";
+import { handleCibaGrant } from "../ciba/grant";
+import { handleDeviceCodeGrant } from "../device/grant";
 
 export interface GrantContext {
   req: Request;
@@ -26,6 +28,8 @@ export const grantHandlers: Readonly<Record<string, GrantHandler>> = {
   [GRANT_TYPES.refreshToken]: refreshTokenGrant,
   [GRANT_TYPES.clientCredentials]: clientCredentialsGrant,
   [GRANT_TYPES.tokenExchange]: tokenExchangeGrant,
+  [GRANT_TYPES.ciba]: handleCibaGrant,
+  [GRANT_TYPES.deviceCode]: handleDeviceCodeGrant,
 };
 
 export function grantHandlerFor(grantType: string): GrantHandler | undefined {
