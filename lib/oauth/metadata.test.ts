@@ -1,0 +1,139 @@
+import { OAuthMetadataSchema } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../db/client";
+import { testDatabases } from "../../tests/harness/databases";
+import { testDeps, type TestDeps } from "../../tests/harness/test-deps";
+import { handleRegister } from "./clients/register";
+import { handleJwks, handleMetadata } from "./metadata-handler";
+
+const ISSUER = "http://localhost:3000";
+const json = (body: unknown, headers: Record<string, string> = {}) =>
+  new Request(`${ISSUER}/oauth/register`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+
+describe.each(testDatabases())("discovery and registration on $name", (target) => {
+  let db: Db;
+  let deps: TestDeps;
+  beforeAll(async () => {
+    db = await target.open();
+    deps = testDeps(db, { issuerUrl: "https://as.example" });
+  });
+  afterAll(() => target.close());
+
+  it("publishes RFC 8414 metadata with the configured issuer, S256 only, code only, no implicit or password (checklist 1)", async () => {
+    const res = handleMetadata(new Request(`${ISSUER}/.well-known/oauth-authorization-server`, { headers: { host: "evil.example" } }), deps);
+    const m = await res.json();
+    expect(OAuthMetadataSchema.parse(m)).toBeTruthy();
+    expect(m.issuer).toBe("https://as.example");
+    expect(m).toMatchObject({
+      authorization_endpoint: "https://as.example/oauth/authorize",
+      token_endpoint: "https://as.example/oauth/token",
+      jwks_uri: "https://as.example/oauth/jwks",
+      registration_endpoint: "https://as.example/oauth/register",
+      revocation_endpoint: "https://as.example/oauth/revoke",
+      introspection_endpoint: "https://as.example/oauth/introspect",
+      pushed_authorization_request_endpoint: "https://as.example/oauth/par",
+      backchannel_authentication_endpoint: "https://as.example/oauth/backchannel",
+      device_authorization_endpoint: "https://as.example/oauth/device_authorization",
+      response_types_supported: ["code"],
+      code_challenge_methods_supported: ["S256"],
+      authorization_details_types_supported: ["messaging"],
+      authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
+      backchannel_token_delivery_modes_supported: ["poll"],
+      scopes_supported: ["messages:send", "messages:read"],
+    });
+    expect(m.grant_types_supported).toEqual(
+      expect.arrayContaining([
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "urn:openid:params:grant-type:ciba",
+        "urn:ietf:params:oauth:grant-type:device_code",
+      ]),
+    );
+    expect(m.grant_types_supported).not.toContain("implicit");
+    expect(m.grant_types_supported).not.toContain("password");
+    expect(m.token_endpoint_auth_methods_supported).toEqual(["none", "client_secret_basic", "client_secret_post", "private_key_jwt"]);
+    expect(m.dpop_signing_alg_values_supported).toContain("ES256");
+    expect(JSON.stringify(m)).not.toContain("null");
+  });
+
+  it("sends CORS headers on metadata, JWKS and registration (checklist 3)", async () => {
+    const origin = { origin: "https://spa.example" };
+    expect(handleMetadata(new Request(`${ISSUER}/.well-known/oauth-authorization-server`, { headers: origin }), deps).headers.get("access-control-allow-origin")).toBe("*");
+    const jwks = await handleJwks(new Request(`${ISSUER}/oauth/jwks`, { headers: origin }), deps);
+    expect(jwks.headers.get("access-control-allow-origin")).toBe("*");
+    const reg = await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, origin), deps);
+    expect(reg.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
+  it("serves the JWKS with kid and public members only", async () => {
+    const { keys } = await (await handleJwks(new Request(`${ISSUER}/oauth/jwks`), deps)).json();
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) {
+      expect(k.kid).toEqual(expect.any(String));
+      expect(k).not.toHaveProperty("d");
+    }
+  });
+
+  it("registers a public client and answers 201 with the full metadata", async () => {
+    const res = await handleRegister(
+      json({ redirect_uris: ["http://127.0.0.1/cb"], client_name: "Agent", token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"] }),
+      deps,
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const body = await res.json();
+    expect(body).toMatchObject({
+      client_id: expect.any(String),
+      redirect_uris: ["http://127.0.0.1/cb"],
+      client_name: "Agent",
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+    });
+    expect(body).not.toHaveProperty("client_secret");
+    const audit = await db.auditEvent.findFirst({ where: { type: "client.registered", clientId: body.client_id } });
+    expect(audit).not.toBeNull();
+  });
+
+  it("gives a confidential client its secret once and stores only the hash", async () => {
+    const body = await (await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }), deps)).json();
+    expect(body).toMatchObject({ token_endpoint_auth_method: "client_secret_basic", client_secret: expect.any(String), client_secret_expires_at: 0 });
+    const row = await db.client.findUniqueOrThrow({ where: { id: body.client_id } });
+    expect(row.secretHash).not.toContain(body.client_secret);
+    expect(JSON.stringify(await db.auditEvent.findMany())).not.toContain(body.client_secret);
+  });
+
+  it.each([
+    [{ redirect_uris: ["http://a.example/cb"] }, "invalid_redirect_uri"],
+    [{ redirect_uris: ["https://a.example/cb"], grant_types: ["password"] }, "invalid_client_metadata"],
+  ])("answers %j with %s", async (meta, error) => {
+    const res = await handleRegister(json(meta), deps);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toBe(error);
+  });
+
+  it("answers bad bodies with 400, never 500", async () => {
+    const bad = new Request(`${ISSUER}/oauth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    expect((await handleRegister(bad, deps)).status).toBe(400);
+    const form = new Request(`${ISSUER}/oauth/register`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" });
+    expect((await handleRegister(form, deps)).status).toBe(400);
+    const huge = json({ redirect_uris: ["https://a.example/cb"], client_name: "x".repeat(70_000) });
+    expect((await handleRegister(huge, deps)).status).toBe(413);
+  });
+
+  it("rate-limits registration per address", async () => {
+    const from = { "x-forwarded-for": "203.0.113.9" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, from), deps)).status);
+    expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
+    expect(statuses[20]).toBe(429);
+    const limited = await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, from), deps);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
+    const other = await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, { "x-forwarded-for": "203.0.113.10" }), deps);
+    expect(other.status).toBe(201);
+  });
+});
