@@ -1,0 +1,72 @@
+// Filtered reads of the audit trail with keyset pagination on seq: a page is "the next N
+// entries after this seq", so page 10,000 costs what page 1 costs (no OFFSET scan) and an
+// entry appended meanwhile never shifts a page. Each filter column has an index ending in
+// seq (prisma/schema.prisma), so "grant = X ORDER BY seq DESC LIMIT n" is one index range.
+import type { Db } from "../db";
+import type { AuditFilter } from "./filter";
+import { normaliseRow, SELECT_COLUMNS, type StoredAuditRow } from "./rows";
+import { isPostgres, SqlParams } from "./sql";
+
+export interface AuditPage {
+  entries: StoredAuditRow[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: number | null;
+}
+
+export interface PageOptions {
+  /** Exclusive bound on seq: entries below it (desc) or above it (asc). */
+  cursor?: number;
+  limit?: number;
+  order?: "desc" | "asc";
+}
+
+export const MAX_PAGE = 5000;
+
+/** LIKE pattern for a literal substring: %, _ and the escape character itself escaped. */
+export function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function timeValue(pg: boolean, d: Date): unknown {
+  // SQLite stores DateTime as milliseconds since the epoch; PostgreSQL as zone-less UTC.
+  return pg ? d.toISOString().replace("Z", "") : d.getTime();
+}
+
+export function whereClause(db: Db, f: AuditFilter, params: SqlParams, extra: string[] = []): string {
+  const pg = isPostgres(db);
+  const conds = [...extra];
+  if (f.userId) conds.push(`"subjectUserId" = ${params.add(f.userId)}`);
+  if (f.clientId) conds.push(`"clientId" = ${params.add(f.clientId)}`);
+  if (f.grantId) conds.push(`"grantId" = ${params.add(f.grantId)}`);
+  if (f.types?.length) conds.push(`"type" IN (${f.types.map((t) => params.add(t)).join(", ")})`);
+  if (f.outcome) conds.push(`"outcome" = ${params.add(f.outcome)}`);
+  if (f.from) conds.push(`"time" >= ${params.add(timeValue(pg, f.from))}${pg ? "::timestamp" : ""}`);
+  if (f.to) conds.push(`"time" <= ${params.add(timeValue(pg, f.to))}${pg ? "::timestamp" : ""}`);
+  // Case-insensitive substring (SQLite's LIKE already ignores ASCII case).
+  if (f.q) conds.push(`"reason" ${pg ? "ILIKE" : "LIKE"} ${params.add(likePattern(f.q))} ESCAPE '\\'`);
+  return conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+}
+
+export async function queryAudit(db: Db, filter: AuditFilter, opts: PageOptions = {}): Promise<AuditPage> {
+  const limit = Math.min(Math.max(1, opts.limit ?? 50), MAX_PAGE);
+  const order = opts.order ?? "desc";
+  const params = new SqlParams(isPostgres(db));
+  const keyset = opts.cursor === undefined ? [] : [`"seq" ${order === "desc" ? "<" : ">"} ${params.add(opts.cursor)}`];
+  const where = whereClause(db, filter, params, keyset);
+  const sql = `SELECT ${SELECT_COLUMNS} FROM "AuditEvent" ${where} ORDER BY "seq" ${order.toUpperCase()} LIMIT ${params.add(limit + 1)}`;
+  const rows = (await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params.values)).map(normaliseRow);
+  const more = rows.length > limit;
+  const entries = more ? rows.slice(0, limit) : rows;
+  return { entries, nextCursor: more ? entries[entries.length - 1].seq : null };
+}
+
+/** Every entry matching the filter, in batches, ascending (for export). */
+export async function* iterateAudit(db: Db, filter: AuditFilter, batchSize = 1000): AsyncGenerator<StoredAuditRow[]> {
+  let cursor: number | undefined;
+  for (;;) {
+    const page = await queryAudit(db, filter, { cursor, limit: batchSize, order: "asc" });
+    if (page.entries.length) yield page.entries;
+    if (page.nextCursor === null) return;
+    cursor = page.nextCursor;
+  }
+}
