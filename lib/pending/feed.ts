@@ -3,13 +3,11 @@
 // changes. Checking every second keeps the list within the two-second promise of issue 4
 // without any cross-process pub/sub: the database is the only thing all processes share.
 import type { Db } from "../db";
-import { listNotifications, type NotificationView } from "../notifications/queries";
-import { listPendingRequests, type PendingItem } from "./list";
+import { listNotifications } from "../notifications/queries";
+import type { PendingSnapshot } from "./feed-types";
+import { listPendingRequests } from "./list";
 
-export interface PendingSnapshot {
-  pending: PendingItem[];
-  notifications: NotificationView[];
-}
+export type { PendingItem, PendingSnapshot } from "./feed-types";
 
 export async function pendingSnapshot(db: Db, userId: string, now: Date = new Date()): Promise<PendingSnapshot> {
   const [pending, notifications] = await Promise.all([listPendingRequests(db, userId, now), listNotifications(db, userId, 5)]);

@@ -3,19 +3,9 @@
 // consent page to review it on.
 import type { Db } from "../db";
 import { describeDetails, describeScope, parseMessagingDetails } from "../authorization-details";
+import type { PendingItem } from "./feed-types";
 
-export interface PendingItem {
-  id: string;
-  flow: string;
-  clientId: string;
-  agent: string;
-  bindingMessage: string | null;
-  /** The request in words, one sentence per line. */
-  words: string[];
-  createdAt: string;
-  expiresAt: string;
-  reviewUrl: string;
-}
+export type { PendingItem } from "./feed-types";
 
 export const OUT_OF_BAND_FLOWS = ["ciba", "device"];
 

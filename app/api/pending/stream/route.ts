@@ -1,0 +1,12 @@
+// The signed-in user's pending requests as Server-Sent Events (the home page's live list).
+import { getSessionUser } from "@/lib/auth/session";
+import { appDeps } from "@/lib/deps";
+import { pendingStreamResponse } from "@/lib/pending/feed";
+
+export const dynamic = "force-dynamic";
+
+export async function GET(req: Request): Promise<Response> {
+  const user = await getSessionUser();
+  if (!user) return Response.json({ error: "sign in first" }, { status: 401, headers: { "Cache-Control": "no-store" } });
+  return pendingStreamResponse(appDeps().db, user.id, req.signal);
+}

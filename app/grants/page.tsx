@@ -1,0 +1,96 @@
+// The grants dashboard (issue 4): every grant the user gave, live ones first with Revoke
+// buttons (one per grant, Revoke all per agent), then past ones.
+import type { Metadata } from "next";
+import { requireUser } from "@/lib/auth/session";
+import { appDeps } from "@/lib/deps";
+import { groupByClient, listGrantsForUser, type GrantView } from "@/lib/grants/queries";
+import { limitsInWords, timeLeftInWords, usesLeftInWords } from "@/lib/grants/words";
+import { revokeAgentAction, revokeGrantAction } from "./actions";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Your grants · Agent Grants" };
+
+const VIA: Record<string, string> = {
+  code: "approved in the browser",
+  ciba: "approved out of band",
+  device: "approved with a device code",
+  exchange: "token exchange",
+  client_credentials: "client credentials",
+};
+
+function ActiveGrant({ grant, now }: { grant: GrantView; now: Date }) {
+  return (
+    <li className="card" data-grant-id={grant.id} data-testid="grant">
+      {limitsInWords(grant, { now }).map((line) => (
+        <div key={line}>{line}</div>
+      ))}
+      <div className="muted">
+        <span data-testid="uses-left">{usesLeftInWords(grant)}</span> · <span data-testid="time-left">{timeLeftInWords(grant.expiresAt, now)}</span> ·{" "}
+        {VIA[grant.createdVia] ?? grant.createdVia}
+      </div>
+      <form action={revokeGrantAction}>
+        <input type="hidden" name="grant_id" value={grant.id} />
+        <button type="submit" className="danger">
+          Revoke
+        </button>
+      </form>
+    </li>
+  );
+}
+
+function PastGrants({ grants, now }: { grants: GrantView[]; now: Date }) {
+  if (!grants.length) return <p className="muted">No past grants.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Agent</th>
+          <th>Allowed</th>
+          <th>Ended</th>
+        </tr>
+      </thead>
+      <tbody>
+        {grants.map((g) => (
+          <tr key={g.id} data-grant-id={g.id}>
+            <td>{g.clientName || g.clientId}</td>
+            <td>{limitsInWords(g, { now }).join(". ")}</td>
+            <td>
+              {g.status === "revoked" ? `Revoked ${(g.revokedAt ?? g.expiresAt).toLocaleString("en-US")}` : `Expired ${g.expiresAt.toLocaleString("en-US")}`}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export default async function GrantsPage() {
+  const user = await requireUser("/grants");
+  const deps = appDeps();
+  const now = deps.now();
+  const { active, past } = await listGrantsForUser(deps.db, user.id, { now });
+  return (
+    <main>
+      <h1>Your grants</h1>
+      <p className="muted">What each agent may do for you right now. Revoking takes effect at once: the agent&apos;s next call fails.</p>
+      <h2>Active</h2>
+      {active.length === 0 && <p className="muted">No agent has access right now.</p>}
+      {groupByClient(active).map((group) => (
+        <section key={group.clientId} className="agent" data-client-id={group.clientId} aria-label={group.clientName || group.clientId}>
+          <h3>{group.clientName || group.clientId}</h3>
+          <form action={revokeAgentAction}>
+            <input type="hidden" name="client_id" value={group.clientId} />
+            <button type="submit">Revoke all</button>
+          </form>
+          <ul style={{ listStyle: "none", padding: 0 }}>
+            {group.grants.map((g) => (
+              <ActiveGrant key={g.id} grant={g} now={now} />
+            ))}
+          </ul>
+        </section>
+      ))}
+      <h2>Past</h2>
+      <PastGrants grants={past} now={now} />
+    </main>
+  );
+}
