@@ -1,0 +1,196 @@
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../../db/client";
+import { writeTransaction } from "../../db";
+import { testDatabases } from "../../../tests/harness/databases";
+import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
+import { insertClient } from "../clients/create";
+import { validateClientMetadata } from "../clients/validate-metadata";
+import { handleAuthorize } from "./handle";
+import { handlePar } from "./par";
+
+const ISSUER = "http://localhost:3000";
+const CB = "https://app.example/cb";
+const challenge = createHash("sha256").update(randomBytes(32).toString("base64url")).digest("base64url");
+
+export async function registerTestClient(deps: TestDeps, id: string, raw: Record<string, unknown>) {
+  const metadata = validateClientMetadata({ token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], ...raw });
+  return writeTransaction(deps.db, (tx) => insertClient(tx, { id, kind: "dynamic", metadata, createdAt: deps.now() }, { type: "agent" }));
+}
+
+describe.each(testDatabases())("authorization endpoint on $name", (target) => {
+  let db: Db;
+  let deps: TestDeps;
+  beforeAll(async () => {
+    db = await target.open();
+    deps = testDeps(db);
+    await registerTestClient(deps, "one", { redirect_uris: [CB] });
+    await registerTestClient(deps, "many", { redirect_uris: [CB, "https://app.example/cb2"] });
+    await registerTestClient(deps, "loop", { redirect_uris: ["http://127.0.0.1/cb"] });
+    await registerTestClient(deps, "conf", { redirect_uris: [CB], token_endpoint_auth_method: "client_secret_post" });
+  });
+  afterAll(() => target.close());
+
+  const base = (extra: Record<string, string | null> = {}) => {
+    const p: Record<string, string | null> = {
+      client_id: "one",
+      redirect_uri: CB,
+      response_type: "code",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      scope: "messages:send",
+      state: "xyz",
+      resource: deps.config.mcpResourceUrl,
+      ...extra,
+    };
+    return new URLSearchParams(Object.entries(p).filter((e): e is [string, string] => e[1] !== null));
+  };
+  const get = (params: URLSearchParams | string) => handleAuthorize(new Request(`${ISSUER}/oauth/authorize?${params.toString()}`), deps);
+
+  async function expectPage(res: Response, text: RegExp) {
+    expect(res.status).toBe(400);
+    expect(res.headers.get("location")).toBeNull();
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(await res.text()).toMatch(text);
+  }
+  function redirected(res: Response) {
+    expect(res.status).toBe(303);
+    return new URL(res.headers.get("location")!);
+  }
+  async function expectError(res: Response, error: string, state: string | null = "xyz") {
+    const loc = redirected(res);
+    expect(`${loc.origin}${loc.pathname}`).toBe(CB);
+    expect(loc.searchParams.get("error")).toBe(error);
+    expect(loc.searchParams.get("iss")).toBe(deps.config.issuerUrl);
+    expect(loc.searchParams.get("state")).toBe(state);
+  }
+
+  it("stores a valid request and sends the browser to the consent page, without CORS headers", async () => {
+    const res = await get(base({ authorization_details: JSON.stringify([{ type: "messaging", recipients: ["+15550100123"], max_messages: 3 }]), requested_expiry: "3600" }));
+    const loc = redirected(res);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(loc.pathname).toMatch(/^\/consent\/.+/);
+    const row = await db.authorizationRequest.findUniqueOrThrow({ where: { id: decodeURIComponent(loc.pathname.split("/")[2]) } });
+    expect(row).toMatchObject({ flow: "authorize", status: "pending", clientId: "one", redirectUri: CB, state: "xyz", codeChallenge: challenge, requestedExpiry: 3600, scope: "messages:send" });
+    expect(JSON.parse(row.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 3 }]);
+    expect(row.expiresAt.getTime() - deps.now().getTime()).toBe(600_000);
+    expect(await db.auditEvent.count({ where: { type: "authorization.requested", clientId: "one" } })).toBeGreaterThan(0);
+  });
+
+  it("turns a messages:send request without details into an open request for the user to fill in", async () => {
+    const loc = redirected(await get(base()));
+    const row = await db.authorizationRequest.findUniqueOrThrow({ where: { id: loc.pathname.split("/")[2] } });
+    expect(JSON.parse(row.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [] }]);
+  });
+
+  it("4: unknown client_id -> page", async () => expectPage(await get(base({ client_id: "nobody" })), /not registered/));
+  it("5: unregistered redirect_uri -> page", async () => expectPage(await get(base({ redirect_uri: "https://evil.example/cb" })), /not one that this application registered/));
+  it.each([
+    "https://APP.example/cb",
+    "https://app.example:443/cb",
+    "https://app.example/cb/",
+    "https://app.example/cb?x=1",
+    "https://app.example/cb/more",
+  ])("6: %s is not an exact match -> page", async (uri) => expectPage(await get(base({ redirect_uri: uri })), /not one that this application registered/));
+  it("7: http on a non-loopback host cannot even be registered; loopback accepts any port", async () => {
+    await expect(registerTestClient(deps, "bad-http", { redirect_uris: ["http://app.example/cb"] })).rejects.toMatchObject({ code: "invalid_redirect_uri" });
+    const ok = redirected(await get(base({ client_id: "loop", redirect_uri: "http://127.0.0.1:49152/cb" })));
+    expect(ok.pathname).toMatch(/^\/consent\//);
+    const err = redirected(await get(base({ client_id: "loop", redirect_uri: "http://127.0.0.1:49152/cb", code_challenge: null })));
+    expect(err.origin).toBe("http://127.0.0.1:49152");
+  });
+  it("8: several redirect URIs registered and none given -> page; one registered and none given -> used", async () => {
+    await expectPage(await get(base({ client_id: "many", redirect_uri: null })), /registered several/);
+    expect(redirected(await get(base({ redirect_uri: null }))).pathname).toMatch(/^\/consent\//);
+  });
+  it("9: no code_challenge -> invalid_request", async () => expectError(await get(base({ code_challenge: null })), "invalid_request"));
+  it("10: method plain or omitted -> invalid_request", async () => {
+    await expectError(await get(base({ code_challenge_method: "plain" })), "invalid_request");
+    await expectError(await get(base({ code_challenge_method: null })), "invalid_request");
+  });
+  it.each(["short", challenge.slice(0, 42) + "=", challenge + "A", challenge.slice(0, 42) + "+"])(
+    "11: challenge %s -> invalid_request",
+    async (c) => expectError(await get(base({ code_challenge: c })), "invalid_request"),
+  );
+  it("12: response_type=token -> unsupported_response_type", async () => expectError(await get(base({ response_type: "token" })), "unsupported_response_type"));
+  it("13: a repeated parameter -> invalid_request; a repeated client_id or redirect_uri -> page", async () => {
+    const p = base();
+    p.append("scope", "messages:read");
+    await expectError(await get(p), "invalid_request");
+    const q = base();
+    q.append("client_id", "many");
+    await expectPage(await get(q), /more than once/);
+    const r = base();
+    r.append("redirect_uri", CB);
+    await expectPage(await get(r), /more than once/);
+  });
+  it("14: authorization_details not a JSON array -> invalid_request; unknown type or bad field -> invalid_authorization_details", async () => {
+    await expectError(await get(base({ authorization_details: '{"type":"messaging"}' })), "invalid_request");
+    await expectError(await get(base({ authorization_details: "not json" })), "invalid_request");
+    await expectError(await get(base({ authorization_details: '[{"type":"payments"}]' })), "invalid_authorization_details");
+    await expectError(await get(base({ authorization_details: '[{"type":"messaging","recipients":["12"]}]' })), "invalid_authorization_details");
+    await expectError(await get(base({ authorization_details: '[{"type":"messaging","recipients":["+15550100123"],"max_messages":-1}]' })), "invalid_authorization_details");
+  });
+  it.each(["/relative", "https://localhost:3001/mcp#frag", "https://unknown.example/api"])("15: resource %s -> invalid_target", async (resource) =>
+    expectError(await get(base({ resource })), "invalid_target"),
+  );
+  it("16: unknown scope -> invalid_scope", async () => expectError(await get(base({ scope: "messages:send admin" })), "invalid_scope"));
+  it("17: every redirect carries iss and the unchanged state, also a 2,000-character one", async () => {
+    const state = "s-" + "é&=?/+ %".repeat(249);
+    expect(state.length).toBe(1994);
+    await expectError(await get(base({ state, response_type: "token" })), "unsupported_response_type", state);
+    await expectError(await get(base({ state: null, response_type: "token" })), "unsupported_response_type", null);
+  });
+  it("keeps the registered redirect URI's own query byte for byte", async () => {
+    await registerTestClient(deps, "q", { redirect_uris: ["https://app.example/cb?tenant=a%20b"] });
+    const res = await get(base({ client_id: "q", redirect_uri: "https://app.example/cb?tenant=a%20b", response_type: "token" }));
+    expect(res.headers.get("location")).toMatch(/^https:\/\/app\.example\/cb\?tenant=a%20b&error=unsupported_response_type&/);
+  });
+  it("accepts the request as a POSTed form too", async () => {
+    const res = await handleAuthorize(
+      new Request(`${ISSUER}/oauth/authorize`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: base().toString() }),
+      deps,
+    );
+    expect(redirected(res).pathname).toMatch(/^\/consent\//);
+  });
+  it("binds dpop_jkt, and rejects a malformed one", async () => {
+    const jkt = createHash("sha256").update("k").digest("base64url");
+    const loc = redirected(await get(base({ dpop_jkt: jkt })));
+    expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id: loc.pathname.split("/")[2] } })).dpopJkt).toBe(jkt);
+    await expectError(await get(base({ dpop_jkt: "nope" })), "invalid_request");
+  });
+
+  describe("pushed authorization requests (RFC 9126)", () => {
+    const push = (params: URLSearchParams, headers: Record<string, string> = {}) =>
+      handlePar(new Request(`${ISSUER}/oauth/par`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: params.toString() }), deps);
+
+    it("returns a one-time request_uri that /authorize redeems", async () => {
+      const res = await push(base());
+      expect(res.status).toBe(201);
+      const { request_uri, expires_in } = await res.json();
+      expect(request_uri).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+      expect(expires_in).toBe(60);
+      const q = new URLSearchParams({ client_id: "one", request_uri });
+      expect(redirected(await get(q)).pathname).toMatch(/^\/consent\//);
+      await expectPage(await get(q), /already used/);
+    });
+    it("refuses a request_uri of another client, and an expired one", async () => {
+      const { request_uri } = await (await push(base())).json();
+      await expectPage(await get(new URLSearchParams({ client_id: "many", request_uri })), /unknown, expired or already used/);
+      const { request_uri: late } = await (await push(base())).json();
+      deps.advance(61);
+      await expectPage(await get(new URLSearchParams({ client_id: "one", request_uri: late })), /unknown, expired or already used/);
+    });
+    it("answers validation errors as JSON, and authenticates confidential clients", async () => {
+      const bad = await push(base({ code_challenge: null }));
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error).toBe("invalid_request");
+      const wrongRedirect = await push(base({ redirect_uri: "https://evil.example/cb" }));
+      expect((await wrongRedirect.json()).error).toBe("invalid_request");
+      const unauth = await push(base({ client_id: "conf" }));
+      expect(unauth.status).toBe(401);
+      expect((await unauth.json()).error).toBe("invalid_client");
+    });
+  });
+});

@@ -1,0 +1,28 @@
+// The plain 400 page for authorization errors that must not redirect (the client or the
+// redirect URI is not verified). Framework-free, escaped, unframeable, not cached.
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+export const PAGE_SECURITY_HEADERS: Record<string, string> = {
+  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+  "X-Content-Type-Options": "nosniff",
+  "Cache-Control": "no-store",
+};
+
+export function authorizeErrorPage(message: string, status = 400): Response {
+  const html = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorization error</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}p{line-height:1.5}</style>
+</head>
+<body><main>
+<h1>This authorization request cannot continue</h1>
+<p role="alert">${escapeHtml(message)}</p>
+<p>Nothing was shared. You can close this page and tell the application's developer what it says.</p>
+</main></body>
+</html>`;
+  return new Response(html, { status, headers: { "Content-Type": "text/html; charset=utf-8", ...PAGE_SECURITY_HEADERS } });
+}

@@ -1,0 +1,68 @@
+// The authorization endpoint (OAuth 2.1 section 4.1.1), GET or POST form. It validates, stores
+// the request as a pending AuthorizationRequest and sends the browser to the consent page,
+// which handles sign-in. No CORS headers: this is a navigation, not an API (checklist 3).
+import { writeTransaction } from "../../db";
+import type { Deps } from "../../deps";
+import { readForm } from "../../http/body";
+import { OAuthError } from "../errors";
+import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri, param } from "./checks";
+import { authorizeErrorPage } from "./error-page";
+import { errorRedirectUrl, seeOther } from "./redirect";
+import { redeemRequestUri, storeAuthorizationRequest } from "./request-store";
+
+export function consentUrl(deps: Deps, requestId: string): string {
+  return `${deps.config.issuerUrl}/consent/${encodeURIComponent(requestId)}`;
+}
+
+async function readParams(req: Request): Promise<URLSearchParams> {
+  if (req.method === "GET" || req.method === "HEAD") return new URL(req.url).searchParams;
+  if (req.method !== "POST") throw new AuthorizePageError("The authorization endpoint accepts GET and POST only.");
+  try {
+    return await readForm(req);
+  } catch (err) {
+    throw new AuthorizePageError(err instanceof OAuthError ? `${err.description}.` : "The request body could not be read.");
+  }
+}
+
+/** RFC 9126 section 4: with a request_uri, only the pushed parameters count. */
+async function fromPushedRequest(deps: Deps, params: URLSearchParams): Promise<Response> {
+  const requestUri = param(params, "request_uri")!;
+  const clientId = params.get("client_id");
+  if (!clientId || params.getAll("client_id").length > 1) throw new AuthorizePageError("The request has no client_id.");
+  const client = await checkClient(deps, params);
+  const row = await writeTransaction(deps.db, (tx) => redeemRequestUri(tx, deps, requestUri, client.id));
+  if (!row) throw new AuthorizePageError("The request_uri is unknown, expired or already used. Start again from the application.");
+  return seeOther(consentUrl(deps, row.id));
+}
+
+async function process(req: Request, deps: Deps): Promise<Response> {
+  const params = await readParams(req);
+  if (params.getAll("request_uri").length > 1) throw new AuthorizePageError("request_uri was given more than once.");
+  if (params.get("request_uri")) return fromPushedRequest(deps, params);
+
+  const client = await checkClient(deps, params);
+  const redirectUri = checkRedirectUri(client, params);
+  // From here on the redirect URI is the client's own: errors go back to it (RFC 9700 4.11).
+  const states = params.getAll("state");
+  const state = states.length === 1 ? states[0] : null;
+  try {
+    const validated = checkAuthorizationParams(deps, client, redirectUri, params);
+    const { id } = await writeTransaction(deps.db, (tx) => storeAuthorizationRequest(tx, deps, validated));
+    return seeOther(consentUrl(deps, id));
+  } catch (err) {
+    const oauthErr = err instanceof OAuthError ? err : new OAuthError("server_error", "the request could not be processed");
+    if (!(err instanceof OAuthError)) console.error("authorize: unexpected error:", err instanceof Error ? err.message : err);
+    return seeOther(errorRedirectUrl(redirectUri, oauthErr, state, deps.config.issuerUrl));
+  }
+}
+
+export async function handleAuthorize(req: Request, deps: Deps): Promise<Response> {
+  try {
+    return await process(req, deps);
+  } catch (err) {
+    if (err instanceof AuthorizePageError) return authorizeErrorPage(err.message);
+    console.error("authorize: unexpected error:", err instanceof Error ? err.message : err);
+    return authorizeErrorPage("The server could not process this request. Try again later.", 500);
+  }
+}
+
