@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   MESSAGING_WEBHOOK_SECRET: z.string().optional(),
   ALLOW_PRIVATE_METADATA_FETCH: z.enum(["0", "1"]).optional(),
   DPOP_REQUIRE_NONCE: z.enum(["0", "1"]).optional(),
+  MCP_ALLOWED_ORIGINS: z.string().optional(),
 });
 
 export type AppMode = "development" | "production" | "test";
@@ -76,6 +77,8 @@ export interface AppConfig {
   allowPrivateMetadataFetch: boolean;
   /** The token endpoint answers a DPoP proof without a server nonce with use_dpop_nonce (RFC 9449 section 8). */
   dpopRequireNonce: boolean;
+  /** Browser origins allowed to call the MCP endpoint (besides the issuer's and its own; loopback too outside production). */
+  mcpAllowedOrigins: string[];
   secureCookies: boolean;
   messaging:
     | { provider: "sandbox" }
@@ -164,6 +167,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     cibaRequestsPerUserPerMinute: e.CIBA_REQUESTS_PER_USER_PER_MINUTE,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
     dpopRequireNonce: e.DPOP_REQUIRE_NONCE === "1",
+    mcpAllowedOrigins: (e.MCP_ALLOWED_ORIGINS ?? "").split(",").map((o) => trimSlash(o.trim())).filter(Boolean),
     secureCookies: issuerUrl.startsWith("https://"),
     messaging,
   };

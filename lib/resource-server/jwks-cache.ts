@@ -18,6 +18,8 @@ export interface JwksCacheOptions {
   /** After this age the key set is refreshed on the next request (failures keep the old set). */
   maxAgeMs?: number;
   timeoutMs?: number;
+  /** Loads the key set directly instead of over HTTP (the issuer's own process). */
+  loadJwks?: () => Promise<{ keys: unknown[] }>;
 }
 
 export class JwksUnavailableError extends Error {
@@ -85,8 +87,12 @@ export class JwksCache {
 
   private async load(): Promise<void> {
     try {
-      this.jwksUri ??= await this.discoverJwksUri();
-      const body = await this.getJson(this.jwksUri);
+      let body: Record<string, unknown>;
+      if (this.options.loadJwks) body = (await this.options.loadJwks()) as unknown as Record<string, unknown>;
+      else {
+        this.jwksUri ??= await this.discoverJwksUri();
+        body = await this.getJson(this.jwksUri);
+      }
       const keys = new Map<string, JWK>();
       for (const jwk of Array.isArray(body.keys) ? (body.keys as JWK[]) : []) {
         // Only public P-256 signing keys: never a private or symmetric key, never another alg.

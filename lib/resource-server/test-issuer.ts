@@ -15,6 +15,8 @@ export interface TestIssuer {
   /** While true, every request fails with 503 (the issuer is down). */
   down: boolean;
   publish(keys: JWK[]): void;
+  /** Answers POST /oauth/token (form and Authorization header), when set. */
+  tokenHandler?: (form: URLSearchParams, authorization: string | undefined) => Promise<{ status: number; body: unknown }>;
   mint(claims?: Record<string, unknown>, header?: Record<string, unknown>, key?: CryptoKey): Promise<string>;
   close(): Promise<void>;
 }
@@ -32,7 +34,15 @@ export async function startTestIssuer(defaults: Record<string, unknown> = {}): P
       return;
     }
     if (req.url === "/.well-known/oauth-authorization-server") {
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ issuer: base, jwks_uri: `${base}/oauth/jwks` }));
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ issuer: base, jwks_uri: `${base}/oauth/jwks`, token_endpoint: `${base}/oauth/token` }));
+    } else if (req.url === "/oauth/token" && req.method === "POST" && issuer.tokenHandler) {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        issuer.tokenHandler!(new URLSearchParams(Buffer.concat(chunks).toString()), req.headers.authorization)
+          .then(({ status, body }) => res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body)))
+          .catch(() => res.writeHead(500).end());
+      });
     } else if (req.url === "/oauth/jwks") {
       state.jwksFetches++;
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys }));

@@ -1,0 +1,43 @@
+// Response shapes of the messaging API.
+import type { ResourceServer } from "../../resource-server/authenticate";
+import type { MessagingDenial } from "../policy";
+
+export const MAX_JSON_BYTES = 16 * 1024;
+
+export function jsonError(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error, error_description: description }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
+export function unavailable(): Response {
+  return jsonError(503, "temporarily_unavailable", "The service cannot record messages right now; nothing was sent.", { "Retry-After": "5" });
+}
+
+/** Denials: grant problems make the token unusable (401 invalid_token); limits are 403; bad input 400/422. */
+export function denialResponse(rs: ResourceServer, denial: MessagingDenial): Response {
+  if (denial.limit === "grant") {
+    const res = Response.json(denial.toJSON(), {
+      status: 401,
+      headers: { "Cache-Control": "no-store", "WWW-Authenticate": rs.challenge({ error: "invalid_token", description: denial.message }) },
+    });
+    return res;
+  }
+  if (denial.code === "insufficient_scope") return rs.insufficientScope([String(denial.details.required_scope)], [], denial.message);
+  const status = denial.code === "invalid_request" || denial.code === "invalid_recipient" ? 400 : denial.code === "idempotency_key_reused" ? 422 : 403;
+  return Response.json(denial.toJSON(), { status, headers: { "Cache-Control": "no-store" } });
+}
+
+/** The JSON body, or the 4xx response explaining why it cannot be read. */
+export async function readJson(req: Request): Promise<unknown> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") return jsonError(415, "invalid_request", "Content-Type must be application/json.");
+  const text = await req.text().catch(() => null);
+  if (text === null) return jsonError(400, "invalid_request", "The request body could not be read.");
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES) return jsonError(413, "invalid_request", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!value || typeof value !== "object" || Array.isArray(value)) return jsonError(400, "invalid_request", "The body must be a JSON object.");
+    return value;
+  } catch {
+    return jsonError(400, "invalid_request", "The body is not valid JSON.");
+  }
+}

@@ -1,0 +1,73 @@
+// Serves a Web-standard handler `(Request) => Promise<Response>` from node:http, so the MCP
+// server's logic is written against Request/Response like the rest of the codebase.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+
+export type WebHandler = (req: Request) => Promise<Response>;
+
+function toRequest(req: IncomingMessage, origin: string): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  return new Request(new URL(req.url ?? "/", origin), {
+    method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>) : undefined,
+    // @ts-expect-error: Node's fetch needs duplex for a streamed request body.
+    duplex: hasBody ? "half" : undefined,
+  });
+}
+
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name === "set-cookie") return;
+    headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers["set-cookie"] = cookies;
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  res.on("close", () => void reader.cancel().catch(() => undefined));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      res.write(value);
+    }
+  } finally {
+    res.end();
+  }
+}
+
+/**
+ * `origin` is the base for request URLs: the server's own bind address, never the Host
+ * header (handlers use configured public URLs for anything security-relevant).
+ */
+export function serveWeb(handler: WebHandler, origin: string): Server {
+  return createServer((req, res) => {
+    let request: Request;
+    try {
+      request = toRequest(req, origin);
+    } catch {
+      res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "invalid_request" }));
+      return;
+    }
+    handler(request)
+      .then((response) => writeResponse(res, response))
+      .catch((err: unknown) => {
+        console.error(`mcp-server: unhandled error: ${err instanceof Error ? err.message : String(err)}`);
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ error: "server_error" }));
+      });
+  });
+}

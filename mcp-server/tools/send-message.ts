@@ -1,0 +1,84 @@
+// send_message { to, body, idempotency_key? }: checks scope (at the HTTP layer), grant,
+// recipient and quota, audits the decision, then sends through the messaging API with an
+// exchanged token. The messaging API takes the quota atomically (one conditional UPDATE in
+// the same transaction that records the message), so concurrent calls can never overspend;
+// the check here only answers early.
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { checkBody, checkRecipient, MessagingDenial, SCOPE_SEND } from "@/lib/messaging/policy";
+import type { CallState, McpContext } from "../context";
+import { ExchangeError } from "../downstream/token-exchange";
+import { MessagingUnavailableError, postMessage } from "../downstream/messaging-client";
+import { auditToolCall, bodyFacts } from "./audit";
+import { requireLiveGrant } from "./grant-check";
+import { failureResult, okResult } from "./results";
+
+export const sendMessageInput = {
+  to: z.string().max(40).describe("Recipient phone number in international form, e.g. +15550100123"),
+  body: z.string().max(1600).describe("The text of the message"),
+  idempotency_key: z.string().min(1).max(200).optional().describe("Retry with the same key to never send twice"),
+};
+
+type Args = { to: string; body: string; idempotency_key?: string };
+
+function denialFromApi(status: number, body: Record<string, unknown>): MessagingDenial | null {
+  const code = body.error;
+  if (status === 403 && code === "quota_exhausted") return new MessagingDenial("quota_exhausted", "The grant's message limit has been reached.", { uses_left: 0 });
+  if (status === 403 && code === "recipient_not_allowed") return new MessagingDenial("recipient_not_allowed", String(body.error_description ?? "The recipient is not allowed."));
+  if (status === 422 && code === "idempotency_key_reused") return new MessagingDenial("idempotency_key_reused", "This idempotency_key was already used for a different message.");
+  return null;
+}
+
+export async function sendMessageTool(ctx: McpContext, call: CallState, args: Args): Promise<CallToolResult> {
+  const { claims, presented } = call.auth;
+  const grant = await requireLiveGrant(ctx, call);
+  const to = checkRecipient(args.to, claims.authorization_details);
+  const body = checkBody(args.body);
+  if (grant.usesLeft === 0) throw new MessagingDenial("quota_exhausted", "The grant's message limit has been reached.", { uses_left: 0 });
+  const facts = { recipient: to, ...bodyFacts(body) };
+  await auditToolCall(ctx, call, { tool: "send_message", allowed: true, details: facts });
+
+  const idempotencyKey = args.idempotency_key ? `agent:${args.idempotency_key}` : `mcp:${randomUUID()}`;
+  const apiUrl = ctx.deps.config.messagingResourceUrl;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let result;
+    try {
+      const downstream = await ctx.exchanger.tokenFor(presented.token, SCOPE_SEND);
+      result = await postMessage(apiUrl, downstream.accessToken, { to, body }, idempotencyKey, ctx.fetch);
+    } catch (err) {
+      return downstreamFailure(ctx, call, err, facts);
+    }
+    ctx.grants.forget(claims.grant_id);
+    if (result.status === 200 || result.status === 201) {
+      const m = result.body as { id?: string; status?: string; created_at?: string };
+      return okResult({ message_id: m.id, status: m.status, to, created_at: m.created_at }, `Message ${m.status === "delivered" ? "sent" : m.status} to ${to}.`);
+    }
+    const denial = denialFromApi(result.status, result.body);
+    if (denial) throw denial;
+    if (result.status === 401 && attempt === 0) {
+      // The exchanged token was refused (expired, key rotated, grant changed): exchange afresh once.
+      ctx.exchanger.evict(presented.token, SCOPE_SEND);
+      continue;
+    }
+    if (result.status === 401) {
+      await requireLiveGrant(ctx, call); // names the grant problem when there is one
+    }
+    await auditToolCall(ctx, call, { tool: "send_message", allowed: false, outcome: "failure", reason: `messaging_api_${result.status}`, details: facts });
+    return failureResult("messaging_failed", `The messaging API answered ${result.status}.`, result.status >= 500);
+  }
+  return failureResult("messaging_failed", "The messaging API refused the request.", false);
+}
+
+async function downstreamFailure(ctx: McpContext, call: CallState, err: unknown, facts: Record<string, unknown>): Promise<CallToolResult> {
+  if (err instanceof ExchangeError && (err.code === "invalid_grant" || err.code === "invalid_target" || err.code === "invalid_scope")) {
+    ctx.grants.forget(call.auth.claims.grant_id);
+    await requireLiveGrant(ctx, call);
+  }
+  const reason = err instanceof ExchangeError ? `token_exchange_${err.code}` : err instanceof MessagingUnavailableError ? "messaging_unavailable" : "downstream_error";
+  if (!(err instanceof ExchangeError) && !(err instanceof MessagingUnavailableError)) {
+    console.error(`mcp-server: send_message downstream error: ${err instanceof Error ? err.name : "unknown"}`);
+  }
+  await auditToolCall(ctx, call, { tool: "send_message", allowed: false, outcome: "failure", reason, details: facts });
+  return failureResult(reason, "The message could not be handed to the messaging service; try again shortly.", true);
+}
