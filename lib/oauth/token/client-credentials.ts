@@ -47,5 +47,5 @@ export async function clientCredentialsGrant(ctx: GrantContext): Promise<Respons
       deps.now(),
     );
   });
-  return tokenResponse({ access_token: access.accessToken, token_type: access.tokenType, expires_in: access.expiresIn, scope, authorization_details: [] });
+  return tokenResponse({ access_token: access.accessToken, token_type: access.tokenType, expires_in: access.expiresIn, scope });
 }

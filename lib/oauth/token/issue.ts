@@ -21,7 +21,8 @@ export interface TokenResponseBody {
   expires_in: number;
   refresh_token?: string;
   scope: string;
-  authorization_details: MessagingDetail[];
+  /** RFC 9396 section 7; absent for client_credentials (no user, no details). */
+  authorization_details?: MessagingDetail[];
   issued_token_type?: string;
 }
 
