@@ -15,7 +15,7 @@ export class BodyError extends Error {
   response(headers: Record<string, string> = {}): Response {
     // After refusing an oversized body part of it is still unread: close the connection rather
     // than leave the rest to be parsed as the next request.
-    const close = this.status === 413 ? { Connection: "close" } : {};
+    const close: Record<string, string> = this.status === 413 ? { Connection: "close" } : {};
     return Response.json({ jsonrpc: "2.0", error: { code: this.rpcCode, message: this.message }, id: null }, { status: this.status, headers: { ...headers, ...close } });
   }
 }
