@@ -14,6 +14,8 @@ import { consumeRateLimits, resetRateLimit, type RateLimitRule } from "../rate-l
 import { hashPassword, needsRehash, PASSWORD_MAX_LENGTH, verifyDummyPassword, verifyPassword } from "./password";
 import { EmailSchema, toPublicUser, type PublicUser } from "./users";
 
+export { rateLimitMessage } from "./messages";
+
 export const SIGNIN_RULES = {
   perAccountAndAddress: { limit: 5, windowSeconds: 15 * 60 },
   perAccount: { limit: 20, windowSeconds: 15 * 60 },
@@ -81,12 +83,6 @@ export async function authenticate(
     );
   });
   return { ok: true, user: toPublicUser(user) };
-}
-
-/** The sentence shown to a person who is rate-limited. */
-export function rateLimitMessage(retryAfterSeconds: number): string {
-  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-  return `Too many failed sign-ins. Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
 }
 
 // Invalid input still counts against a bucket (named by what was typed), so garbage emails

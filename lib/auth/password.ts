@@ -14,9 +14,7 @@ export const PASSWORD_HASH_OPTIONS: Readonly<Options> = Object.freeze({
   outputLen: 32,
 });
 
-export const PASSWORD_MIN_LENGTH = 10;
-// Argon2 accepts any length, but an unbounded input is a cheap way to burn server CPU.
-export const PASSWORD_MAX_LENGTH = 256;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password-policy";
 
 export async function hashPassword(password: string): Promise<string> {
   return hash(password, PASSWORD_HASH_OPTIONS);

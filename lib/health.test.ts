@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db } from "./db/client";
+import { testDatabases } from "../tests/harness/databases";
+import { handleLive, handleReady } from "./health";
+
+describe("liveness", () => {
+  it("answers 200 ok without touching anything", async () => {
+    const res = handleLive();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+    expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+});
+
+describe.each(testDatabases())("readiness on $name", (target) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await target.open();
+  });
+  afterAll(() => target.close());
+
+  it("is ready when the database answers", async () => {
+    const res = await handleReady(() => db);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok", checks: { database: "ok" } });
+  });
+});
+
+describe("readiness without a database", () => {
+  it("answers 503 with a reason when the database is unreachable", async () => {
+    const broken = createDb("postgresql://nobody:nothing@127.0.0.1:1/none");
+    try {
+      const res = await handleReady(() => broken);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: "unavailable", checks: { database: "failed" }, reason: "database unreachable" });
+    } finally {
+      await broken.$disconnect().catch(() => {});
+    }
+  });
+
+  it("answers 503, not 500, when the database cannot even be opened", async () => {
+    const res = await handleReady(() => {
+      throw new Error("Invalid configuration");
+    });
+    expect(res.status).toBe(503);
+    expect((await res.json()).reason).toMatch(/cannot be opened/);
+  });
+});
