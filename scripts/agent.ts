@@ -1,0 +1,132 @@
+// A sample agent that uses the MCP server the way any MCP client would: the MCP SDK's client
+// over Streamable HTTP, with an OAuthClientProvider for the standard authorization flow
+// (401 -> metadata discovery -> registration -> browser approval -> tokens).
+//
+//   npm run agent -- send --to +15550100123 "Running late"
+//   npm run agent -- send --to +15550100123 --max 3 --open "Running late"
+//   npm run agent -- send --to +15550100123 --ciba you@example.com "Running late"
+//   npm run agent -- describe | list
+//
+// Options: --server <MCP URL> (default: the configured MCP_RESOURCE_URL), --max <n> messages to
+// ask for (default 3), --expiry <seconds> (CIBA), --open (open the browser instead of printing),
+// --state <file> (where client registration and tokens are kept; default DATA_DIR/agent-state.json).
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { loadConfig } from "../lib/config";
+import { normalizeE164 } from "../lib/authorization-details";
+import { startLoopbackCallback } from "./agent/callback";
+import { authorizeWithCiba } from "./agent/ciba";
+import { AgentOAuthProvider, type AgentState, type AgentStore } from "./agent/provider";
+
+function fileStore(file: string, key: string): AgentStore {
+  const readAll = (): Record<string, AgentState> => {
+    try {
+      return JSON.parse(readFileSync(file, "utf8")) as Record<string, AgentState>;
+    } catch {
+      return {};
+    }
+  };
+  return {
+    load: () => readAll()[key] ?? {},
+    save(state) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify({ ...readAll(), [key]: state }, null, 2), { mode: 0o600 });
+    },
+  };
+}
+
+function usage(message?: string): never {
+  if (message) console.error(message);
+  console.error('Usage: npm run agent -- send --to <+E.164> [--max N] [--ciba <email>] [--open] "message"\n       npm run agent -- describe | list');
+  process.exit(64);
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      to: { type: "string" },
+      max: { type: "string", default: "3" },
+      ciba: { type: "string" },
+      expiry: { type: "string", default: "3600" },
+      server: { type: "string" },
+      state: { type: "string" },
+      open: { type: "boolean", default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (!["send", "describe", "list"].includes(command ?? "")) usage();
+  const config = loadConfig();
+  const serverUrl = new URL(values.server ?? config.mcpResourceUrl);
+  const to = values.to ? normalizeE164(values.to) : null;
+  if (command === "send" && (!to || !rest.length)) usage("send needs --to <phone number in international form> and a message.");
+  const max = Number(values.max);
+  if (!Number.isInteger(max) || max < 1) usage("--max must be a positive whole number.");
+  const details = to ? [{ type: "messaging", actions: ["send"], recipients: [to], max_messages: max }] : [];
+
+  const callback = await startLoopbackCallback();
+  const mode = values.ciba ? "ciba" : "code";
+  const provider = new AgentOAuthProvider({
+    redirectUrl: callback.redirectUrl,
+    store: fileStore(values.state ?? path.join(config.dataDir, "agent-state.json"), `${serverUrl.href} ${mode}`),
+    authorizationDetails: details,
+    confidential: mode === "ciba",
+    onRedirect: (url) => {
+      console.log(`\nApprove this agent in your browser:\n\n  ${url.href}\n`);
+      if (values.open) execFile(process.platform === "darwin" ? "open" : "xdg-open", [url.href], () => undefined);
+    },
+  });
+  try {
+    if (values.ciba && !provider.tokens()) {
+      await authorizeWithCiba({ serverUrl, provider, loginHint: values.ciba, bindingMessage: rest.join(" ").slice(0, 60) || "Agent request", authorizationDetails: details, requestedExpiry: Number(values.expiry), log: console.log });
+    }
+    const client = await connect(serverUrl, provider, callback);
+    const result = await runCommand(client, command!, to, rest.join(" "));
+    await client.close();
+    process.exitCode = result;
+  } finally {
+    callback.close();
+  }
+}
+
+async function connect(serverUrl: URL, provider: AgentOAuthProvider, callback: Awaited<ReturnType<typeof startLoopbackCallback>>): Promise<Client> {
+  const client = new Client({ name: "agent-grants-sample-agent", version: "0.1.0" });
+  const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
+  try {
+    await client.connect(transport);
+    return client;
+  } catch (err) {
+    if (!(err instanceof UnauthorizedError)) throw err;
+  }
+  // The SDK ran discovery and registration and handed us the authorization URL; wait for the
+  // browser to come back, redeem the code (PKCE), and connect again with the new token.
+  const code = await callback.waitForCode(() => provider.lastState);
+  await transport.finishAuth(code);
+  const fresh = new Client({ name: "agent-grants-sample-agent", version: "0.1.0" });
+  await fresh.connect(new StreamableHTTPClientTransport(serverUrl, { authProvider: provider }));
+  return fresh;
+}
+
+async function runCommand(client: Client, command: string, to: string | null, text: string): Promise<number> {
+  const result =
+    command === "send"
+      ? await client.callTool({ name: "send_message", arguments: { to, body: text } })
+      : await client.callTool({ name: command === "list" ? "list_messages" : "describe_grant", arguments: {} });
+  const content = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
+  if (result.isError) {
+    console.error(content);
+    return 2;
+  }
+  console.log(content);
+  return 0;
+}
+
+main().catch((err) => {
+  console.error(`agent: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
