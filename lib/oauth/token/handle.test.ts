@@ -85,6 +85,12 @@ describe.each(testDatabases())("token endpoint, common checks, on $name", (targe
     await expectError(await handleToken(huge, deps), 413, "invalid_request");
   });
 
+  it("answers other methods with 405 invalid_request, no-store", async () => {
+    const res = await handleToken(new Request(url, { method: "GET" }), deps);
+    await expectError(res, 405, "invalid_request");
+    expect(res.headers.get("allow")).toMatch(/POST/);
+  });
+
   it("limits token requests per client with 429 and Retry-After", async () => {
     const client = await makeClient(db);
     const send = () => handleToken(formRequest(url, { grant_type: "refresh_token", refresh_token: "rt_x", client_id: client.id }), deps, { rateLimit: { limit: 3, windowSeconds: 60 } });
