@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { getSessionUser } from "@/lib/auth/session";
+import { TopNav } from "./_components/top-nav";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -7,10 +9,14 @@ export const metadata: Metadata = {
   description: "Task-scoped, revocable authorization for AI agents",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await getSessionUser();
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <TopNav user={user} />
+        {children}
+      </body>
     </html>
   );
 }

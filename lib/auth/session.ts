@@ -6,6 +6,7 @@
 //                                    redirect back to sign-in (that would loop)
 import { getServerSession } from "next-auth";
 import { forbidden, redirect } from "next/navigation";
+import { connection } from "next/server";
 import { cache } from "react";
 import { authOptions } from "./options";
 import type { Role } from "./users";
@@ -18,6 +19,8 @@ export interface SessionUser {
 
 /** Once per request: the layout and the page share one lookup. */
 export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
+  // Per request, never at build time: the build has neither cookies nor configuration.
+  await connection();
   const session = await getServerSession(authOptions());
   const user = session?.user;
   if (!user?.id || !user.email) return null;

@@ -1,0 +1,53 @@
+"use client";
+import { signIn } from "next-auth/react";
+import { useState, type FormEvent } from "react";
+import { signInErrorMessage } from "@/lib/auth/messages";
+
+export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string; initialError: string | null }) {
+  const [error, setError] = useState<string | null>(initialError);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      // next-auth fetches its CSRF token, posts the credentials and sets the session cookie.
+      const result = await signIn("credentials", {
+        email: String(form.get("email") ?? ""),
+        password: String(form.get("password") ?? ""),
+        callbackUrl,
+        redirect: false,
+      });
+      if (result?.ok && !result.error) {
+        // A full navigation, so every server component renders with the new session.
+        window.location.assign(callbackUrl);
+        return;
+      }
+      setError(signInErrorMessage(result?.error ?? "unknown"));
+    } catch {
+      setError("Sign-in failed. Check your connection and try again.");
+    }
+    setBusy(false);
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate>
+      <label htmlFor="email">Email</label>
+      <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
+      <label htmlFor="password">Password</label>
+      <input id="password" name="password" type="password" autoComplete="current-password" required />
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <p>
+        <button type="submit" className="primary" disabled={busy}>
+          Sign in
+        </button>
+      </p>
+    </form>
+  );
+}
