@@ -71,7 +71,7 @@ export async function sendMessageTool(ctx: McpContext, call: CallState, args: Ar
 }
 
 async function downstreamFailure(ctx: McpContext, call: CallState, err: unknown, facts: Record<string, unknown>): Promise<CallToolResult> {
-  if (err instanceof ExchangeError && (err.code === "invalid_grant" || err.code === "invalid_target" || err.code === "invalid_scope")) {
+  if (err instanceof ExchangeError && ["invalid_grant", "invalid_request", "invalid_target", "invalid_scope"].includes(err.code)) {
     ctx.grants.forget(call.auth.claims.grant_id);
     await requireLiveGrant(ctx, call);
   }

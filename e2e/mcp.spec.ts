@@ -1,0 +1,172 @@
+// Issue 5 end to end: the real MCP SDK client (StreamableHTTPClientTransport with the sample
+// agent's OAuthClientProvider) against the real MCP server and web app. Playwright signs the
+// user in and approves on the consent page; everything else is the SDK's standard flow.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { decodeJwt, generateKeyPair, SignJWT } from "jose";
+import type { Page } from "@playwright/test";
+import { loadConfig } from "../lib/config";
+import { createDb } from "../lib/db/client";
+import { signJwt } from "../lib/oauth/keys";
+import { startLoopbackCallback } from "../scripts/agent/callback";
+import { AgentOAuthProvider, memoryStore } from "../scripts/agent/provider";
+import { test, expect } from "./fixtures";
+
+const ALLOWED = "+15550100123";
+type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown> };
+
+interface Agent {
+  client: Client;
+  provider: AgentOAuthProvider;
+  requests: string[];
+  grantId: string;
+  call(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
+}
+
+/** Runs the SDK's standard flow: 401, discovery, registration, browser approval, code exchange. */
+async function authorizeAgent(page: Page, mcpUrl: string, details: { recipients: string[]; max: number }): Promise<Agent> {
+  const callback = await startLoopbackCallback();
+  let authorizationUrl: URL | undefined;
+  const requests: string[] = [];
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const res = await fetch(input, init);
+    requests.push(`${init?.method ?? "GET"} ${url.pathname} ${res.status}`);
+    return res;
+  };
+  const provider = new AgentOAuthProvider({
+    redirectUrl: callback.redirectUrl,
+    store: memoryStore(),
+    clientName: "E2E sample agent",
+    authorizationDetails: [{ type: "messaging", actions: ["send"], recipients: details.recipients, max_messages: details.max }],
+    onRedirect: (url) => void (authorizationUrl = url),
+  });
+  try {
+    const first = new Client({ name: "e2e-agent", version: "1.0.0" });
+    const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: recordingFetch });
+    await expect(first.connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(authorizationUrl, "the SDK asked for a browser approval").toBeDefined();
+    const code = callback.waitForCode(() => provider.lastState, 60_000);
+    await page.goto(authorizationUrl!.href);
+    await page.getByRole("button", { name: "Approve" }).click();
+    await transport.finishAuth(await code);
+    const client = new Client({ name: "e2e-agent", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: recordingFetch }));
+    const grantId = String(decodeJwt(provider.tokens()!.access_token).grant_id);
+    return { client, provider, requests, grantId, call: (name, args = {}) => client.callTool({ name, arguments: args }) as Promise<ToolResult> };
+  } finally {
+    callback.close();
+  }
+}
+
+test.describe("MCP server with the MCP SDK client", () => {
+  test.setTimeout(120_000);
+
+  test("401 -> discovery -> registration -> approval; sends within the grant, denies outside it, and stops within 1 s of Revoke", async ({ page, mcpUrl, createUser, signIn }) => {
+    const user = await createUser();
+    await signIn(page, user);
+    const agent = await authorizeAgent(page, mcpUrl, { recipients: [ALLOWED], max: 2 });
+
+    // 1. The order of the standard flow, as the SDK ran it.
+    const order = ["POST /mcp 401", "/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server", "POST /oauth/register 201"];
+    let at = -1;
+    for (const step of order) {
+      const index = agent.requests.findIndex((r, i) => i > at && r.includes(step));
+      expect(index, `${step} after step ${at} in ${agent.requests.join(", ")}`).toBeGreaterThan(at);
+      at = index;
+    }
+
+    // 2. A message to the granted recipient is sent and shows in the outbox.
+    const sent = await agent.call("send_message", { to: "+1 555 010 0123", body: "Running late" });
+    expect(sent.isError).toBeFalsy();
+    expect(sent.structuredContent).toMatchObject({ status: "delivered", to: ALLOWED });
+    await page.goto("/outbox");
+    await expect(page.getByTestId("outbox-message").filter({ hasText: "Running late" })).toBeVisible();
+
+    // 3. Another recipient is denied; the third message is denied (the grant allows 2).
+    const other = await agent.call("send_message", { to: "+15550100199", body: "Hi" });
+    expect(other).toMatchObject({ isError: true, structuredContent: { error: "recipient_not_allowed", limit: "recipients" } });
+    expect((await agent.call("send_message", { to: ALLOWED, body: "Second" })).isError).toBeFalsy();
+    const third = await agent.call("send_message", { to: ALLOWED, body: "Third" });
+    expect(third).toMatchObject({ isError: true, structuredContent: { error: "quota_exhausted", limit: "max_messages" } });
+
+    // 4. Revoke on /grants: the next call is denied within one second.
+    await page.goto("/grants");
+    await page.locator(`[data-grant-id="${agent.grantId}"]`).getByRole("button", { name: "Revoke" }).click();
+    await expect(page.locator(`[data-grant-id="${agent.grantId}"]`).getByRole("button", { name: "Revoke" })).toHaveCount(0);
+    const revokedAt = Date.now();
+    let after: ToolResult | undefined;
+    let error: unknown;
+    try {
+      after = await agent.call("describe_grant");
+    } catch (err) {
+      error = err; // a 401 for the revoked token also counts as denied
+    }
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+    if (!error) expect(after).toMatchObject({ isError: true, structuredContent: { limit: "grant" } });
+    await agent.client.close().catch(() => undefined);
+  });
+
+  test("concurrent calls never exceed the quota", async ({ page, mcpUrl, createUser, signIn }) => {
+    const user = await createUser();
+    await signIn(page, user);
+    const agent = await authorizeAgent(page, mcpUrl, { recipients: [ALLOWED], max: 3 });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => agent.call("send_message", { to: ALLOWED, body: `Concurrent ${i}` })));
+    expect(results.filter((r) => !r.isError)).toHaveLength(3);
+    expect(results.filter((r) => r.structuredContent?.error === "quota_exhausted")).toHaveLength(5);
+    const described = await agent.call("describe_grant");
+    expect(described.structuredContent).toMatchObject({ uses_left: 0 });
+    await agent.client.close();
+  });
+
+  test("expired, wrong-audience, DPoP-bound-as-Bearer, unknown-kid and query-string tokens are 401; bad requests are 4xx", async ({ mcpUrl, env }) => {
+    const config = loadConfig(env);
+    const db = createDb(env.DATABASE_URL);
+    const deps = { db, config, now: () => new Date() };
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: config.issuerUrl,
+      sub: "user-x",
+      aud: config.mcpResourceUrl,
+      client_id: "agent-x",
+      iat: now,
+      nbf: now,
+      exp: now + 300,
+      jti: crypto.randomUUID(),
+      scope: "messages:send",
+      grant_id: "grant-x",
+      authorization_details: [{ type: "messaging", actions: ["send"], recipients: [ALLOWED], max_messages: 1 }],
+    };
+    try {
+      const expired = await signJwt(deps, { typ: "at+jwt", payload: { ...claims, iat: now - 900, nbf: now - 900, exp: now - 60 } });
+      const otherAudience = await signJwt(deps, { typ: "at+jwt", payload: { ...claims, aud: config.messagingResourceUrl } });
+      const bound = await signJwt(deps, { typ: "at+jwt", payload: { ...claims, cnf: { jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" } } });
+      const { privateKey } = await generateKeyPair("ES256");
+      const unknownKid = await new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: "at+jwt", kid: "not-a-published-key" }).sign(privateKey);
+      const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+      const post = (headers: Record<string, string>, body = initialize, url = mcpUrl) =>
+        fetch(url, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers }, body });
+
+      const none = await post({});
+      expect(none.status).toBe(401);
+      expect(none.headers.get("www-authenticate")).toContain("resource_metadata=");
+      for (const token of [expired, otherAudience, bound, unknownKid]) {
+        const res = await post({ Authorization: `Bearer ${token}` });
+        expect(res.status).toBe(401);
+        expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      }
+      expect((await post({}, initialize, `${mcpUrl}?access_token=${otherAudience}`)).status).toBe(401);
+
+      const valid = await signJwt(deps, { typ: "at+jwt", payload: claims });
+      expect((await post({ Authorization: `Bearer ${valid}` }, "{oops")).status).toBe(400);
+      expect((await post({ Authorization: `Bearer ${valid}`, "Content-Type": "text/plain" })).status).toBe(415);
+      expect((await post({ Authorization: `Bearer ${valid}` }, JSON.stringify({ pad: "x".repeat(400_000) }))).status).toBe(413);
+      expect((await fetch(mcpUrl)).status).toBe(405);
+      expect((await post({ Origin: "http://evil.example" })).status).toBe(403);
+      expect((await fetch(new URL("/health/ready", mcpUrl))).status).toBe(200);
+    } finally {
+      await db.$disconnect();
+    }
+  });
+});
