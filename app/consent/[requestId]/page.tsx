@@ -1,0 +1,111 @@
+// The consent screen (issue 3 part 5) for every flow: authorize, CIBA and device. Security
+// headers (frame-ancestors 'none', X-Frame-Options DENY, Referrer-Policy no-referrer) are set
+// for /consent/:path* in next.config.ts. The decision is POSTed to ./decision.
+import type { Metadata } from "next";
+import Link from "next/link";
+import { forbidden, notFound } from "next/navigation";
+import { requireUser } from "@/lib/auth/session";
+import { loadConsentPage, type ConsentView } from "@/lib/consent/view-model";
+import { appDeps } from "@/lib/deps";
+import { ConsentForm } from "./consent-form";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Approve access · Agent Grants", referrer: "no-referrer" };
+
+const RETRY_MESSAGES: Record<string, string> = {
+  recipients: "Keep or enter at least one recipient, in international form (like +1 555 010 0123), and only ones that were asked for.",
+  max_messages: "The message limit can only be lowered, to a whole number of at least 1.",
+  duration: "The duration can only be shortened.",
+};
+
+function WhoAsks({ view }: { view: ConsentView }) {
+  const c = view.client;
+  return (
+    <section>
+      <h1>
+        <span data-testid="client-name">{c.name}</span> wants access to your account
+      </h1>
+      <p className="badges">
+        {!c.verified && <strong className="badge warn">Unverified application</strong>}{" "}
+        {c.newlyRegistered && <strong className="badge">Newly registered</strong>}
+      </p>
+      {!c.named && <p className="muted">This application did not give a name; it is shown by its client ID.</p>}
+      {c.documentHost && (
+        <p>
+          Its identity is published by <strong>{c.documentHost}</strong>.
+        </p>
+      )}
+      {view.redirectHost && (
+        <p>
+          If you approve, you will be sent to <strong data-testid="redirect-host">{view.redirectHost}</strong>.
+        </p>
+      )}
+      {view.bindingMessage && (
+        <p>
+          The agent shows this message: <q data-testid="binding-message">{view.bindingMessage}</q>. Approve only if your agent shows the same.
+        </p>
+      )}
+    </section>
+  );
+}
+
+function Finished({ status, flow }: { status: string; flow: string }) {
+  const outOfBand = flow !== "authorize";
+  const text =
+    status === "approved" || status === "consumed"
+      ? outOfBand
+        ? "Approved. You can return to your agent."
+        : "This request was already approved."
+      : status === "denied"
+        ? outOfBand
+          ? "Denied. The agent was told that you said no."
+          : "This request was denied."
+        : "This request has expired. Start again from your agent.";
+  return (
+    <main>
+      <h1>{status === "expired" ? "Too late" : "Done"}</h1>
+      <p role="status">{text}</p>
+      <p>
+        <Link href="/grants">See your grants</Link>
+      </p>
+    </main>
+  );
+}
+
+export default async function ConsentPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ requestId: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { requestId } = await params;
+  const query = await searchParams;
+  const user = await requireUser(`/consent/${encodeURIComponent(requestId)}`);
+  const state = await loadConsentPage(appDeps(), requestId, user.id);
+  if (state.kind === "not_found") notFound();
+  if (state.kind === "forbidden") forbidden();
+  if (state.kind === "unclaimed") {
+    return (
+      <main>
+        <h1>Enter the code first</h1>
+        <p>
+          This request is decided after you enter the code your agent shows, on the <Link href="/device">device page</Link>.
+        </p>
+      </main>
+    );
+  }
+  if (state.kind === "finished") return <Finished status={state.status} flow={state.flow} />;
+  const retry = typeof query.error === "string" ? RETRY_MESSAGES[query.error] : undefined;
+  return (
+    <main className="consent">
+      <WhoAsks view={state.view} />
+      {retry && (
+        <p className="error" role="alert">
+          {retry}
+        </p>
+      )}
+      <ConsentForm view={state.view} />
+    </main>
+  );
+}

@@ -1,0 +1,227 @@
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../db/client";
+import { writeTransaction } from "../db";
+import { testDatabases } from "../../tests/harness/databases";
+import { testDeps, type TestDeps } from "../../tests/harness/test-deps";
+import { insertClient } from "../oauth/clients/create";
+import { validateClientMetadata } from "../oauth/clients/validate-metadata";
+import { handleAuthorize } from "../oauth/authorize/handle";
+import { decideRequest } from "./decide";
+import { handleConsentDecision } from "./post-handler";
+import { loadConsentPage, type ConsentView } from "./view-model";
+
+const ISSUER = "http://localhost:3000";
+const CB = "https://app.example/cb";
+const A = "+15550100123";
+const B = "+15550100124";
+
+describe.each(testDatabases())("consent on $name", (target) => {
+  let db: Db;
+  let deps: TestDeps;
+  let alice: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    db = await target.open();
+    deps = testDeps(db, { issuerUrl: ISSUER });
+    alice = (await db.user.create({ data: { email: "alice@example.com", passwordHash: "x" } })).id;
+    bob = (await db.user.create({ data: { email: "bob@example.com", passwordHash: "x" } })).id;
+    const metadata = validateClientMetadata({ redirect_uris: [CB], token_endpoint_auth_method: "none", client_name: '<img src=x onerror=alert(1)> "Agent"' });
+    await writeTransaction(db, (tx) => insertClient(tx, { id: "agent", kind: "dynamic", metadata, createdAt: deps.now() }, { type: "agent" }));
+  });
+  afterAll(() => target.close());
+
+  async function authorize(extra: Record<string, string> = {}): Promise<string> {
+    const verifier = randomBytes(32).toString("base64url");
+    const q = new URLSearchParams({
+      client_id: "agent",
+      redirect_uri: CB,
+      response_type: "code",
+      code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+      code_challenge_method: "S256",
+      state: "st-1",
+      resource: deps.config.mcpResourceUrl,
+      authorization_details: JSON.stringify([{ type: "messaging", recipients: [A, B], max_messages: 3 }]),
+      requested_expiry: "7200",
+      ...extra,
+    });
+    const res = await handleAuthorize(new Request(`${ISSUER}/oauth/authorize?${q}`), deps);
+    return decodeURIComponent(new URL(res.headers.get("location")!).pathname.split("/")[2]);
+  }
+
+  async function show(requestId: string, userId = alice): Promise<ConsentView> {
+    const state = await loadConsentPage(deps, requestId, userId);
+    if (state.kind !== "show") throw new Error(`expected the form, got ${state.kind}`);
+    return state.view;
+  }
+
+  function post(requestId: string, userId: string | null, form: Record<string, string | string[]>, headers: Record<string, string> = { origin: ISSUER }) {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(form)) for (const value of [v].flat()) body.append(k, value);
+    const req = new Request(`${ISSUER}/consent/${requestId}/decision`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+    return handleConsentDecision(req, deps, { requestId, userId });
+  }
+  const approveAll = (token: string) => ({ consent_token: token, decision: "approve", recipients_0: [A, B], max_messages_0: "3" });
+  const grantsFor = (requestId: string) => db.grant.findMany({ where: { requestId } });
+
+  it("shows who asks and what, in words, and binds the request to the viewer", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    expect(view.client).toMatchObject({ name: '<img src=x onerror=alert(1)> "Agent"', newlyRegistered: true, verified: false });
+    expect(view.redirectHost).toBe("app.example");
+    expect(view.details[0].words).toBe("Send up to 3 messages to +1 555-010-0123 and +1 555-010-0124");
+    expect(view.scopes.map((s) => s.value)).toEqual(["messages:send"]);
+    expect(view.lifetime.proposedSeconds).toBe(7200);
+    expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).userId).toBe(alice);
+    expect(await loadConsentPage(deps, id, bob)).toMatchObject({ kind: "forbidden" });
+    expect(await db.auditEvent.count({ where: { type: "consent.shown", actorId: alice } })).toBe(1);
+  });
+
+  it("approves: 303 to the redirect URI with code, state and iss; the code is stored hashed (checklist 18)", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    const res = await post(id, alice, approveAll(view.consentToken));
+    expect(res.status).toBe(303);
+    const loc = new URL(res.headers.get("location")!);
+    expect(`${loc.origin}${loc.pathname}`).toBe(CB);
+    expect(loc.searchParams.get("state")).toBe("st-1");
+    expect(loc.searchParams.get("iss")).toBe(ISSUER);
+    const code = loc.searchParams.get("code")!;
+    const stored = await db.authorizationCode.findUniqueOrThrow({ where: { codeHash: createHash("sha256").update(code).digest("hex") } });
+    expect(stored).toMatchObject({ clientId: "agent", redirectUri: CB, requestId: id });
+    expect(JSON.stringify(await db.auditEvent.findMany())).not.toContain(code);
+    const [grant] = await grantsFor(id);
+    expect(grant).toMatchObject({ userId: alice, clientId: "agent", usesLeft: 3, createdVia: "code" });
+    expect(grant.expiresAt.getTime() - deps.now().getTime()).toBe(7200_000);
+    expect(await db.auditEvent.count({ where: { type: "code.issued", grantId: grant.id } })).toBe(1);
+  });
+
+  it("21: a cross-site Origin or a bad consent token -> 403 and no grant", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    expect((await post(id, alice, approveAll(view.consentToken), { origin: "https://evil.example" })).status).toBe(403);
+    expect((await post(id, alice, approveAll(view.consentToken), {})).status).toBe(403);
+    expect((await post(id, alice, approveAll("forged"))).status).toBe(403);
+    expect(await grantsFor(id)).toHaveLength(0);
+    // Same-origin without an Origin header is accepted when the browser says so (Fetch Metadata).
+    expect((await post(id, alice, approveAll(view.consentToken), { "sec-fetch-site": "same-origin" })).status).toBe(303);
+  });
+
+  it("22: a decision by anyone but the resource owner -> 403", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    expect((await post(id, bob, approveAll(view.consentToken))).status).toBe(403);
+    expect((await post(id, null, approveAll(view.consentToken))).status).toBe(403);
+    await expect(decideRequest(deps, { requestId: id, userId: bob, decision: "approve" })).rejects.toMatchObject({ status: 403 });
+    expect(await grantsFor(id)).toHaveLength(0);
+  });
+
+  it("23: a decision is single-use and expires -> 400", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    expect((await post(id, alice, approveAll(view.consentToken))).status).toBe(303);
+    expect((await post(id, alice, approveAll(view.consentToken))).status).toBe(400);
+    expect(await grantsFor(id)).toHaveLength(1);
+    const late = await authorize();
+    const lateView = await show(late);
+    deps.advance(601);
+    expect((await post(late, alice, approveAll(lateView.consentToken))).status).toBe(400);
+    expect(await grantsFor(late)).toHaveLength(0);
+  });
+
+  it("decides exactly once under concurrent posts", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    const results = await Promise.all([1, 2, 3].map(() => post(id, alice, approveAll(view.consentToken))));
+    expect(results.map((r) => r.status).sort()).toEqual([303, 400, 400]);
+    expect(await grantsFor(id)).toHaveLength(1);
+    expect(await db.authorizationCode.count({ where: { requestId: id } })).toBe(1);
+  });
+
+  it("narrows: drop a recipient, lower the limit, shorten the duration; records asked and granted", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    const res = await post(id, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: [B], max_messages_0: "1", duration: "3600" });
+    expect(res.status).toBe(303);
+    const [grant] = await grantsFor(id);
+    expect(JSON.parse(grant.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [B], max_messages: 1 }]);
+    expect(JSON.parse(grant.requestedAuthorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [A, B], max_messages: 3 }]);
+    expect(grant.usesLeft).toBe(1);
+    expect(grant.expiresAt.getTime() - deps.now().getTime()).toBe(3600_000);
+    const narrowed = await db.auditEvent.findFirstOrThrow({ where: { type: "consent.narrowed", grantId: grant.id } });
+    expect(JSON.parse(narrowed.details)).toMatchObject({ granted_seconds: 3600, requested_seconds: 7200 });
+  });
+
+  it.each([
+    ["an added recipient", { recipients_0: [A, B, "+15550100199"], max_messages_0: "3" }, "recipients"],
+    ["no recipient", { max_messages_0: "3" }, "recipients"],
+    ["a raised limit", { recipients_0: [A], max_messages_0: "4" }, "max_messages"],
+    ["a longer duration", { recipients_0: [A], max_messages_0: "3", duration: "7201" }, "duration"],
+    ["a junk number", { recipients_0: ["call me"], max_messages_0: "3" }, "recipients"],
+  ])("24: refuses to widen (%s): back to the page, nothing granted", async (_what, edit, code) => {
+    const id = await authorize();
+    const view = await show(id);
+    const res = await post(id, alice, { consent_token: view.consentToken, decision: "approve", ...edit });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`${ISSUER}/consent/${id}?error=${code}`);
+    expect(await grantsFor(id)).toHaveLength(0);
+    expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
+  });
+
+  it("makes the user enter recipients for a messages:send request that named none", async () => {
+    const id = await authorize({ authorization_details: "", scope: "messages:send" });
+    const view = await show(id);
+    expect(view.details[0]).toMatchObject({ open: true, words: "Send messages to recipients you choose" });
+    const none = await post(id, alice, { consent_token: view.consentToken, decision: "approve" });
+    expect(none.headers.get("location")).toMatch(/error=recipients$/);
+    const again = await show(id);
+    const ok = await post(id, alice, { consent_token: again.consentToken, decision: "approve", recipients_0: "+1 555 010 0123\n+1 (555) 010-0124", max_messages_0: "2" });
+    expect(ok.status).toBe(303);
+    const [grant] = await grantsFor(id);
+    expect(JSON.parse(grant.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [A, B], max_messages: 2 }]);
+  });
+
+  it("25: deny -> access_denied with state and iss, and no grant", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    const res = await post(id, alice, { consent_token: view.consentToken, decision: "deny" });
+    const loc = new URL(res.headers.get("location")!);
+    expect(res.status).toBe(303);
+    expect(Object.fromEntries(loc.searchParams)).toMatchObject({ error: "access_denied", state: "st-1", iss: ISSUER });
+    expect(await grantsFor(id)).toHaveLength(0);
+    expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).status).toBe("denied");
+    expect(await db.auditEvent.count({ where: { type: "consent.denied" } })).toBeGreaterThan(0);
+  });
+
+  it("decides CIBA requests for the named user only, and marks them approved with the grant", async () => {
+    const row = await db.authorizationRequest.create({
+      data: {
+        flow: "ciba",
+        clientId: "agent",
+        userId: alice,
+        resource: deps.config.mcpResourceUrl,
+        scope: "messages:send",
+        authorizationDetails: JSON.stringify([{ type: "messaging", actions: ["send"], recipients: [A] }]),
+        bindingMessage: "<b>code 42</b>",
+        expiresAt: new Date(deps.now().getTime() + 300_000),
+      },
+    });
+    expect(await loadConsentPage(deps, row.id, bob)).toMatchObject({ kind: "forbidden" });
+    const view = await show(row.id);
+    expect(view).toMatchObject({ bindingMessage: "<b>code 42</b>", redirectHost: null, flow: "ciba" });
+    const res = await post(row.id, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: A });
+    expect(res.headers.get("location")).toBe(`${ISSUER}/consent/${row.id}`);
+    const after = await db.authorizationRequest.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after.status).toBe("approved");
+    expect(after.grantId).toEqual(expect.any(String));
+    expect(await loadConsentPage(deps, row.id, alice)).toEqual({ kind: "finished", status: "approved", flow: "ciba" });
+  });
+
+  it("asks the device flow's user to enter the code first", async () => {
+    const row = await db.authorizationRequest.create({
+      data: { flow: "device", clientId: "agent", resource: deps.config.mcpResourceUrl, scope: "messages:read", expiresAt: new Date(deps.now().getTime() + 300_000) },
+    });
+    expect(await loadConsentPage(deps, row.id, alice)).toEqual({ kind: "unclaimed" });
+  });
+});

@@ -1,0 +1,32 @@
+// The consent page's anti-CSRF token: random, single-use, bound to one request (it is stored,
+// hashed, on that request's row, and every page view replaces it). Together with the Origin
+// check it keeps another site from deciding on the user's behalf (RFC 9700 section 4.7,
+// OWASP CSRF Prevention Cheat Sheet: synchronizer token).
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+export function newConsentToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString("base64url");
+  return { token, hash: hashConsentToken(token) };
+}
+
+export function hashConsentToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+export function consentTokenMatches(token: string | null, storedHash: string | null): boolean {
+  if (!token || !storedHash || token.length > 100) return false;
+  const a = Buffer.from(hashConsentToken(token), "hex");
+  const b = Buffer.from(storedHash, "hex");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The POST must come from our own pages: Origin equal to the issuer's origin; a browser that
+ * sends no Origin must at least say same-origin in Sec-Fetch-Site.
+ */
+export function sameOrigin(req: Request, issuerUrl: string): boolean {
+  const expected = new URL(issuerUrl).origin;
+  const origin = req.headers.get("origin");
+  if (origin !== null) return origin === expected;
+  return req.headers.get("sec-fetch-site") === "same-origin";
+}

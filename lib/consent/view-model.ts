@@ -1,0 +1,143 @@
+// What the consent page shows, from the stored request alone (style.md 5): who asks (client
+// name, where the answer goes, whether the client is new or unverified), what for (in words),
+// and for how long. Showing the page binds an authorize request to the signed-in user, issues
+// a fresh single-use consent token and records consent.shown.
+import { appendAudit } from "../audit/append";
+import { describeScope, formatPhone, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import { describeMessagingDetail } from "../authorization-details/words";
+import { writeTransaction } from "../db";
+import type { Deps } from "../deps";
+import { loadClient } from "../oauth/clients/store";
+import { durationWords, lifetimeOptions, proposedLifetime } from "./lifetime";
+import { newConsentToken } from "./token";
+
+/** A client registered within this window is flagged "newly registered". */
+const NEW_CLIENT_SECONDS = 7 * 24 * 3600;
+
+export interface DetailView {
+  index: number;
+  /** "Send up to 3 messages to +1 555-010-0123" (no time: the page adds the chosen duration). */
+  words: string;
+  recipients: { e164: string; display: string }[];
+  /** No recipients were asked: the user must enter them. */
+  open: boolean;
+  maxMessages: number | null;
+}
+
+export interface ConsentView {
+  requestId: string;
+  flow: "authorize" | "ciba" | "device";
+  client: { id: string; name: string; named: boolean; newlyRegistered: boolean; verified: boolean; kind: string; documentHost: string | null };
+  /** Where the answer goes (authorize flow): the redirect URI's host. */
+  redirectHost: string | null;
+  bindingMessage: string | null;
+  resource: string;
+  resourceName: string;
+  scopes: { value: string; words: string }[];
+  details: DetailView[];
+  lifetime: { proposedSeconds: number; proposedWords: string; proposedUntil: Date; options: { seconds: number; words: string }[] };
+  consentToken: string;
+  expiresAt: Date;
+}
+
+export type ConsentPageState =
+  | { kind: "show"; view: ConsentView }
+  | { kind: "not_found" }
+  | { kind: "forbidden"; reason: string }
+  | { kind: "unclaimed" }
+  | { kind: "finished"; status: "approved" | "denied" | "expired" | "consumed"; flow: string };
+
+type Row = NonNullable<Awaited<ReturnType<Deps["db"]["authorizationRequest"]["findUnique"]>>>;
+
+function resourceName(deps: Deps, resource: string): string {
+  if (resource === deps.config.mcpResourceUrl) return "the messaging tools (MCP server)";
+  if (resource === deps.config.messagingResourceUrl) return "the messaging API";
+  return resource;
+}
+
+function detailViews(details: MessagingDetail[]): DetailView[] {
+  return details.map((d, index) => ({
+    index,
+    words: describeMessagingDetail(d),
+    recipients: d.recipients.map((e164) => ({ e164, display: formatPhone(e164) })),
+    open: d.recipients.length === 0,
+    maxMessages: d.max_messages ?? null,
+  }));
+}
+
+function hostOf(uri: string | null): string | null {
+  if (!uri) return null;
+  try {
+    const u = new URL(uri);
+    return u.host || `${u.protocol}${u.pathname}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Who may decide: the user the request names; an authorize request is bound on first view. */
+async function bindUser(deps: Deps, row: Row, userId: string): Promise<ConsentPageState | null> {
+  if (row.userId === userId) return null;
+  if (row.userId) return { kind: "forbidden", reason: "This request belongs to another account." };
+  if (row.flow === "device") return { kind: "unclaimed" };
+  if (row.flow !== "authorize") return { kind: "forbidden", reason: "This request is not addressed to you." };
+  const bound = await deps.db.authorizationRequest.updateMany({ where: { id: row.id, userId: null }, data: { userId } });
+  return bound.count === 1 ? null : { kind: "forbidden", reason: "This request belongs to another account." };
+}
+
+export async function loadConsentPage(deps: Deps, requestId: string, userId: string): Promise<ConsentPageState> {
+  const row = requestId.length <= 100 ? await deps.db.authorizationRequest.findUnique({ where: { id: requestId } }) : null;
+  if (!row || row.parRequestUriHash) return { kind: "not_found" };
+  const denied = await bindUser(deps, row, userId);
+  if (denied) return denied;
+  const now = deps.now();
+  if (row.status !== "pending") return { kind: "finished", status: row.status as "approved", flow: row.flow };
+  if (row.expiresAt <= now) return { kind: "finished", status: "expired", flow: row.flow };
+
+  const client = await loadClient(deps.db, row.clientId);
+  if (!client) return { kind: "not_found" };
+  const proposed = proposedLifetime(row.requestedExpiry, deps.config);
+  const { token, hash } = newConsentToken();
+  await writeTransaction(deps.db, async (tx) => {
+    await tx.authorizationRequest.update({ where: { id: row.id }, data: { consentTokenHash: hash } });
+    // Audited once per request, not on every reload.
+    if (!row.consentTokenHash) {
+      await appendAudit(
+        tx,
+        { type: "consent.shown", outcome: "info", actorType: "user", actorId: userId, subjectUserId: userId, clientId: row.clientId, details: { request_id: row.id, flow: row.flow } },
+        now,
+      );
+    }
+  });
+  const details = parseMessagingDetails(JSON.parse(row.authorizationDetails));
+  return {
+    kind: "show",
+    view: {
+      requestId: row.id,
+      flow: row.flow as ConsentView["flow"],
+      client: {
+        id: client.id,
+        name: client.name ?? client.id,
+        named: Boolean(client.name),
+        newlyRegistered: now.getTime() - client.createdAt.getTime() < NEW_CLIENT_SECONDS * 1000,
+        verified: client.verified,
+        kind: client.kind,
+        documentHost: client.kind === "metadata_document" ? hostOf(client.id) : null,
+      },
+      redirectHost: row.flow === "authorize" ? hostOf(row.redirectUri) : null,
+      bindingMessage: row.bindingMessage,
+      resource: row.resource,
+      resourceName: resourceName(deps, row.resource),
+      scopes: row.scope.split(" ").filter(Boolean).map((value) => ({ value, words: describeScope(value) })),
+      details: detailViews(details),
+      lifetime: {
+        proposedSeconds: proposed,
+        proposedWords: durationWords(proposed),
+        proposedUntil: new Date(now.getTime() + proposed * 1000),
+        options: lifetimeOptions(proposed).map((seconds) => ({ seconds, words: durationWords(seconds) })),
+      },
+      consentToken: token,
+      expiresAt: row.expiresAt,
+    },
+  };
+}
