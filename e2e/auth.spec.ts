@@ -1,0 +1,156 @@
+// Issue 2: accounts and sessions, driven through the real sign-in pages and the real admin CLI.
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { promisify } from "node:util";
+import { test, expect, adminCli } from "./fixtures";
+
+const run = promisify(execFile);
+const freshEmail = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}@example.com`;
+
+test("a visitor signs up, lands signed in on the home page, and can sign out", async ({ page }) => {
+  const email = freshEmail("signup");
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${email}` })).toBeVisible();
+  await expect(page.getByTestId("signed-in-as")).toContainText(email);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("link", { name: "Sign in" }).first()).toBeVisible();
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+  // The session is gone for the server too, not just hidden.
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fadmin$/);
+});
+
+test("sign-up explains a taken email and a short password", async ({ page, createUser }) => {
+  const existing = await createUser();
+  await page.goto("/signup");
+  await page.getByLabel("Email").fill(existing.email);
+  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByText("An account with this email already exists.")).toBeVisible();
+  await page.getByLabel("Email").fill(freshEmail("short"));
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByText("Use at least 10 characters for the password.")).toBeVisible();
+  await expect(page).toHaveURL(/\/signup$/);
+});
+
+test("a user created with `npm run admin -- create-user` signs in through the browser", async ({ page, env }) => {
+  const email = freshEmail("cli");
+  const { stdout } = await run("npm", ["run", "-s", "admin", "--", "create-user", email, "cli user password", "--role", "auditor"], {
+    env: { ...process.env, ...env },
+  });
+  expect(stdout).toContain(`Created ${email} with role auditor`);
+
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(email.toUpperCase());
+  await page.getByLabel("Password").fill("cli user password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: `Welcome, ${email}` })).toBeVisible();
+  await expect(page.getByTestId("signed-in-as")).toContainText("(auditor)");
+  await expect(page.getByRole("link", { name: "Audit" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
+});
+
+test("a wrong password shows a clear error and stays on the sign-in page", async ({ page, createUser }) => {
+  const user = await createUser();
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("Wrong email or password.")).toBeVisible();
+  await expect(page).toHaveURL(/\/signin/);
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+});
+
+test("after five failed sign-ins the sixth is refused with the minutes to wait, even with the right password", async ({ page, createUser }) => {
+  const user = await createUser();
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(user.email);
+  for (let i = 0; i < 5; i++) {
+    await page.getByLabel("Password").fill(`wrong password ${i}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByText("Wrong email or password.")).toBeVisible();
+  }
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText(/^Too many failed sign-ins\. Try again in 1[45] minutes\.$/)).toBeVisible();
+  await expect(page).toHaveURL(/\/signin/);
+});
+
+test("the admin page refuses a plain user with 403 and shows admins the users and their roles", async ({ page, browser, baseURL, createUser, signIn }) => {
+  const plain = await createUser({ role: "user" });
+  await signIn(page, plain);
+  await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
+  const refused = await page.goto("/admin");
+  expect(refused?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
+  await expect(page.getByRole("table")).toHaveCount(0);
+
+  const adminPage = await (await browser.newContext({ baseURL })).newPage();
+  const admin = await createUser({ role: "admin" });
+  await signIn(adminPage, admin);
+  await adminPage.getByRole("link", { name: "Admin" }).click();
+  await expect(adminPage.getByRole("heading", { name: "Users" })).toBeVisible();
+  await expect(adminPage.getByRole("row").filter({ hasText: plain.email })).toContainText("user");
+  await expect(adminPage.getByRole("row").filter({ hasText: admin.email })).toContainText("admin");
+  await adminPage.context().close();
+});
+
+test("a signed-out visitor sent to sign-in returns to the page they asked for, never to another site", async ({ page, createUser }) => {
+  const admin = await createUser({ role: "admin" });
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fadmin$/);
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+
+  await page.goto("/signin?callbackUrl=https%3A%2F%2Fevil.example%2Fphish");
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  expect(new URL(page.url()).pathname).toBe("/");
+});
+
+test("the session cookie is HttpOnly and SameSite=Lax, and dies when an admin revokes the account", async ({ page, env, createUser, signIn }) => {
+  const user = await createUser();
+  await signIn(page, user);
+  const session = (await page.context().cookies()).find((c) => c.name.endsWith("next-auth.session-token"));
+  expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax" });
+  // Secure follows the issuer's scheme: plain http here, so the browser would drop a Secure cookie.
+  expect(session?.secure).toBe(env.ISSUER_URL?.startsWith("https://") ?? false);
+
+  expect(await adminCli(env, "revoke-account", user.email)).toContain(`Disabled ${user.email}`);
+  await page.goto("/");
+  await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("This account has been disabled. Ask an administrator.")).toBeVisible();
+});
+
+test("a role change applies on the next page load, without signing in again", async ({ page, env, createUser, signIn }) => {
+  const user = await createUser();
+  await signIn(page, user);
+  expect((await page.goto("/admin"))?.status()).toBe(403);
+  await adminCli(env, "set-role", user.email, "admin");
+  expect((await page.goto("/admin"))?.status()).toBe(200);
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+});
+
+test("the web app answers liveness and readiness", async ({ request }) => {
+  const live = await request.get("/api/health/live");
+  expect(live.status()).toBe(200);
+  expect(await live.json()).toEqual({ status: "ok" });
+  const ready = await request.get("/api/health/ready");
+  expect(ready.status()).toBe(200);
+  expect(await ready.json()).toEqual({ status: "ok", checks: { database: "ok" } });
+});
