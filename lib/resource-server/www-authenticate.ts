@@ -1,6 +1,7 @@
 // WWW-Authenticate challenges for a protected resource.
 // RFC 6750 section 3 (Bearer), RFC 9449 section 7.1 (DPoP), RFC 9728 section 5.1
 // (resource_metadata), and the MCP authorization spec (scope in the challenge).
+import { DPOP_SIGNING_ALGS } from "../oauth/dpop/proof";
 import { safeDescription } from "../oauth/errors";
 
 export interface ChallengeOptions {
@@ -27,7 +28,7 @@ function params(o: ChallengeOptions, withMetadata: boolean): string {
  * A Bearer challenge, plus a DPoP one so clients learn both schemes are accepted (RFC 9449
  * section 7.1). DPoP-specific errors go in the DPoP challenge only.
  */
-export function wwwAuthenticate(o: ChallengeOptions, dpopAlgs = ["ES256"]): string {
+export function wwwAuthenticate(o: ChallengeOptions, dpopAlgs: readonly string[] = DPOP_SIGNING_ALGS): string {
   const dpopError = o.error === "invalid_dpop_proof" || o.error === "use_dpop_nonce";
   const bearer = `Bearer ${params(dpopError ? { ...o, error: undefined, description: undefined } : o, true)}`;
   const dpop = `DPoP ${[`algs=${quote(dpopAlgs.join(" "))}`, ...(dpopError ? [params({ ...o, scope: undefined }, false)] : [])].join(", ")}`;
