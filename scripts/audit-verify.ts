@@ -31,6 +31,7 @@ try {
   let lastPrint = performance.now();
   const verdict = await verifyAuditTrail(db, checkpointSigner(cfg), {
     extraCheckpoints: extra,
+    databaseUrl: cfg.databaseUrl,
     onProgress: (checked, total) => {
       if (performance.now() - lastPrint > 1000) {
         lastPrint = performance.now();

@@ -14,7 +14,7 @@ export interface VerifyState {
 export async function verifyChainAction(_prev: VerifyState | null, _form: FormData): Promise<VerifyState> {
   await requireRole("auditor", "/audit");
   const deps = appDeps();
-  const v = await verifyAuditTrail(deps.db, checkpointSigner(deps.config));
+  const v = await verifyAuditTrail(deps.db, checkpointSigner(deps.config), { databaseUrl: deps.config.databaseUrl });
   const summary = `${v.checked.toLocaleString("en-US")} entries checked, head seq ${v.headSeq}, ${v.checkpointsChecked} signed checkpoint(s) matched, ${(v.elapsedMs / 1000).toFixed(1)} s`;
   return { ok: v.ok, summary, problem: v.problem ?? undefined, checkpointProblems: v.checkpointProblems };
 }

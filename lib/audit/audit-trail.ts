@@ -26,9 +26,9 @@ export function checkpointSigner(config: Pick<AppConfig, "keyEncryptionKey">): C
 export async function verifyAuditTrail(
   db: Db,
   signer: CheckpointSigner,
-  opts: { extraCheckpoints?: string[]; onProgress?: (checked: number, total: number) => void; batchSize?: number } = {},
+  opts: { extraCheckpoints?: string[]; onProgress?: (checked: number, total: number) => void; batchSize?: number; databaseUrl?: string } = {},
 ): Promise<AuditTrailVerdict> {
   const { trusted, invalid } = await trustedCheckpoints(db, signer, { extra: opts.extraCheckpoints });
-  const result = await verifyChain(db, { checkpoints: trusted, onProgress: opts.onProgress, batchSize: opts.batchSize });
+  const result = await verifyChain(db, { checkpoints: trusted, onProgress: opts.onProgress, batchSize: opts.batchSize, databaseUrl: opts.databaseUrl });
   return { ...result, ok: result.ok && invalid.length === 0, checkpointProblems: invalid };
 }

@@ -1,14 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
 import { testDatabases } from "../../tests/harness/databases";
-import { verifyChain, type TrustedCheckpoint } from "./verify";
+import { verifyChain as verify, type TrustedCheckpoint, type VerifyOptions } from "./verify";
 import { GENESIS_HASH } from "./hash";
 import { exec, fillChain, forgedRow, insertRaw, rehash, relinkFrom, resetChain, rowAt, shiftDown, shiftUp } from "./testing/chain";
 
 const N = 40;
 
-describe.each(testDatabases())("audit chain verification on $name", (target) => {
+// Every case runs through Prisma on both providers, and through the direct SQLite file reader.
+const CASES = [
+  ...testDatabases().map((target) => ({ target, name: `${target.name} (Prisma reader)`, direct: false })),
+  ...testDatabases()
+    .filter((t) => t.name === "sqlite")
+    .map((target) => ({ target, name: "sqlite (direct file reader)", direct: true })),
+];
+
+describe.each(CASES)("audit chain verification on $name", ({ target, direct }) => {
   let db: Db;
+  const verifyChain = (d: Db, opts: VerifyOptions = {}) => verify(d, { ...opts, databaseUrl: direct ? target.url() : undefined });
   beforeAll(async () => {
     db = await target.open();
   });

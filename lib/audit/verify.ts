@@ -5,7 +5,8 @@
 import type { Db } from "../db";
 import { classifyBreak, type ChainProblem, type GoodLink } from "./classify";
 import { entryHash, GENESIS_HASH, storedEntryHash } from "./hash";
-import { hashedFields, readAscending, readHead, type StoredAuditRow } from "./rows";
+import { openRowReader, type RowReader } from "./row-reader";
+import { hashedFields, readHead, type StoredAuditRow } from "./rows";
 
 /** A checkpoint whose signature has already been checked (see checkpoint.ts). */
 export interface TrustedCheckpoint {
@@ -17,6 +18,8 @@ export interface TrustedCheckpoint {
 
 export interface VerifyOptions {
   batchSize?: number;
+  /** The database URL, when known: on SQLite, rows are then read straight from the file (row-reader.ts). */
+  databaseUrl?: string;
   checkpoints?: TrustedCheckpoint[];
   onProgress?: (checked: number, total: number) => void;
 }
@@ -46,7 +49,7 @@ function rowIsGood(row: StoredAuditRow, prev: GoodLink, headSeq: number): boolea
 
 const isoOf = (iat: number) => new Date(iat * 1000).toISOString();
 
-function checkpointMismatch(cp: TrustedCheckpoint, row: StoredAuditRow): ChainProblem {
+function checkpointMismatch(cp: TrustedCheckpoint): ChainProblem {
   return {
     kind: "modified",
     seq: cp.seq,
@@ -72,50 +75,72 @@ function tailProblem(lastSeq: number, lastHash: string, headSeq: number, headHas
   return null;
 }
 
+interface Walk {
+  prev: GoodLink;
+  checked: number;
+  checkpointsChecked: number;
+}
+
+/** Streams rows up to `end`, stopping at the first that fails; returns the problem or null. */
+async function walkChain(
+  db: Db,
+  reader: RowReader,
+  w: Walk,
+  { end, headSeq, batchSize, expected, onProgress }: { end: number; headSeq: number; batchSize: number; expected: Map<number, TrustedCheckpoint>; onProgress?: VerifyOptions["onProgress"] },
+): Promise<ChainProblem | null> {
+  for (;;) {
+    const batch = (await reader.read(w.prev.seq, batchSize)).filter((r) => r.seq <= end);
+    for (let i = 0; i < batch.length; i++) {
+      const row = batch[i];
+      if (!rowIsGood(row, w.prev, headSeq)) {
+        let window = batch.slice(i, i + 2);
+        if (window.length < 2) window = window.concat((await reader.read(row.seq, 1)).filter((r) => r.seq <= end));
+        return classifyBreak(db, w.prev, window, headSeq);
+      }
+      const cp = expected.get(row.seq);
+      if (cp) {
+        if (cp.headHash !== row.hash) return checkpointMismatch(cp);
+        w.checkpointsChecked++;
+      }
+      w.prev = { seq: row.seq, hash: row.hash, prevHash: row.prevHash };
+      w.checked++;
+    }
+    onProgress?.(w.checked, end);
+    if (batch.length < batchSize) return null;
+  }
+}
+
 export async function verifyChain(db: Db, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const started = performance.now();
-  const batchSize = opts.batchSize ?? 5000;
   const cps = opts.checkpoints ?? [];
   const expected = new Map<number, TrustedCheckpoint>();
   for (const cp of cps) expected.set(cp.seq, cp);
   // One snapshot of head and table end: entries appended while we verify lie beyond it and
   // are left for the next run; an entry beyond the head *in* the snapshot was inserted.
   const { headSeq, headHash, maxSeq } = await readHead(db);
-  const end = Math.max(headSeq, maxSeq);
-  let prev: GoodLink = { seq: 0, hash: GENESIS_HASH, prevHash: GENESIS_HASH };
-  let checked = 0;
-  let checkpointsChecked = 0;
-  const result = (problem: ChainProblem | null): VerifyResult => ({
+  const w: Walk = { prev: { seq: 0, hash: GENESIS_HASH, prevHash: GENESIS_HASH }, checked: 0, checkpointsChecked: 0 };
+  const reader = openRowReader(db, opts.databaseUrl);
+  let problem: ChainProblem | null;
+  try {
+    problem = await walkChain(db, reader, w, {
+      end: Math.max(headSeq, maxSeq),
+      headSeq,
+      batchSize: opts.batchSize ?? 5000,
+      expected,
+      onProgress: opts.onProgress,
+    });
+  } finally {
+    reader.close();
+  }
+  problem ??= tailProblem(w.prev.seq, w.prev.hash, headSeq, headHash, cps);
+  return {
     ok: problem === null,
-    checked,
+    checked: w.checked,
     headSeq,
     headHash,
-    lastSeq: prev.seq,
+    lastSeq: w.prev.seq,
     problem,
-    checkpointsChecked,
+    checkpointsChecked: w.checkpointsChecked,
     elapsedMs: Math.round(performance.now() - started),
-  });
-
-  for (;;) {
-    const batch = (await readAscending(db, prev.seq, batchSize)).filter((r) => r.seq <= end);
-    if (batch.length === 0) break;
-    for (let i = 0; i < batch.length; i++) {
-      const row = batch[i];
-      if (!rowIsGood(row, prev, headSeq)) {
-        let window = batch.slice(i, i + 2);
-        if (window.length < 2) window = window.concat((await readAscending(db, row.seq, 1)).filter((r) => r.seq <= end));
-        return result(await classifyBreak(db, prev, window, headSeq));
-      }
-      const cp = expected.get(row.seq);
-      if (cp) {
-        if (cp.headHash !== row.hash) return result(checkpointMismatch(cp, row));
-        checkpointsChecked++;
-      }
-      prev = { seq: row.seq, hash: row.hash, prevHash: row.prevHash };
-      checked++;
-    }
-    opts.onProgress?.(checked, end);
-    if (batch.length < batchSize) break;
-  }
-  return result(tailProblem(prev.seq, prev.hash, headSeq, headHash, cps));
+  };
 }

@@ -1,0 +1,131 @@
+// npm run bench:audit [-- <entries>]
+// Seeds a fresh SQLite database (and a fresh PostgreSQL database when BENCH_DATABASE_URL
+// names a server) with realistic audit entries (1,000,000 by default), then measures what an
+// auditor waits for: the console's first page, filtered pages, reason search, one grant's
+// timeline, and a full verification of the chain. Query times are server time (the query
+// and row decoding in this process, as the console's server component does it), median of
+// five runs after one warm-up.
+import { randomUUID } from "node:crypto";
+import { cpus } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { createDb, type Db } from "../lib/db/client";
+import { seedAudit } from "../lib/audit/seed";
+import { queryAudit } from "../lib/audit/query";
+import { grantTimeline } from "../lib/audit/timeline";
+import { verifyChain } from "../lib/audit/verify";
+import type { AuditFilter } from "../lib/audit/filter";
+import { migrateInChild } from "../scripts/audit-migrate";
+
+const entries = Number((process.argv[2] ?? process.env.BENCH_AUDIT_ENTRIES ?? "1000000").replace(/[_,]/g, ""));
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+
+async function timeIt(fn: () => Promise<unknown>, runs = 5): Promise<{ median: number; max: number; rows: number }> {
+  const first = await fn(); // warm-up (statement cache, page cache)
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const rows = Array.isArray(first) ? first.length : ((first as { entries?: unknown[] })?.entries?.length ?? 0);
+  return { median: times[Math.floor(times.length / 2)], max: times[times.length - 1], rows };
+}
+
+async function sample(db: Db, seq: number) {
+  const row = await db.auditEvent.findFirst({ where: { seq: { gte: seq }, grantId: { not: null } }, orderBy: { seq: "asc" } });
+  if (!row) throw new Error("no sample row");
+  return row;
+}
+
+async function benchOne(name: string, url: string): Promise<string[]> {
+  console.error(`\n[${name}] migrating ${name === "sqlite" ? url : "(PostgreSQL)"}`);
+  migrateInChild(url);
+  const db = createDb(url);
+  let lastPrint = 0;
+  const seeded = await seedAudit(db, entries, {
+    seed: 42,
+    batchSize: 5000,
+    onProgress: ({ done, total, elapsedMs }) => {
+      if (done === total || performance.now() - lastPrint > 5000) {
+        lastPrint = performance.now();
+        console.error(`[${name}] seeded ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} in ${fmtMs(elapsedMs)}`);
+      }
+    },
+  });
+  const mid = await sample(db, Math.floor(entries / 2));
+  const hourStart = new Date(mid.time.getTime() - 30 * 60_000);
+  const hourEnd = new Date(mid.time.getTime() + 30 * 60_000);
+  const cases: [string, AuditFilter, { cursor?: number }?][] = [
+    ["first page, no filter", {}],
+    ["deep page (cursor at the middle)", {}, { cursor: mid.seq }],
+    ["by grant", { grantId: mid.grantId! }],
+    ["by user", { userId: mid.subjectUserId! }],
+    ["by agent", { clientId: mid.clientId! }],
+    ["type + outcome (tool.denied, denied)", { types: ["tool.denied"], outcome: "denied" }],
+    ["time range (1 hour, mid-chain)", { from: hourStart, to: hourEnd }],
+    ["reason search, common (\"quota\")", { q: "quota" }],
+    ["reason search + type (\"unreachable\", message.failed)", { q: "unreachable", types: ["message.failed"] }],
+    ["reason search, no match", { q: "no-such-reason-text" }],
+  ];
+  const lines: string[] = [];
+  for (const [label, filter, opts] of cases) {
+    const t = await timeIt(() => queryAudit(db, filter, { limit: 50, ...opts }));
+    lines.push(`| ${name} | ${label} | ${t.rows} | ${fmtMs(t.median)} | ${fmtMs(t.max)} |`);
+    console.error(`[${name}] ${label}: ${fmtMs(t.median)}`);
+  }
+  const tl = await timeIt(() => grantTimeline(db, mid.grantId!));
+  lines.push(`| ${name} | one grant's timeline | ${tl.rows} | ${fmtMs(tl.median)} | ${fmtMs(tl.max)} |`);
+  const v = await verifyChain(db, { databaseUrl: url });
+  if (!v.ok) throw new Error(`verification failed on a freshly seeded chain: ${JSON.stringify(v.problem)}`);
+  lines.push(`| ${name} | full verify (${v.checked.toLocaleString("en-US")} entries) | - | ${fmtMs(v.elapsedMs)} | - |`);
+  lines.push(`| ${name} | seeding (${entries.toLocaleString("en-US")} entries) | - | ${fmtMs(seeded.elapsedMs)} | - |`);
+  console.error(`[${name}] verify: ${fmtMs(v.elapsedMs)}`);
+  await db.$disconnect();
+  return lines;
+}
+
+async function withPostgres<T>(baseUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `bench_audit_${randomUUID().replace(/-/g, "").slice(0, 12)}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: baseUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(baseUrl);
+  u.pathname = `/${name}`;
+  try {
+    return await fn(u.toString());
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+try {
+  if (!Number.isInteger(entries) || entries < 1000) throw new Error("entries must be an integer of at least 1000");
+  const dir = path.resolve("tmp/bench-audit");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${randomUUID()}.db`);
+  const rows: string[] = [];
+  try {
+    rows.push(...(await benchOne("sqlite", `file:${file}`)));
+  } finally {
+    for (const s of ["", "-wal", "-shm", "-journal"]) rmSync(file + s, { force: true });
+  }
+  if (process.env.BENCH_DATABASE_URL) rows.push(...(await withPostgres(process.env.BENCH_DATABASE_URL, (url) => benchOne("postgresql", url))));
+  console.log(`\nAudit benchmark: ${entries.toLocaleString("en-US")} entries; ${cpus().length} cores, ${cpus()[0]?.model ?? "unknown CPU"}; Node ${process.version}\n`);
+  console.log("| database | query | rows | median | max |");
+  console.log("|---|---|---|---|---|");
+  for (const r of rows) console.log(r);
+  process.exit(0);
+} catch (err) {
+  console.error(`bench:audit: ${(err as Error).message}`);
+  process.exit(1);
+}
