@@ -5,12 +5,16 @@ import type { Deps } from "../deps";
 import { UserError } from "../auth/users";
 import { UsageError, type AdminCommand } from "./command";
 import { createUserCommand, listUsersCommand, revokeAccountCommand, setRoleCommand } from "./user-commands";
+import { createClientCommand } from "./create-client";
+import { rotateKeysCommand } from "./rotate-keys";
 
 export const COMMANDS: AdminCommand[] = [
   createUserCommand,
   setRoleCommand,
   revokeAccountCommand,
   listUsersCommand,
+  createClientCommand,
+  rotateKeysCommand,
 ];
 
 export interface AdminResult {
