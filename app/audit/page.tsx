@@ -62,11 +62,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             </span>
           </p>
           <EntriesTable entries={page.entries} grantLinks />
+          {page.searchedFrom !== undefined && page.nextCursor !== null && (
+            <p className="muted" data-testid="search-window">
+              Searched the reasons of entries {page.searchedFrom} and newer; older entries have not been searched yet.
+            </p>
+          )}
           <p>
             {cursorOf(query) !== undefined && <Link href={`/audit?${filterQuery}`}>Newest</Link>}{" "}
             {page.nextCursor !== null && (
               <Link href={`/audit?${filterQuery}${sep}cursor=${page.nextCursor}`} rel="next">
-                Older entries →
+                {page.searchedFrom !== undefined && page.entries.length < PAGE_SIZE ? "Search older entries →" : "Older entries →"}
               </Link>
             )}
           </p>

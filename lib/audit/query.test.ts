@@ -119,6 +119,22 @@ describe.each(testDatabases())("audit queries and export on $name", (target) => 
     expect(pages).toBe(Math.ceil(seen.length / 3));
   });
 
+  it("pages a reason search through bounded windows without losing a match", async () => {
+    const all = await seqs({ q: "e" }); // unwindowed reference: every reason containing "e"
+    const seen: number[] = [];
+    let cursor: number | undefined;
+    let pages = 0;
+    do {
+      const page = await queryAudit(db, { q: "e" }, { cursor, limit: 2, searchWindow: 3 });
+      seen.push(...page.entries.map((e) => e.seq));
+      if (page.entries.length < 2 && page.nextCursor !== null) expect(page.searchedFrom).toBe(page.nextCursor);
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor !== undefined && pages < 50);
+    expect(seen).toEqual(all);
+    expect(all.length).toBeGreaterThan(3);
+  });
+
   it("exports exactly the filtered entries as JSONL, oldest first", async () => {
     const filter: AuditFilter = { clientId: "bot-1", outcome: "denied" };
     const lines = (await readAll(exportStream(db, filter, "jsonl", 1))).trim().split("\n").map((l) => JSON.parse(l));

@@ -11,6 +11,20 @@ export interface AuditPage {
   entries: StoredAuditRow[];
   /** Pass as `cursor` for the next page; null on the last page. */
   nextCursor: number | null;
+  /** For a windowed text search: the lowest seq this page searched (older entries not yet). */
+  searchedFrom?: number;
+}
+
+/**
+ * A reason search that no index narrows scans the table. Newest first, it stops as soon as a
+ * page is full, but a rare term would scan everything: so such a search looks at most
+ * SEARCH_WINDOW entries per page and, when the page is not full, offers to continue below.
+ * Every page then costs a bounded scan (issue 6, point 7: under 200 ms at a million entries).
+ */
+export const SEARCH_WINDOW = 100_000;
+
+function windowed(f: AuditFilter, order: "asc" | "desc"): boolean {
+  return order === "desc" && !!f.q && !f.grantId && !f.userId && !f.clientId;
 }
 
 export interface PageOptions {
@@ -18,6 +32,8 @@ export interface PageOptions {
   cursor?: number;
   limit?: number;
   order?: "desc" | "asc";
+  /** Entries a windowed text search scans per page (default SEARCH_WINDOW). */
+  searchWindow?: number;
 }
 
 export const MAX_PAGE = 5000;
@@ -47,17 +63,30 @@ export function whereClause(db: Db, f: AuditFilter, params: SqlParams, extra: st
   return conds.length ? `WHERE ${conds.join(" AND ")}` : "";
 }
 
+async function topSeq(db: Db): Promise<number> {
+  const rows = await db.$queryRawUnsafe<{ top: unknown }[]>(`SELECT MAX("seq") AS "top" FROM "AuditEvent"`);
+  return Number(rows[0]?.top ?? 0);
+}
+
 export async function queryAudit(db: Db, filter: AuditFilter, opts: PageOptions = {}): Promise<AuditPage> {
   const limit = Math.min(Math.max(1, opts.limit ?? 50), MAX_PAGE);
   const order = opts.order ?? "desc";
   const params = new SqlParams(isPostgres(db));
   const keyset = opts.cursor === undefined ? [] : [`"seq" ${order === "desc" ? "<" : ">"} ${params.add(opts.cursor)}`];
+  let floor: number | undefined;
+  if (windowed(filter, order)) {
+    const upper = opts.cursor ?? (await topSeq(db)) + 1;
+    floor = Math.max(1, upper - (opts.searchWindow ?? SEARCH_WINDOW));
+    keyset.push(`"seq" >= ${params.add(floor)}`);
+  }
   const where = whereClause(db, filter, params, keyset);
   const sql = `SELECT ${SELECT_COLUMNS} FROM "AuditEvent" ${where} ORDER BY "seq" ${order.toUpperCase()} LIMIT ${params.add(limit + 1)}`;
   const rows = (await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params.values)).map(normaliseRow);
   const more = rows.length > limit;
   const entries = more ? rows.slice(0, limit) : rows;
-  return { entries, nextCursor: more ? entries[entries.length - 1].seq : null };
+  if (more) return { entries, nextCursor: entries[entries.length - 1].seq };
+  // Not full: for a windowed search, older entries remain to be searched below the window.
+  return { entries, nextCursor: floor !== undefined && floor > 1 ? floor : null, searchedFrom: floor };
 }
 
 /** Every entry matching the filter, in batches, ascending (for export). */

@@ -10,9 +10,7 @@ const N = 40;
 // Every case runs through Prisma on both providers, and through the direct SQLite file reader.
 const CASES = [
   ...testDatabases().map((target) => ({ target, name: `${target.name} (Prisma reader)`, direct: false })),
-  ...testDatabases()
-    .filter((t) => t.name === "sqlite")
-    .map((target) => ({ target, name: "sqlite (direct file reader)", direct: true })),
+  ...testDatabases().map((target) => ({ target, name: `${target.name} (direct reader)`, direct: true })),
 ];
 
 describe.each(CASES)("audit chain verification on $name", ({ target, direct }) => {
