@@ -22,7 +22,7 @@ test("the device flow: the agent shows a code, the user enters it at /device, ap
   // A wrong code gets a clear message; the right one typed loosely (lower case, no dash) works.
   await page.getByLabel("Code").fill("BBBB-BBBB");
   await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByRole("alert")).toContainText("No request matches that code");
+  await expect(page.getByRole("alert").filter({ hasText: "No request matches that code" })).toBeVisible();
   await page.getByLabel("Code").fill(user_code.replace("-", "").toLowerCase());
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/consent\//);
@@ -38,7 +38,7 @@ test("the device flow: the agent shows a code, the user enters it at /device, ap
   await page.goto("/device");
   await page.getByLabel("Code").fill(user_code);
   await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByRole("alert")).toContainText("already used");
+  await expect(page.getByRole("alert").filter({ hasText: "That code was already used." })).toBeVisible();
 });
 
 test("verification_uri_complete prefills the code but still asks the user to confirm", async ({ page, baseURL, createUser, signIn }) => {
