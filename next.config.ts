@@ -22,6 +22,14 @@ const nextConfig: NextConfig = {
         ],
       },
       {
+        // Sign-in and sign-up are not framed either: a framed form invites clickjacking and phishing.
+        source: "/(signin|signup)",
+        headers: [
+          { key: "Content-Security-Policy", value: "frame-ancestors 'none'" },
+          { key: "X-Frame-Options", value: "DENY" },
+        ],
+      },
+      {
         // The consent screen must never be framed (clickjacking, RFC 9700 section 4.16) nor leak its URL.
         source: "/consent/:path*",
         headers: [

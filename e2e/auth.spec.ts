@@ -154,3 +154,19 @@ test("the web app answers liveness and readiness", async ({ request }) => {
   expect(ready.status()).toBe(200);
   expect(await ready.json()).toEqual({ status: "ok", checks: { database: "ok" } });
 });
+
+test("the sign-in form never puts the password in the URL, even before its script has loaded", async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: false });
+  const page = await context.newPage();
+  const res = await page.goto("/signin");
+  expect(res?.headers()["x-frame-options"]).toBe("DENY");
+  expect(res?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+  await page.getByLabel("Email").fill("nojs@example.com");
+  await page.getByLabel("Password").fill("secret-in-the-url?");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  // The form was POSTed to next-auth, which (without its CSRF token) sends the visitor back here.
+  await page.waitForURL(/\/signin\?callbackUrl=/);
+  expect(page.url()).not.toContain("secret");
+  expect(page.url()).not.toContain("nojs");
+  await context.close();
+});

@@ -33,7 +33,10 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate>
+    // method and action matter only before the page's script has loaded: the credentials are then
+    // POSTed (never put in the URL) and next-auth, missing its CSRF token, sends the person back here.
+    <form method="post" action="/api/auth/callback/credentials" onSubmit={onSubmit} noValidate>
+      <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
       <label htmlFor="password">Password</label>

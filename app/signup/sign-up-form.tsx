@@ -32,7 +32,8 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate>
+    // POST, so that a submit before the script has loaded never puts the password in the URL.
+    <form method="post" onSubmit={onSubmit} noValidate>
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required autoFocus />
       <label htmlFor="password">Password</label>
