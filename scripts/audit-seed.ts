@@ -4,6 +4,7 @@
 import { loadConfig } from "../lib/config";
 import { createDb } from "../lib/db/client";
 import { seedAudit } from "../lib/audit/seed";
+import { readHead } from "../lib/audit/rows";
 import { migrateInChild } from "./audit-migrate";
 
 function parseArgs(argv: string[]) {
@@ -24,8 +25,13 @@ function parseArgs(argv: string[]) {
 try {
   const { count, seed, batch } = parseArgs(process.argv.slice(2));
   const { databaseUrl } = loadConfig();
-  migrateInChild(databaseUrl);
-  const db = createDb(databaseUrl);
+  // A fresh database is migrated first; a live one (the app running on it) is left alone.
+  let db = createDb(databaseUrl);
+  if (!(await readHead(db).then(() => true, () => false))) {
+    await db.$disconnect();
+    migrateInChild(databaseUrl);
+    db = createDb(databaseUrl);
+  }
   let lastPrint = 0;
   const { lastSeq, elapsedMs } = await seedAudit(db, count, {
     seed,
