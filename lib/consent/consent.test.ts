@@ -218,6 +218,18 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect(await loadConsentPage(deps, row.id, alice)).toEqual({ kind: "finished", status: "approved", flow: "ciba" });
   });
 
+  it("grants nothing to a client revoked while the user was deciding", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    await db.client.update({ where: { id: "agent" }, data: { revokedAt: deps.now() } });
+    try {
+      expect((await post(id, alice, approveAll(view.consentToken))).status).toBe(400);
+      expect(await grantsFor(id)).toHaveLength(0);
+    } finally {
+      await db.client.update({ where: { id: "agent" }, data: { revokedAt: null } });
+    }
+  });
+
   it("asks the device flow's user to enter the code first", async () => {
     const row = await db.authorizationRequest.create({
       data: { flow: "device", clientId: "agent", resource: deps.config.mcpResourceUrl, scope: "messages:read", expiresAt: new Date(deps.now().getTime() + 300_000) },

@@ -53,6 +53,8 @@ async function checkDecidable(tx: Tx, deps: Deps, input: DecideInput): Promise<R
   if (row.expiresAt <= deps.now()) throw new ConsentError(400, "This request has expired. Start again from the application.");
   const user = await tx.user.findUnique({ where: { id: input.userId } });
   if (!user || user.disabledAt) throw new ConsentError(403, "This account cannot approve requests.");
+  const client = await tx.client.findUnique({ where: { id: row.clientId }, select: { revokedAt: true } });
+  if (!client || client.revokedAt) throw new ConsentError(400, "This application's registration was withdrawn; nothing can be granted to it.");
   return row;
 }
 
