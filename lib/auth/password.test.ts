@@ -25,19 +25,26 @@ describe("password hashing", () => {
     expect(await verifyPassword("", "anything")).toBe(false);
   });
 
-  it("spends about as long on an unknown account as on a real verification", async () => {
+  it("spends real Argon2 work on an unknown account, comparable to a real verification", async () => {
     const h = await hashPassword("correct horse battery");
     await verifyDummyPassword("warm up"); // the dummy hash is made once, on first use
     const time = async (fn: () => Promise<unknown>) => {
       const start = performance.now();
-      for (let i = 0; i < 5; i++) await fn();
+      await fn();
       return performance.now() - start;
     };
-    const real = await time(() => verifyPassword(h, "wrong password"));
-    const dummy = await time(() => verifyDummyPassword("wrong password"));
+    // Alternating samples and medians, so a busy machine slows both sides alike.
+    const real: number[] = [];
+    const dummy: number[] = [];
+    for (let i = 0; i < 9; i++) {
+      real.push(await time(() => verifyPassword(h, "wrong password")));
+      dummy.push(await time(() => verifyDummyPassword("wrong password")));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     expect(await verifyDummyPassword("dummy password that no account has")).toBe(false);
-    expect(dummy / real).toBeGreaterThan(0.5);
-    expect(dummy / real).toBeLessThan(2);
+    // A shortcut (no hashing at all) would be two orders of magnitude faster.
+    expect(median(dummy) / median(real)).toBeGreaterThan(0.4);
+    expect(median(dummy) / median(real)).toBeLessThan(2.5);
   });
 
   it("asks for a rehash of weaker or non-Argon2id hashes only", async () => {
