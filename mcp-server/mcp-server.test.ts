@@ -11,17 +11,30 @@ type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknow
 describe.each(testDatabases())("the MCP server on $name", (target) => {
   let db: Db;
   let stack: TestStack;
+  // Everything the processes under test print, to check that no token ever shows up (checklist 64).
+  const printed: string[] = [];
+  const minted: string[] = [];
+  const originals = { log: console.log, error: console.error, warn: console.warn, info: console.info };
   beforeAll(async () => {
+    for (const k of Object.keys(originals) as (keyof typeof originals)[]) {
+      console[k] = (...args: unknown[]) => {
+        printed.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+        originals[k](...args);
+      };
+    }
     db = await target.open();
     stack = await startTestStack(db);
   });
   afterAll(async () => {
+    Object.assign(console, originals);
     await stack?.close();
     await target.close();
   });
 
   async function tokenFor(g: GrantFixture, claims: Record<string, unknown> = {}) {
-    return stack.issuer.mint({ sub: g.userId, client_id: g.clientId, grant_id: g.grantId, authorization_details: g.details, ...claims });
+    const token = await stack.issuer.mint({ sub: g.userId, client_id: g.clientId, grant_id: g.grantId, authorization_details: g.details, ...claims });
+    minted.push(token);
+    return token;
   }
 
   async function connect(token: string): Promise<Client> {
@@ -203,5 +216,14 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect(invalidRpc.status).toBeLessThan(500);
     expect((await fetch(`${new URL(stack.mcpUrl).origin}/health/live`)).status).toBe(200);
     expect((await fetch(`${new URL(stack.mcpUrl).origin}/health/ready`)).status).toBe(200);
+  });
+
+  it("never prints an agent's token, in full or in part", () => {
+    expect(minted.length).toBeGreaterThan(5);
+    const output = printed.join("\n");
+    for (const token of minted) {
+      expect(output).not.toContain(token);
+      expect(output).not.toContain(token.split(".")[2]);
+    }
   });
 });

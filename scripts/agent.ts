@@ -9,7 +9,8 @@
 //
 // Options: --server <MCP URL> (default: the configured MCP_RESOURCE_URL), --max <n> messages to
 // ask for (default 3), --expiry <seconds> (CIBA), --open (open the browser instead of printing),
-// --state <file> (where client registration and tokens are kept; default DATA_DIR/agent-state.json).
+// --state <file> (where client registration and tokens are kept; default DATA_DIR/agent-state.json),
+// --new-grant (forget the stored tokens and ask the user again).
 import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -57,6 +58,7 @@ async function main() {
       server: { type: "string" },
       state: { type: "string" },
       open: { type: "boolean", default: false },
+      "new-grant": { type: "boolean", default: false },
     },
   });
   const [command, ...rest] = positionals;
@@ -81,6 +83,8 @@ async function main() {
       if (values.open) execFile(process.platform === "darwin" ? "open" : "xdg-open", [url.href], () => undefined);
     },
   });
+  // A grant covers one task; a new recipient or a fresh quota needs a new approval.
+  if (values["new-grant"]) provider.invalidateCredentials("tokens");
   try {
     if (values.ciba && !provider.tokens()) {
       await authorizeWithCiba({ serverUrl, provider, loginHint: values.ciba, bindingMessage: rest.join(" ").slice(0, 60) || "Agent request", authorizationDetails: details, requestedExpiry: Number(values.expiry), log: console.log });
@@ -120,6 +124,8 @@ async function runCommand(client: Client, command: string, to: string | null, te
   const content = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
   if (result.isError) {
     console.error(content);
+    const limit = (result.structuredContent as { limit?: string } | undefined)?.limit;
+    if (limit && limit !== "request") console.error("To ask the user for a new grant, run again with --new-grant.");
     return 2;
   }
   console.log(content);
