@@ -1,12 +1,15 @@
-// npm run audit:verify [-- --checkpoints <file>]
+// npm run audit:verify [-- --checkpoints <file>] [--messages]
 // Verifies the audit chain of the configured database from the first entry to the head, and
 // against the signed checkpoints (the latest stored ones, plus copies kept elsewhere: a file
 // holding the JSON of GET /api/audit/checkpoints, or one JWS per line).
+// --messages also checks that every delivered message has its entry and every delivery entry
+// its message (lib/audit/messages-check.ts).
 // Exit status: 0 intact, 1 tampering found (the first bad entry is named), 2 could not run.
 import { readFileSync } from "node:fs";
 import { loadConfig } from "../lib/config";
 import { createDb } from "../lib/db/client";
 import { checkpointSigner, verifyAuditTrail } from "../lib/audit/audit-trail";
+import { checkMessageEntries } from "../lib/audit/messages-check";
 
 function externalCheckpoints(argv: string[]): string[] {
   const i = argv.indexOf("--checkpoints");
@@ -39,7 +42,12 @@ try {
       }
     },
   });
+  const messages = process.argv.includes("--messages") ? await checkMessageEntries(db) : null;
   await db.$disconnect();
+  if (messages && !messages.ok) {
+    for (const id of messages.deliveredWithoutEntry) console.error(`LOST: message ${id} was delivered but has no message.delivered entry`);
+    for (const e of messages.entriesWithoutMessage) console.error(`INVENTED: entry ${e.seq} says message ${e.messageId ?? "(none)"} was delivered, but no such delivered message exists`);
+  } else if (messages) console.log("Messages: every delivered message has its entry, and every delivery entry its message.");
   const stats = `${fmt(verdict.checked)} entries, head seq ${verdict.headSeq}, ${verdict.checkpointsChecked} checkpoint(s) matched, ${(verdict.elapsedMs / 1000).toFixed(1)} s`;
   for (const p of verdict.checkpointProblems) console.error(`CHECKPOINT PROBLEM: ${p}`);
   if (verdict.problem) {
@@ -47,8 +55,8 @@ try {
     console.error(`(${stats})`);
     process.exit(1);
   }
-  if (!verdict.ok) {
-    console.error(`NOT VERIFIED: the chain is consistent, but checkpoints failed their checks (${stats})`);
+  if (!verdict.ok || (messages && !messages.ok)) {
+    console.error(`NOT VERIFIED: the chain is consistent, but ${verdict.ok ? "messages and entries disagree" : "checkpoints failed their checks"} (${stats})`);
     process.exit(1);
   }
   console.log(`OK: the audit chain is intact (${stats}).`);

@@ -1,14 +1,18 @@
 "use server";
 // The console's "Verify chain" button: the same check as `npm run audit:verify`.
 import { checkpointSigner, verifyAuditTrail } from "@/lib/audit/audit-trail";
+import { checkMessageEntries } from "@/lib/audit/messages-check";
 import { requireRole } from "@/lib/auth/session";
 import { appDeps } from "@/lib/deps";
 
 export interface VerifyState {
+  /** The chain and its checkpoints (what `npm run audit:verify` decides on). */
   ok: boolean;
   summary: string;
   problem?: { kind: string; seq: number; message: string };
   checkpointProblems: string[];
+  /** Delivered messages without their entry, and delivery entries without their message. */
+  messageProblems: string[];
 }
 
 export async function verifyChainAction(_prev: VerifyState | null, _form: FormData): Promise<VerifyState> {
@@ -16,5 +20,10 @@ export async function verifyChainAction(_prev: VerifyState | null, _form: FormDa
   const deps = appDeps();
   const v = await verifyAuditTrail(deps.db, checkpointSigner(deps.config), { databaseUrl: deps.config.databaseUrl });
   const summary = `${v.checked.toLocaleString("en-US")} entries checked, head seq ${v.headSeq}, ${v.checkpointsChecked} signed checkpoint(s) matched, ${(v.elapsedMs / 1000).toFixed(1)} s`;
-  return { ok: v.ok, summary, problem: v.problem ?? undefined, checkpointProblems: v.checkpointProblems };
+  const m = await checkMessageEntries(deps.db);
+  const messageProblems = [
+    ...m.deliveredWithoutEntry.map((id) => `message ${id} was delivered but has no message.delivered entry`),
+    ...m.entriesWithoutMessage.map((e) => `entry ${e.seq} says message ${e.messageId ?? "(none)"} was delivered, but no such delivered message exists`),
+  ];
+  return { ok: v.ok, summary, problem: v.problem ?? undefined, checkpointProblems: v.checkpointProblems, messageProblems };
 }

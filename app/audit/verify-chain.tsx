@@ -31,6 +31,21 @@ export function VerifyChain() {
             <p className="muted">{state.summary}</p>
           </div>
         )}
+        {state && state.messageProblems.length > 0 && (
+          <div className="error" data-testid="message-problems">
+            <p>
+              <strong>Messages and delivery entries disagree</strong> (npm run audit:verify -- --messages):
+            </p>
+            <ul>
+              {state.messageProblems.slice(0, 20).map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {state && state.messageProblems.length === 0 && (
+          <p className="muted">Every delivered message has its entry, and every delivery entry its message.</p>
+        )}
       </div>
     </form>
   );
