@@ -114,6 +114,15 @@ describe.each(testDatabases())("grants on $name", (target) => {
     expect((await getLiveGrant(db, b1.id, now))?.id).toBe(b1.id);
   });
 
+  it("is not live once the user's account is disabled", async () => {
+    const other = await db.user.create({ data: { email: `d-${target.name}@example.com`, passwordHash: "x" } });
+    const grant = await make("agent-a", { userId: other.id } as never);
+    expect((await getLiveGrant(db, grant.id, now))?.id).toBe(grant.id);
+    await db.user.update({ where: { id: other.id }, data: { disabledAt: now } });
+    expect(await getLiveGrant(db, grant.id, now)).toBeNull();
+    expect((await grantStatus(db, [grant.id], now))[0].status).toBe("revoked");
+  });
+
   it("lists live grants and past ones separately, without exchanged children", async () => {
     const { active, past } = await listGrantsForUser(db, userId, { now });
     expect(active.every((g) => g.status === "active" && g.clientId === "agent-b")).toBe(true);

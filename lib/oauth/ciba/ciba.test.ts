@@ -4,8 +4,9 @@ import type { Db } from "../../db/client";
 import { writeTransaction } from "../../db/transaction";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
-import { createGrant, revokeGrant } from "../../grants";
-import type { MessagingDetail } from "../../authorization-details";
+import { revokeGrant } from "../../grants";
+import type { MessagingDetail, Narrowing } from "../../authorization-details";
+import { decideRequest } from "../../consent/decide";
 import { ensureSigningKeys } from "../keys";
 import { hashClientSecret } from "../clients/secrets";
 import { toClientRecord } from "../clients/store";
@@ -41,24 +42,16 @@ async function poll(deps: TestDeps, authReqId: string, clientId = "ciba-agent"):
   }
 }
 
-/** What the consent page's Approve does for an out-of-band request (decideRequest). */
-async function approve(deps: TestDeps, authReqId: string, granted: MessagingDetail[]): Promise<string> {
+/** The consent page's Approve, with the user's narrowing (oauth-front's decideRequest). */
+async function approve(deps: TestDeps, authReqId: string, narrowing: Narrowing[]): Promise<string> {
   const request = await deps.db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(authReqId) } });
-  return writeTransaction(deps.db, async (tx) => {
-    const grant = await createGrant(tx, {
-      userId: request.userId!,
-      clientId: request.clientId,
-      resource: request.resource,
-      scope: request.scope,
-      requestedDetails: JSON.parse(request.authorizationDetails),
-      grantedDetails: granted,
-      expiresAt: new Date(deps.now().getTime() + 3600_000),
-      createdVia: "ciba",
-      requestId: request.id,
-    });
-    await tx.authorizationRequest.update({ where: { id: request.id }, data: { status: "approved", grantId: grant.id, decidedAt: deps.now() } });
-    return grant.id;
-  });
+  const result = await decideRequest(deps, { requestId: request.id, userId: request.userId!, decision: "approve", narrowing });
+  return result.grantId!;
+}
+
+async function deny(deps: TestDeps, authReqId: string): Promise<void> {
+  const request = await deps.db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(authReqId) } });
+  await decideRequest(deps, { requestId: request.id, userId: request.userId!, decision: "deny" });
 }
 
 describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
@@ -152,7 +145,7 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
     expect((await poll(deps, auth_req_id)).body.error).toBe("authorization_pending");
 
     const narrowed: MessagingDetail[] = [{ type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 2 }];
-    const grantId = await approve(deps, auth_req_id, narrowed);
+    const grantId = await approve(deps, auth_req_id, [{ recipients: ["+15550100123"], maxMessages: 2 }]);
     deps.advance(15);
     const ok = await poll(deps, auth_req_id);
     expect(ok.status).toBe(200);
@@ -167,7 +160,7 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
 
   it("answers access_denied after a denial and expired_token after the request's lifetime", async () => {
     const denied = (await (await request()).json()).auth_req_id;
-    await db.authorizationRequest.update({ where: { authReqIdHash: hashHandle(denied) }, data: { status: "denied" } });
+    await deny(deps, denied);
     expect(await poll(deps, denied)).toEqual({ status: 400, body: { error: "access_denied" } });
 
     const ignored = (await (await request()).json()).auth_req_id;
@@ -179,7 +172,7 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
   it("treats another client's auth_req_id as unknown and refuses a grant revoked before pickup", async () => {
     const { auth_req_id } = await (await request()).json();
     expect((await poll(deps, auth_req_id, "other-agent")).body.error).toBe("invalid_grant");
-    const grantId = await approve(deps, auth_req_id, [{ type: "messaging", actions: ["send"], recipients: ["+15550100123"] }]);
+    const grantId = await approve(deps, auth_req_id, [{ recipients: ["+15550100123"] }]);
     await writeTransaction(db, (tx) => revokeGrant(tx, grantId, "test", { type: "user", id: userId }, deps.now()));
     expect((await poll(deps, auth_req_id)).body.error).toBe("invalid_grant");
   });

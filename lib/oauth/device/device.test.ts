@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
-import { writeTransaction } from "../../db/transaction";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
-import { createGrant } from "../../grants";
+import { decideRequest } from "../../consent/decide";
 import { ensureSigningKeys } from "../keys";
 import { toClientRecord } from "../clients/store";
 import { GRANT_TYPES } from "../supported";
@@ -90,20 +89,7 @@ describe.each(testDatabases())("device authorization grant on $name", (target) =
     expect((await poll(body.device_code)).body.error).toBe("authorization_pending");
     const claimed = await claimUserCode(deps, alice, body.user_code);
     if (!claimed.ok) throw new Error(claimed.error);
-    await writeTransaction(db, async (tx) => {
-      const grant = await createGrant(tx, {
-        userId: alice,
-        clientId: "cli-agent",
-        resource: deps.config.mcpResourceUrl,
-        scope: "messages:send",
-        requestedDetails: DETAILS as never,
-        grantedDetails: DETAILS as never,
-        expiresAt: new Date(deps.now().getTime() + 600_000),
-        createdVia: "device",
-        requestId: claimed.requestId,
-      });
-      await tx.authorizationRequest.update({ where: { id: claimed.requestId }, data: { status: "approved", grantId: grant.id } });
-    });
+    await decideRequest(deps, { requestId: claimed.requestId, userId: alice, decision: "approve" });
     deps.advance(5);
     const ok = await poll(body.device_code);
     expect(ok.status).toBe(200);
