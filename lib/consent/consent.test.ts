@@ -104,8 +104,10 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect((await post(id, alice, approveAll(view.consentToken), {})).status).toBe(403);
     expect((await post(id, alice, approveAll("forged"))).status).toBe(403);
     expect(await grantsFor(id)).toHaveLength(0);
-    // Same-origin without an Origin header is accepted when the browser says so (Fetch Metadata).
-    expect((await post(id, alice, approveAll(view.consentToken), { "sec-fetch-site": "same-origin" })).status).toBe(303);
+    expect((await post(id, alice, approveAll(view.consentToken), { origin: "null", "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await post(id, alice, approveAll(view.consentToken), { origin: "null" })).status).toBe(403);
+    // Same-origin without a usable Origin header is accepted when the browser says so (Fetch Metadata).
+    expect((await post(id, alice, approveAll(view.consentToken), { origin: "null", "sec-fetch-site": "same-origin" })).status).toBe(303);
   });
 
   it("22: a decision by anyone but the resource owner -> 403", async () => {

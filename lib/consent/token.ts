@@ -21,12 +21,15 @@ export function consentTokenMatches(token: string | null, storedHash: string | n
 }
 
 /**
- * The POST must come from our own pages: Origin equal to the issuer's origin; a browser that
- * sends no Origin must at least say same-origin in Sec-Fetch-Site.
+ * The POST must come from our own pages: Origin equal to the issuer's origin. Under
+ * `Referrer-Policy: no-referrer` (which the consent page sets) browsers send `Origin: null`
+ * for a form POST (Fetch standard, "serializing a request origin"), so a null or missing
+ * Origin is accepted only when Fetch Metadata says same-origin; Sec-Fetch-Site is a
+ * forbidden header that pages cannot set, and a sandboxed cross-site frame gets "cross-site".
  */
 export function sameOrigin(req: Request, issuerUrl: string): boolean {
   const expected = new URL(issuerUrl).origin;
   const origin = req.headers.get("origin");
-  if (origin !== null) return origin === expected;
+  if (origin !== null && origin !== "null") return origin === expected;
   return req.headers.get("sec-fetch-site") === "same-origin";
 }
