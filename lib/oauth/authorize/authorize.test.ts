@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
 import { writeTransaction } from "../../db";
@@ -182,6 +183,23 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
       deps.advance(61);
       await expectPage(await get(new URLSearchParams({ client_id: "one", request_uri: late })), /unknown, expired or already used/);
     });
+    it("binds the code to the key of a DPoP proof sent with the push (RFC 9449 section 10.1)", async () => {
+      const { publicKey, privateKey } = await generateKeyPair("ES256");
+      const jwk = await exportJWK(publicKey);
+      const mkProof = () =>
+        new SignJWT({ jti: crypto.randomUUID(), htm: "POST", htu: `${deps.config.issuerUrl}/oauth/par`, iat: Math.floor(deps.now().getTime() / 1000) })
+          .setProtectedHeader({ alg: "ES256", typ: "dpop+jwt", jwk })
+          .sign(privateKey);
+      const res = await push(base(), { dpop: await mkProof() });
+      expect(res.status).toBe(201);
+      const { request_uri } = await res.json();
+      const loc = redirected(await get(new URLSearchParams({ client_id: "one", request_uri })));
+      const row = await db.authorizationRequest.findUniqueOrThrow({ where: { id: loc.pathname.split("/")[2] } });
+      expect(row.dpopJkt).toBe(await calculateJwkThumbprint(jwk, "sha256"));
+      const other = await push(base({ dpop_jkt: "A".repeat(43) }), { dpop: await mkProof() });
+      expect(await other.json()).toMatchObject({ error: "invalid_dpop_proof", error_description: expect.stringMatching(/does not match/) });
+    });
+
     it("answers validation errors as JSON, and authenticates confidential clients", async () => {
       const bad = await push(base({ code_challenge: null }));
       expect(bad.status).toBe(400);
