@@ -120,7 +120,7 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
     // 4. The code exchange with a DPoP proof (the key never leaves the page: non-extractable).
     const exchanged = await page.evaluate(
       async ({ as, clientId, verifier, state, redirectUri, resource }) => {
-        const w = window as unknown as { oauth: typeof import("oauth4webapi"); agent: unknown };
+        const w = window as unknown as { oauth: typeof import("oauth4webapi"); agent: unknown; callMcp: unknown };
         const oauth = w.oauth;
         const insecure = { [oauth.allowInsecureRequests]: true };
         const server = as as unknown as import("oauth4webapi").AuthorizationServer;
@@ -129,6 +129,21 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
         const keyPair = await oauth.generateKeyPair("ES256");
         const DPoP = oauth.DPoP(client, keyPair);
         w.agent = { server, client, DPoP };
+        // A DPoP-protected tool call at the MCP server (RFC 9449 section 7: the proof carries ath).
+        w.callMcp = async (token: string, mcpUrl: string) => {
+          const headers = new Headers({ "Content-Type": "application/json", Accept: "application/json, text/event-stream" });
+          const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "describe_grant", arguments: {} } });
+          try {
+            const res = await oauth.protectedResourceRequest(token, "POST", new URL(mcpUrl), headers, body, { DPoP, ...insecure });
+            const text = await res.text();
+            const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+            const message = JSON.parse(sse ? text.split("\n").find((l) => l.startsWith("data:"))!.slice(5) : text);
+            return { status: res.status, isError: Boolean(message.result?.isError), error: message.result?.structuredContent?.error ?? message.error?.message };
+          } catch (err) {
+            const e = err as { status?: number; name: string };
+            return { status: e.status ?? 0, isError: true, error: e.name };
+          }
+        };
         const response = await oauth.authorizationCodeGrantRequest(server, client, oauth.None(), params, redirectUri, verifier, {
           DPoP,
           additionalParameters: { resource },
@@ -159,6 +174,12 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
     expect(payload.scope).toBe(SCOPE);
     expect(Number(payload.exp) - Number(payload.iat)).toBeLessThanOrEqual(900);
     const grantId = String(payload.grant_id);
+    const callMcp = (token: string) =>
+      page.evaluate(({ token, mcpUrl }) => (window as unknown as { callMcp: (t: string, u: string) => Promise<{ status: number; isError: boolean; error?: string }> }).callMcp(token, mcpUrl), {
+        token,
+        mcpUrl,
+      });
+    expect(await callMcp(accessToken)).toMatchObject({ status: 200, isError: false });
 
     // 6. A refresh (same key), then reuse of the old refresh token: invalid_grant, and the
     // grant is revoked, so the new refresh token is dead too; then revocation (RFC 7009).
@@ -206,6 +227,8 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
     });
     expect(status.status).toBe(200);
     expect(((await status.json()) as { grants: { status: string }[] }).grants[0].status).toBe("revoked");
+    // And the first access token, still unexpired, no longer works at the MCP server.
+    await expect.poll(async () => (await callMcp(accessToken)).isError, { timeout: 5_000 }).toBe(true);
   });
 
   test("the authorization endpoint sends no CORS headers; the token, revocation and introspection endpoints do", async ({ baseURL }) => {
