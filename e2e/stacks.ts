@@ -24,7 +24,8 @@ function databaseUrlFor(name: string, base: string): string {
 }
 
 function stack(name: Stack["name"], port: number, databaseUrl: string | undefined): Stack {
-  const dataDir = path.resolve(`tmp/e2e-${name}`);
+  // Port-specific, so several stacks (parallel checkouts, CI) never share data.
+  const dataDir = path.resolve(`tmp/e2e-${name}-${port}`);
   const baseURL = `http://localhost:${port}`;
   const mcpUrl = `http://localhost:${port + 1}/mcp`;
   return {
@@ -49,6 +50,6 @@ function stack(name: Stack["name"], port: number, databaseUrl: string | undefine
 export function e2eStacks(): Stack[] {
   const stacks = [stack("sqlite", Number(process.env.E2E_PORT ?? 3100), undefined)];
   const pg = process.env.TEST_DATABASE_URL;
-  if (pg) stacks.push(stack("postgresql", Number(process.env.E2E_PORT ?? 3100) + 10, databaseUrlFor("agentgrants_e2e", pg)));
+  if (pg) stacks.push(stack("postgresql", Number(process.env.E2E_PORT ?? 3100) + 10, databaseUrlFor(`agentgrants_e2e_${Number(process.env.E2E_PORT ?? 3100) + 10}`, pg)));
   return stacks;
 }
