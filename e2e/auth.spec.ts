@@ -170,3 +170,29 @@ test("the sign-in form never puts the password in the URL, even before its scrip
   expect(page.url()).not.toContain("nojs");
   await context.close();
 });
+
+test("an admin changes a role and revokes an account from the admin page; the revoked user is signed out", async ({ page, browser, baseURL, createUser, signIn }) => {
+  const admin = await createUser({ role: "admin" });
+  const target = await createUser();
+  const targetPage = await (await browser.newContext({ baseURL })).newPage();
+  await signIn(targetPage, target);
+
+  await signIn(page, admin);
+  await page.goto("/admin");
+  const row = page.getByRole("row").filter({ hasText: target.email });
+  await row.getByLabel(`Role for ${target.email}`).selectOption("auditor");
+  await row.getByRole("button", { name: "Save role" }).click();
+  await expect(page.getByRole("status")).toHaveText("Role changed.");
+  await expect(page.getByRole("row").filter({ hasText: target.email })).toContainText("auditor");
+  // The admin cannot lock themselves out from the browser.
+  await expect(page.getByRole("row").filter({ hasText: admin.email })).toContainText("(you)");
+
+  page.once("dialog", (dialog) => dialog.accept());
+  await page.getByRole("row").filter({ hasText: target.email }).getByRole("button", { name: `Revoke account ${target.email}` }).click();
+  await expect(page.getByRole("status")).toHaveText(/^Account revoked/);
+  await expect(page.getByRole("row").filter({ hasText: target.email })).toContainText("disabled");
+
+  await targetPage.goto("/");
+  await expect(targetPage.getByTestId("signed-in-as")).toHaveCount(0);
+  await targetPage.context().close();
+});
