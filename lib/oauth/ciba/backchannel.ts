@@ -68,7 +68,7 @@ export async function handleBackchannel(req: Request, deps: Deps): Promise<Respo
     checkClientGrantType(client, GRANT_TYPES.ciba);
     if (singleParam(form, "client_notification_token")) throw new OAuthError("invalid_request", "only poll mode is supported");
     if (singleParam(form, "user_code")) throw new OAuthError("invalid_request", "user_code is not supported");
-    const request = checkOutOfBandRequest(form, deps.config);
+    const request = checkOutOfBandRequest(form, deps.config, client);
     const bindingMessage = checkBindingMessage(singleParam(form, "binding_message"));
     await checkRate(deps, `ciba:client:${client.id}`, CLIENT_REQUESTS_PER_MINUTE, "from this client");
     const user = await findHintedUser(deps, form);

@@ -68,6 +68,7 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
     const grantTypes = JSON.stringify([GRANT_TYPES.ciba, GRANT_TYPES.refreshToken]);
     await db.client.create({ data: { id: "ciba-agent", kind: "dynamic", name: "Trip Planner", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic", grantTypes } });
     await db.client.create({ data: { id: "other-agent", kind: "dynamic", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic", grantTypes } });
+    await db.client.create({ data: { id: "read-only", kind: "dynamic", scope: "messages:read", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic", grantTypes } });
     await db.client.create({ data: { id: "code-only", kind: "dynamic", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic" } });
   });
   afterAll(() => target.close());
@@ -115,6 +116,14 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
     expect(unknownField).toMatchObject({ error: "invalid_authorization_details", error_description: expect.stringContaining("colour") });
     expect(await (await request({ scope: "admin" })).json()).toMatchObject({ error: "invalid_scope" });
     expect(await (await request({ resource: "https://evil.example/api" })).json()).toMatchObject({ error: "invalid_target" });
+  });
+
+  it("refuses scopes the client did not register, and uses the registered scope when none is asked", async () => {
+    const wider = await backchannel(deps, { login_hint: "alice@example.com", scope: "messages:send" }, "read-only");
+    expect(await wider.json()).toMatchObject({ error: "invalid_scope", error_description: expect.stringContaining("messages:send") });
+    const implicit = await (await backchannel(deps, { login_hint: "alice@example.com" }, "read-only")).json();
+    const row = await db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(implicit.auth_req_id) } });
+    expect(row).toMatchObject({ scope: "messages:read", authorizationDetails: "[]" });
   });
 
   it("refuses clients that did not register for CIBA and wrong credentials", async () => {

@@ -66,21 +66,25 @@ export function checkRequestedExpiry(value: string | undefined, config: AppConfi
 }
 
 /**
- * The request's scope, details, resource and lifetime. A `messages:send` request without
+ * The request's scope, details, resource and lifetime. With neither scope nor details the
+ * client's registered scope applies (RFC 6749 section 3.3). A `messages:send` request without
  * details becomes an open messaging request: the user must choose recipients on the consent
  * screen, never a silent "any recipient" (DESIGN.md). Details without scope imply
- * `messages:send`.
+ * `messages:send`. Scopes the client did not register are refused.
  */
-export function checkOutOfBandRequest(form: URLSearchParams, config: AppConfig): OutOfBandRequest {
-  let scope = checkScope(singleParam(form, "scope"));
+export function checkOutOfBandRequest(form: URLSearchParams, config: AppConfig, client: { scope: string | null }): OutOfBandRequest {
+  let scopes = checkScope(singleParam(form, "scope")).split(" ").filter(Boolean);
   let details = checkAuthorizationDetails(singleParam(form, "authorization_details"));
   const resource = checkResource(singleParam(form, "resource"), config);
   const requestedExpiry = checkRequestedExpiry(singleParam(form, "requested_expiry"), config);
-  const scopes = scope.split(" ").filter(Boolean);
-  if (!scopes.length && !details.length) throw new OAuthError("invalid_scope", "ask for a scope or authorization_details");
-  if (details.length && !scopes.includes("messages:send")) scope = [...scopes, "messages:send"].join(" ");
+  if (!scopes.length && !details.length) scopes = (client.scope ?? "").split(" ").filter(Boolean);
+  if (details.length && !scopes.includes("messages:send")) scopes = [...scopes, "messages:send"];
   if (!details.length && scopes.includes("messages:send")) details = [{ type: "messaging", actions: ["send"], recipients: [] }];
-  return { scope, details, resource, requestedExpiry };
+  const allowed = client.scope === null ? null : client.scope.split(" ");
+  const beyond = allowed && scopes.find((s) => !allowed.includes(s));
+  if (beyond) throw new OAuthError("invalid_scope", `this client did not register the scope ${beyond}`);
+  if (!scopes.length) throw new OAuthError("invalid_scope", "ask for a scope or authorization_details");
+  return { scope: scopes.join(" "), details, resource, requestedExpiry };
 }
 
 /** The client must have registered the grant type it is about to use (RFC 7591 section 2). */

@@ -25,7 +25,7 @@ export async function handleDeviceAuthorization(req: Request, deps: Deps): Promi
     const form = await readForm(req);
     const client = await authenticateClient(req, form, deps, { endpoint: `${deps.config.issuerUrl}${DEVICE_AUTHORIZATION_PATH}` });
     checkClientGrantType(client, GRANT_TYPES.deviceCode);
-    const request = checkOutOfBandRequest(form, deps.config);
+    const request = checkOutOfBandRequest(form, deps.config, client);
     const limit = await consumeRateLimit(deps.db, `device:client:${client.id}`, { limit: CLIENT_REQUESTS_PER_MINUTE, windowSeconds: 60 }, deps.now());
     if (!limit.allowed) throw new OAuthError("slow_down", "too many device authorization requests; retry later", { status: 429, headers: retryAfterHeader(limit) });
 
