@@ -178,6 +178,15 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
     expect((await db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(ignored) } })).status).toBe("expired");
   });
 
+  it("ends the grant of an approval the agent never collected before the request expired", async () => {
+    const { auth_req_id } = await (await request()).json();
+    const grantId = await approve(deps, auth_req_id, [{ recipients: ["+15550100123"] }]);
+    deps.advance(121);
+    expect((await poll(deps, auth_req_id)).body.error).toBe("expired_token");
+    expect(await db.grant.findUniqueOrThrow({ where: { id: grantId } })).toMatchObject({ status: "revoked" });
+    expect((await poll(deps, auth_req_id)).body.error).toBe("expired_token");
+  });
+
   it("treats another client's auth_req_id as unknown and refuses a grant revoked before pickup", async () => {
     const { auth_req_id } = await (await request()).json();
     expect((await poll(deps, auth_req_id, "other-agent")).body.error).toBe("invalid_grant");

@@ -15,6 +15,7 @@
 import type { Tx } from "../../db";
 import type { AuthorizationRequest, Grant } from "../../generated/sqlite/client";
 import { getLiveGrant } from "../../grants/status";
+import { revokeGrant } from "../../grants/revoke";
 import { OAuthError } from "../errors";
 
 export type PollOutcome = { kind: "error"; error: OAuthError } | { kind: "approved"; request: AuthorizationRequest; grant: Grant };
@@ -78,7 +79,12 @@ export async function pollOutOfBandRequest(tx: Tx, input: PollInput): Promise<Po
   if (request.status === "denied") return fail("access_denied", "the user denied the request");
   const expired = request.status === "expired" || request.expiresAt.getTime() <= input.now.getTime();
   if (expired) {
-    if (request.status === "pending") await tx.authorizationRequest.update({ where: { id: request.id }, data: { status: "expired" } });
+    if (request.status !== "expired") await tx.authorizationRequest.update({ where: { id: request.id }, data: { status: "expired" } });
+    // Approved but never collected in time: nothing may use that grant now, so end it rather
+    // than leave a live grant without tokens on the user's dashboard.
+    if (request.status === "approved" && request.grantId) {
+      await revokeGrant(tx, request.grantId, `the agent did not collect its tokens before the ${handle} expired`, { type: "system" }, input.now);
+    }
     return fail("expired_token", `the ${handle} has expired; start a new request`);
   }
   if (request.status === "pending") return pollPending(tx, request, input.now);
