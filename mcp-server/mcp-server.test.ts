@@ -166,6 +166,17 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     await client.close();
   });
 
+  it("audits a tool call with invalid arguments as denied, and answers it with a tool error", async () => {
+    const g = await makeGrant(db);
+    const client = await connect(await tokenFor(g));
+    const result = await call(client, "send_message", { to: 15550100123, body: "x" });
+    expect(result.isError).toBe(true);
+    const denied = await db.auditEvent.findFirstOrThrow({ where: { grantId: g.grantId, type: "tool.denied" } });
+    expect(denied.reason).toBe("invalid_request");
+    expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(0);
+    await client.close();
+  });
+
   it("answers 403 insufficient_scope with a scope challenge for a tool outside the token's scope", async () => {
     const g = await makeGrant(db, { scope: "messages:send" });
     const token = await tokenFor(g, { scope: "messages:send" });

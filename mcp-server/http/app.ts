@@ -15,7 +15,7 @@ import { BodyError, readJsonRpcBody } from "./body";
 import { healthLive, healthReady } from "./health";
 import { metadataPaths, metadataResponse } from "./metadata";
 import { checkOrigin, corsHeaders, forbiddenOrigin, preflightResponse } from "./origin";
-import { checkToolScope } from "./scope-check";
+import { auditInvalidArguments, checkToolScope } from "./scope-check";
 
 export function createMcpHandler(ctx: McpContext): (req: Request) => Promise<Response> {
   const mcpPath = new URL(ctx.deps.config.mcpResourceUrl).pathname.replace(/\/+$/, "") || "/";
@@ -58,6 +58,7 @@ async function handleMcp(ctx: McpContext, req: Request): Promise<Response> {
   try {
     const scopeDenied = await checkToolScope(ctx, call, body, cors);
     if (scopeDenied) return scopeDenied;
+    await auditInvalidArguments(ctx, call, body);
     return withHeaders(await runTransport(ctx, call, req, body), cors);
   } catch (err) {
     if (err instanceof AuditUnavailableError || call.auditFailed) return auditUnavailable(cors);

@@ -1,24 +1,36 @@
 // A tools/call the token's scope does not cover gets HTTP 403 insufficient_scope with a
 // WWW-Authenticate challenge naming the scope that would help (RFC 6750 section 3.1; the MCP
 // authorization spec's step-up flow): a client can re-authorize for it. The denial is audited.
+//
+// Tool arguments the SDK will reject (wrong types, missing fields) are audited here too, as
+// denied with reason invalid_request, so every tool call has its entry.
+import { z } from "zod";
 import type { CallState, McpContext } from "../context";
 import { auditToolCall } from "../tools/audit";
-import { TOOL_SCOPES } from "../tools/register";
+import { TOOL_INPUTS, TOOL_SCOPES } from "../tools/register";
 
-function toolCalls(body: unknown): string[] {
+function toolCalls(body: unknown): { name: string; args: unknown }[] {
   const messages = Array.isArray(body) ? body : [body];
-  const names: string[] = [];
+  const calls: { name: string; args: unknown }[] = [];
   for (const m of messages) {
     if (m && typeof m === "object" && (m as { method?: unknown }).method === "tools/call") {
-      const name = (m as { params?: { name?: unknown } }).params?.name;
-      if (typeof name === "string") names.push(name);
+      const params = (m as { params?: { name?: unknown; arguments?: unknown } }).params;
+      if (typeof params?.name === "string") calls.push({ name: params.name, args: params.arguments ?? {} });
     }
   }
-  return names;
+  return calls;
+}
+
+export async function auditInvalidArguments(ctx: McpContext, call: CallState, body: unknown): Promise<void> {
+  for (const { name, args } of toolCalls(body)) {
+    const shape = TOOL_INPUTS[name];
+    if (!shape || z.object(shape).safeParse(args).success) continue;
+    await auditToolCall(ctx, call, { tool: name, allowed: false, reason: "invalid_request", details: { limit: "request" } });
+  }
 }
 
 export async function checkToolScope(ctx: McpContext, call: CallState, body: unknown, headers: Record<string, string>): Promise<Response | null> {
-  for (const tool of toolCalls(body)) {
+  for (const { name: tool } of toolCalls(body)) {
     const accepted = TOOL_SCOPES[tool];
     if (!accepted || accepted.some((s) => call.auth.scopes.includes(s))) continue;
     const needed = accepted[accepted.length - 1];

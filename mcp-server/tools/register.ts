@@ -2,6 +2,7 @@
 // Each handler turns a MessagingDenial into an audited tool error; an audit failure
 // propagates so the HTTP layer can fail closed.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { z } from "zod";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { MessagingDenial, SCOPE_READ, SCOPE_SEND } from "@/lib/messaging/policy";
 import type { CallState, McpContext } from "../context";
@@ -10,6 +11,13 @@ import { describeGrantTool } from "./describe-grant";
 import { listMessagesTool } from "./list-messages";
 import { denialResult, failureResult } from "./results";
 import { sendMessageInput, sendMessageTool } from "./send-message";
+
+/** Each tool's input shape (zod), as registered with the SDK. */
+export const TOOL_INPUTS: Record<string, z.ZodRawShape> = {
+  send_message: sendMessageInput,
+  list_messages: {},
+  describe_grant: {},
+};
 
 /** The scopes that allow each tool (any one of them). */
 export const TOOL_SCOPES: Record<string, string[]> = {

@@ -30,9 +30,28 @@ export function denialResponse(rs: ResourceServer, denial: MessagingDenial): Res
 export async function readJson(req: Request): Promise<unknown> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/json") return jsonError(415, "invalid_request", "Content-Type must be application/json.");
-  const text = await req.text().catch(() => null);
-  if (text === null) return jsonError(400, "invalid_request", "The request body could not be read.");
-  if (Buffer.byteLength(text) > MAX_JSON_BYTES) return jsonError(413, "invalid_request", `The body is larger than ${MAX_JSON_BYTES} bytes.`);
+  const tooLarge = () => jsonError(413, "invalid_request", `The body is larger than ${MAX_JSON_BYTES} bytes.`, { Connection: "close" });
+  if (Number(req.headers.get("content-length") ?? "0") > MAX_JSON_BYTES) return tooLarge();
+  // Read with a running limit, so a body without (or with a false) Content-Length is cut off too.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    const reader = req.body?.getReader();
+    for (;;) {
+      if (!reader) break;
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_JSON_BYTES) {
+        await reader.cancel().catch(() => undefined);
+        return tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return jsonError(400, "invalid_request", "The request body could not be read.");
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
   try {
     const value = JSON.parse(text) as unknown;
     if (!value || typeof value !== "object" || Array.isArray(value)) return jsonError(400, "invalid_request", "The body must be a JSON object.");
