@@ -40,6 +40,127 @@ async function loadLibrary(page: Page): Promise<void> {
 // Step results cross the page/test boundary as JSON; the library's objects stay in the page.
 type Json = Record<string, unknown>;
 
+/**
+ * Steps 1 to 4 of the issue, all inside the page: discovery, registration, authorization with
+ * PKCE, resource and authorization_details (Playwright presses Approve), the DPoP code exchange.
+ */
+async function runCodeFlow(page: Page, { issuer, mcpUrl }: { issuer: string; mcpUrl: string }) {
+  await page.goto(`${AGENT_ORIGIN}/`);
+  await loadLibrary(page);
+
+  // 1. Discovery, strictly validated (issuer identifier, https-or-explicitly-allowed, shape);
+  // 2. registration (RFC 7591) as a public client.
+  const setup = await page.evaluate(
+    async ({ issuer, redirectUri, scope, resource, details }) => {
+      const oauth = (window as unknown as { oauth: typeof import("oauth4webapi") }).oauth;
+      const insecure = { [oauth.allowInsecureRequests]: true };
+      const issuerUrl = new URL(issuer);
+      const as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { algorithm: "oauth2", ...insecure }));
+      const registered = await oauth.processDynamicClientRegistrationResponse(
+        await oauth.dynamicClientRegistrationRequest(
+          as,
+          { client_name: "Strict browser agent", redirect_uris: [redirectUri], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], scope },
+          insecure,
+        ),
+      );
+      const verifier = oauth.generateRandomCodeVerifier();
+      const state = oauth.generateRandomState();
+      const authorize = new URL(as.authorization_endpoint!);
+      authorize.search = new URLSearchParams({
+        response_type: "code",
+        client_id: registered.client_id,
+        redirect_uri: redirectUri,
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+        state,
+        scope,
+        resource,
+        authorization_details: JSON.stringify(details),
+      }).toString();
+      return { as: JSON.parse(JSON.stringify(as)), clientId: registered.client_id, verifier, state, authorizeUrl: authorize.href };
+    },
+    { issuer, redirectUri: REDIRECT_URI, scope: SCOPE, resource: mcpUrl, details: DETAILS },
+  );
+  const as = setup.as as Json;
+  expect(as.issuer).toBe(issuer);
+  expect(as.code_challenge_methods_supported).toEqual(["S256"]);
+  expect(as.dpop_signing_alg_values_supported).toContain("ES256");
+  expect(as.grant_types_supported).not.toContain("password");
+  expect(as.grant_types_supported).not.toContain("implicit");
+
+  // 3. Authorization: the user (already signed in) sees the consent page and approves.
+  await page.goto(setup.authorizeUrl);
+  await expect(page).toHaveURL(/\/consent\//);
+  await expect(page.getByText("+1 555-010-0123").first()).toBeVisible();
+  await page.getByRole("button", { name: "Approve" }).click();
+  await page.waitForURL(`${REDIRECT_URI}?**`);
+  const callback = new URL(page.url());
+  expect(callback.searchParams.get("iss")).toBe(issuer);
+  expect(callback.searchParams.get("state")).toBe(setup.state);
+  await loadLibrary(page);
+
+  // 4. The code exchange with a DPoP proof (the key never leaves the page: non-extractable).
+  const exchanged = await page.evaluate(
+    async ({ as, clientId, verifier, state, redirectUri, resource }) => {
+      const w = window as unknown as { oauth: typeof import("oauth4webapi"); agent: unknown; callMcp: unknown; replayCode: unknown };
+      const oauth = w.oauth;
+      const insecure = { [oauth.allowInsecureRequests]: true };
+      const server = as as unknown as import("oauth4webapi").AuthorizationServer;
+      const client: import("oauth4webapi").Client = { client_id: clientId };
+      const params = oauth.validateAuthResponse(server, client, new URL(location.href), state);
+      const keyPair = await oauth.generateKeyPair("ES256");
+      const DPoP = oauth.DPoP(client, keyPair);
+      w.agent = { server, client, DPoP };
+      // A DPoP-protected tool call at the MCP server (RFC 9449 section 7: the proof carries ath).
+      w.callMcp = async (token: string, mcpUrl: string) => {
+        const headers = new Headers({ "Content-Type": "application/json", Accept: "application/json, text/event-stream" });
+        const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "describe_grant", arguments: {} } });
+        try {
+          const res = await oauth.protectedResourceRequest(token, "POST", new URL(mcpUrl), headers, body, { DPoP, ...insecure });
+          const text = await res.text();
+          const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
+          const message = JSON.parse(sse ? text.split("\n").find((l) => l.startsWith("data:"))!.slice(5) : text);
+          return { status: res.status, isError: Boolean(message.result?.isError), error: message.result?.structuredContent?.error ?? message.error?.message };
+        } catch (err) {
+          const e = err as { status?: number; name: string };
+          return { status: e.status ?? 0, isError: true, error: e.name };
+        }
+      };
+      const redeem = () =>
+        oauth.authorizationCodeGrantRequest(server, client, oauth.None(), params, redirectUri, verifier, {
+          DPoP,
+          additionalParameters: { resource },
+          ...insecure,
+        });
+      // Presents the same code again, as an attacker holding a leaked code would.
+      w.replayCode = async () => {
+        try {
+          await oauth.processAuthorizationCodeResponse(server, client, await redeem());
+          return { ok: true };
+        } catch (err) {
+          const e = err as { error?: string; status?: number; message: string };
+          return { ok: false, error: e.error ?? e.message, status: e.status };
+        }
+      };
+      const response = await redeem();
+      const headers = { cacheControl: response.headers.get("cache-control"), dpopNonce: response.headers.get("dpop-nonce") };
+      const tokens = await oauth.processAuthorizationCodeResponse(server, client, response);
+      const publicJwk = await crypto.subtle.exportKey("jwk", keyPair.publicKey);
+      return { tokens: JSON.parse(JSON.stringify(tokens)), publicJwk, headers };
+    },
+    { as, clientId: setup.clientId, verifier: setup.verifier, state: setup.state, redirectUri: REDIRECT_URI, resource: mcpUrl },
+  );
+  return { as, setup, exchanged };
+}
+
+/** A DPoP-protected describe_grant tool call at the MCP server, from the page. */
+function callMcp(page: Page, token: string, mcpUrl: string) {
+  return page.evaluate(
+    ({ token, mcpUrl }) => (window as unknown as { callMcp: (t: string, u: string) => Promise<{ status: number; isError: boolean; error?: string }> }).callMcp(token, mcpUrl),
+    { token, mcpUrl },
+  );
+}
+
 let agentServer: Server;
 let AGENT_ORIGIN = "";
 let REDIRECT_URI = "";
@@ -63,99 +184,7 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
     const issuer = baseURL!;
     const user = await createUser();
     await signIn(page, user);
-    await page.goto(`${AGENT_ORIGIN}/`);
-    await loadLibrary(page);
-
-    // 1. Discovery, strictly validated (issuer identifier, https-or-explicitly-allowed, shape);
-    // 2. registration (RFC 7591) as a public client.
-    const setup = await page.evaluate(
-      async ({ issuer, redirectUri, scope, resource, details }) => {
-        const oauth = (window as unknown as { oauth: typeof import("oauth4webapi") }).oauth;
-        const insecure = { [oauth.allowInsecureRequests]: true };
-        const issuerUrl = new URL(issuer);
-        const as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { algorithm: "oauth2", ...insecure }));
-        const registered = await oauth.processDynamicClientRegistrationResponse(
-          await oauth.dynamicClientRegistrationRequest(
-            as,
-            { client_name: "Strict browser agent", redirect_uris: [redirectUri], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], scope },
-            insecure,
-          ),
-        );
-        const verifier = oauth.generateRandomCodeVerifier();
-        const state = oauth.generateRandomState();
-        const authorize = new URL(as.authorization_endpoint!);
-        authorize.search = new URLSearchParams({
-          response_type: "code",
-          client_id: registered.client_id,
-          redirect_uri: redirectUri,
-          code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: "S256",
-          state,
-          scope,
-          resource,
-          authorization_details: JSON.stringify(details),
-        }).toString();
-        return { as: JSON.parse(JSON.stringify(as)), clientId: registered.client_id, verifier, state, authorizeUrl: authorize.href };
-      },
-      { issuer, redirectUri: REDIRECT_URI, scope: SCOPE, resource: mcpUrl, details: DETAILS },
-    );
-    const as = setup.as as Json;
-    expect(as.issuer).toBe(issuer);
-    expect(as.code_challenge_methods_supported).toEqual(["S256"]);
-    expect(as.dpop_signing_alg_values_supported).toContain("ES256");
-    expect(as.grant_types_supported).not.toContain("password");
-    expect(as.grant_types_supported).not.toContain("implicit");
-
-    // 3. Authorization: the user (already signed in) sees the consent page and approves.
-    await page.goto(setup.authorizeUrl);
-    await expect(page).toHaveURL(/\/consent\//);
-    await expect(page.getByText("+1 555-010-0123").first()).toBeVisible();
-    await page.getByRole("button", { name: "Approve" }).click();
-    await page.waitForURL(`${REDIRECT_URI}?**`);
-    const callback = new URL(page.url());
-    expect(callback.searchParams.get("iss")).toBe(issuer);
-    expect(callback.searchParams.get("state")).toBe(setup.state);
-    await loadLibrary(page);
-
-    // 4. The code exchange with a DPoP proof (the key never leaves the page: non-extractable).
-    const exchanged = await page.evaluate(
-      async ({ as, clientId, verifier, state, redirectUri, resource }) => {
-        const w = window as unknown as { oauth: typeof import("oauth4webapi"); agent: unknown; callMcp: unknown };
-        const oauth = w.oauth;
-        const insecure = { [oauth.allowInsecureRequests]: true };
-        const server = as as unknown as import("oauth4webapi").AuthorizationServer;
-        const client: import("oauth4webapi").Client = { client_id: clientId };
-        const params = oauth.validateAuthResponse(server, client, new URL(location.href), state);
-        const keyPair = await oauth.generateKeyPair("ES256");
-        const DPoP = oauth.DPoP(client, keyPair);
-        w.agent = { server, client, DPoP };
-        // A DPoP-protected tool call at the MCP server (RFC 9449 section 7: the proof carries ath).
-        w.callMcp = async (token: string, mcpUrl: string) => {
-          const headers = new Headers({ "Content-Type": "application/json", Accept: "application/json, text/event-stream" });
-          const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "describe_grant", arguments: {} } });
-          try {
-            const res = await oauth.protectedResourceRequest(token, "POST", new URL(mcpUrl), headers, body, { DPoP, ...insecure });
-            const text = await res.text();
-            const sse = (res.headers.get("content-type") ?? "").includes("text/event-stream");
-            const message = JSON.parse(sse ? text.split("\n").find((l) => l.startsWith("data:"))!.slice(5) : text);
-            return { status: res.status, isError: Boolean(message.result?.isError), error: message.result?.structuredContent?.error ?? message.error?.message };
-          } catch (err) {
-            const e = err as { status?: number; name: string };
-            return { status: e.status ?? 0, isError: true, error: e.name };
-          }
-        };
-        const response = await oauth.authorizationCodeGrantRequest(server, client, oauth.None(), params, redirectUri, verifier, {
-          DPoP,
-          additionalParameters: { resource },
-          ...insecure,
-        });
-        const headers = { cacheControl: response.headers.get("cache-control"), dpopNonce: response.headers.get("dpop-nonce") };
-        const tokens = await oauth.processAuthorizationCodeResponse(server, client, response);
-        const publicJwk = await crypto.subtle.exportKey("jwk", keyPair.publicKey);
-        return { tokens: JSON.parse(JSON.stringify(tokens)), publicJwk, headers };
-      },
-      { as, clientId: setup.clientId, verifier: setup.verifier, state: setup.state, redirectUri: REDIRECT_URI, resource: mcpUrl },
-    );
+    const { as, setup, exchanged } = await runCodeFlow(page, { issuer, mcpUrl });
     const tokens = exchanged.tokens as Json;
     expect(String(tokens.token_type).toLowerCase()).toBe("dpop");
     expect(tokens.refresh_token).toEqual(expect.any(String));
@@ -174,12 +203,7 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
     expect(payload.scope).toBe(SCOPE);
     expect(Number(payload.exp) - Number(payload.iat)).toBeLessThanOrEqual(900);
     const grantId = String(payload.grant_id);
-    const callMcp = (token: string) =>
-      page.evaluate(({ token, mcpUrl }) => (window as unknown as { callMcp: (t: string, u: string) => Promise<{ status: number; isError: boolean; error?: string }> }).callMcp(token, mcpUrl), {
-        token,
-        mcpUrl,
-      });
-    expect(await callMcp(accessToken)).toMatchObject({ status: 200, isError: false });
+    expect(await callMcp(page, accessToken, mcpUrl)).toMatchObject({ status: 200, isError: false });
 
     // 6. A refresh (same key), then reuse of the old refresh token: invalid_grant, and the
     // grant is revoked, so the new refresh token is dead too; then revocation (RFC 7009).
@@ -228,7 +252,24 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
     expect(status.status).toBe(200);
     expect(((await status.json()) as { grants: { status: string }[] }).grants[0].status).toBe("revoked");
     // And the first access token, still unexpired, no longer works at the MCP server.
-    await expect.poll(async () => (await callMcp(accessToken)).isError, { timeout: 5_000 }).toBe(true);
+    await expect.poll(async () => (await callMcp(page, accessToken, mcpUrl)).isError, { timeout: 5_000 }).toBe(true);
+  });
+
+  test("a replayed authorization code is refused and revokes what it produced: the first access token stops working at the MCP server", async ({
+    page,
+    baseURL,
+    mcpUrl,
+    createUser,
+    signIn,
+  }) => {
+    const user = await createUser();
+    await signIn(page, user);
+    const { exchanged } = await runCodeFlow(page, { issuer: baseURL!, mcpUrl });
+    const accessToken = String((exchanged.tokens as Json).access_token);
+    expect(await callMcp(page, accessToken, mcpUrl)).toMatchObject({ status: 200, isError: false });
+    const replay = await page.evaluate(() => (window as unknown as { replayCode: () => Promise<Json> }).replayCode());
+    expect(replay).toMatchObject({ ok: false, error: "invalid_grant", status: 400 });
+    await expect.poll(async () => (await callMcp(page, accessToken, mcpUrl)).isError, { timeout: 5_000 }).toBe(true);
   });
 
   test("the authorization endpoint sends no CORS headers; the token, revocation and introspection endpoints do", async ({ baseURL }) => {
