@@ -200,3 +200,18 @@ test("a cross-site POST, a forged token and a second use are refused; another us
   const again = await page.request.post(decisionUrl, { form, headers: { origin: new URL(baseURL!).origin }, maxRedirects: 0 });
   expect(again.status()).toBe(400);
 });
+
+test("a signed-out user is sent to sign in, then lands on the consent page of the same request", async ({ page, request, mcpUrl, createUser }) => {
+  const clientId = await registerClient(request, "Sign-in Agent");
+  const user = await createUser();
+  await page.goto(authorizeUrl(clientId, mcpUrl).url);
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fconsent%2F/);
+  await page.getByLabel("Email").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/consent\/[^/?]+$/);
+  await expect(page.getByTestId("client-name")).toHaveText("Sign-in Agent");
+  await page.getByRole("button", { name: "Approve" }).click();
+  await page.waitForURL(`${AGENT}/cb?**`);
+  expect(new URL(page.url()).searchParams.get("code")).toBeTruthy();
+});
