@@ -16,6 +16,7 @@ function useLiveSnapshot(initial: PendingSnapshot): PendingSnapshot {
       if (stopped) return;
       try {
         const res = await fetch("/api/pending", { cache: "no-store" });
+        if (res.status === 401) return; // signed out: nothing more to show
         if (res.ok) setSnapshot(await res.json());
       } catch {
         // offline for a moment: try again on the next tick
