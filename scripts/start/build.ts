@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { createRequire } from "node:module";
 import path from "node:path";
 
-const INPUTS = ["app", "lib", "components", "public", "instrumentation.ts", "proxy.ts", "middleware.ts", "next.config.ts", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"];
+const INPUTS = ["app", "lib", "components", "public", "instrumentation.ts", "proxy.ts", "middleware.ts", "next.config.ts", "package-lock.json", "prisma/schema.prisma"];
 const SKIP = new Set(["node_modules", "generated", ".next"]);
 
 function* files(entry: string): Generator<string> {
@@ -23,6 +23,10 @@ function* files(entry: string): Generator<string> {
 export function sourceHash(): string {
   const hash = createHash("sha256");
   for (const input of INPUTS) for (const file of files(input)) hash.update(file).update("\0").update(readFileSync(file)).update("\0");
+  // Only tsconfig's compiler options shape the build: `next build` itself rewrites its
+  // `include` for each build folder, which must not make the next launcher rebuild.
+  const tsconfig = JSON.parse(readFileSync("tsconfig.json", "utf8")) as { compilerOptions?: unknown };
+  hash.update(JSON.stringify(tsconfig.compilerOptions ?? {}));
   return hash.digest("hex");
 }
 
