@@ -1,3 +1,5 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
@@ -123,6 +125,53 @@ describe.each(testDatabases())("client authentication on $name", (target) => {
       expect((await rejection(call(deps, { client_assertion_type: "urn:other", client_assertion: await assertion() })))).toMatchObject({
         code: "invalid_request",
       });
+    });
+  });
+
+  describe("private_key_jwt with keys at a jwks_uri", () => {
+    let server: Server;
+    let served: unknown = { keys: [] };
+    let fetches = 0;
+    beforeAll(async () => {
+      server = createServer((_req, res) => {
+        fetches++;
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(served));
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      await register(`uri-${target.name}`, {
+        token_endpoint_auth_method: "private_key_jwt",
+        jwks_uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks-${target.name}`,
+      });
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    const signed = async (key: CryptoKey, kid: string) => {
+      const now = Math.floor(deps.now().getTime() / 1000);
+      const id = `uri-${target.name}`;
+      const a = await new SignJWT({ iss: id, sub: id, aud: TOKEN, jti: crypto.randomUUID(), exp: now + 60 }).setProtectedHeader({ alg: "ES256", kid }).sign(key);
+      return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: a };
+    };
+
+    it("fetches the keys, caches them, and refetches (at most once a minute) when the client rotates", async () => {
+      const k1 = await generateKeyPair("ES256");
+      served = { keys: [{ ...(await exportJWK(k1.publicKey)), kid: "k1" }] };
+      expect((await call(deps, await signed(k1.privateKey, "k1"))).id).toBe(`uri-${target.name}`);
+      expect((await call(deps, await signed(k1.privateKey, "k1"))).id).toBe(`uri-${target.name}`);
+      expect(fetches).toBe(1);
+      const k2 = await generateKeyPair("ES256");
+      served = { keys: [{ ...(await exportJWK(k2.publicKey)), kid: "k2" }] };
+      // Within the cooldown the new key is not looked up yet.
+      expect((await rejection(call(deps, await signed(k2.privateKey, "k2")))).code).toBe("invalid_client");
+      deps.advance(61);
+      expect((await call(deps, await signed(k2.privateKey, "k2"))).id).toBe(`uri-${target.name}`);
+      expect(fetches).toBe(2);
+    });
+
+    it("refuses a key set with private members", async () => {
+      deps.advance(301);
+      const k = await generateKeyPair("ES256", { extractable: true });
+      served = { keys: [{ ...(await exportJWK(k.privateKey)), kid: "p" }] };
+      expect((await rejection(call(deps, await signed(k.privateKey, "p")))).description).toMatch(/keys unavailable/);
     });
   });
 

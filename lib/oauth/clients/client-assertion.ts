@@ -1,11 +1,12 @@
 // private_key_jwt (RFC 7523 section 3, RFC 7521 section 4.2): the client signs a JWT with
 // iss = sub = client_id, aud = the issuer or the endpoint URL, a short exp and a unique jti.
 // Each jti is accepted once (replay through the shared SeenJti table).
-import { createLocalJWKSet, decodeJwt, jwtVerify, errors as joseErrors } from "jose";
+import { createLocalJWKSet, decodeJwt, jwtVerify, errors as joseErrors, type JSONWebKeySet } from "jose";
 import type { Deps } from "../../deps";
 import { OAuthError } from "../errors";
 import { dbReplayStore } from "../dpop/replay";
 import { CLIENT_ASSERTION_ALGS } from "../supported";
+import { remoteJwks } from "./remote-jwks";
 import { findClient, type ClientRecord } from "./store";
 
 /** An assertion may not claim a lifetime longer than this (limits the replay store). */
@@ -35,12 +36,12 @@ export async function verifyClientAssertion(
     throw fail("client_assertion iss must be the client_id");
   }
   const client = await findClient(deps, unverifiedIss).catch(() => null);
-  if (!client || client.tokenEndpointAuthMethod !== "private_key_jwt" || !client.jwks?.keys?.length) throw fail("unknown client");
+  const jwksUri = typeof client?.metadata.jwks_uri === "string" ? client.metadata.jwks_uri : null;
+  if (!client || client.tokenEndpointAuthMethod !== "private_key_jwt" || (!client.jwks?.keys?.length && !jwksUri)) throw fail("unknown client");
 
   const now = deps.now();
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(assertion, createLocalJWKSet(client.jwks), {
+  const verify = (jwks: JSONWebKeySet) =>
+    jwtVerify(assertion, createLocalJWKSet(jwks), {
       algorithms: CLIENT_ASSERTION_ALGS,
       issuer: client.id,
       subject: client.id,
@@ -48,9 +49,21 @@ export async function verifyClientAssertion(
       currentDate: now,
       clockTolerance: CLOCK_SKEW_SECONDS,
       requiredClaims: ["exp", "jti"],
-    }));
+    });
+  let payload;
+  try {
+    if (client.jwks?.keys?.length) ({ payload } = await verify(client.jwks));
+    else {
+      try {
+        ({ payload } = await verify(await remoteJwks(deps, jwksUri!)));
+      } catch (err) {
+        // The client may have rotated its keys: refetch once (rate-limited) and retry.
+        if (!(err instanceof joseErrors.JWKSNoMatchingKey)) throw err;
+        ({ payload } = await verify(await remoteJwks(deps, jwksUri!, { refresh: true })));
+      }
+    }
   } catch (err) {
-    const reason = err instanceof joseErrors.JOSEError ? err.code : "invalid";
+    const reason = err instanceof joseErrors.JOSEError ? err.code : "keys unavailable";
     throw fail(`client_assertion rejected (${reason})`);
   }
   const nowSec = Math.floor(now.getTime() / 1000);

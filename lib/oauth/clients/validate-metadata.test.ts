@@ -39,6 +39,8 @@ describe("client metadata validation (RFC 7591 section 2)", () => {
     [{ redirect_uris: ["https://a.example/cb"], client_name: "a\u0000b" }, /control characters/],
     [{ redirect_uris: ["https://a.example/cb"], logo_uri: "http://a.example/logo.png" }, /https/],
     [{ redirect_uris: ["https://a.example/cb"], jwks: { keys: [{ kty: "EC", d: "secret" }] } }, /public keys only/],
+    [{ redirect_uris: ["https://a.example/cb"], jwks_uri: "http://a.example/jwks" }, /https/],
+    [{ redirect_uris: ["https://a.example/cb"], jwks_uri: "https://a.example/jwks", jwks: { keys: [{ kty: "EC" }] } }, /not both/],
     [[], /JSON object/],
   ])("rejects %j", (raw, why) => expect(code(() => validateClientMetadata(raw))).toMatch(why));
 

@@ -5,7 +5,7 @@ import type { JSONWebKeySet } from "jose";
 import { z } from "zod";
 import { OAuthError } from "../errors";
 import { GRANT_TYPES, SCOPES, SELF_REGISTRABLE_GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from "../supported";
-import { redirectUriProblem } from "./redirect-uri";
+import { isLoopbackRedirect, redirectUriProblem } from "./redirect-uri";
 import type { TokenEndpointAuthMethod } from "./store";
 
 export interface ValidClientMetadata {
@@ -21,6 +21,7 @@ export interface ValidClientMetadata {
   policy_uri?: string;
   contacts?: string[];
   jwks?: JSONWebKeySet;
+  jwks_uri?: string;
   software_id?: string;
   software_version?: string;
   backchannel_token_delivery_mode?: "poll";
@@ -56,7 +57,12 @@ const Schema = z.object({
   policy_uri: httpsUrl.optional(),
   contacts: z.array(text(200)).max(10).optional(),
   jwks: z.object({ keys: z.array(Jwk).min(1).max(10) }).optional(),
-  jwks_uri: z.string().optional(),
+  jwks_uri: z
+    .string()
+    .max(2000)
+    // https; http only on loopback (development, where the SSRF guard allows private fetches).
+    .refine((s) => URL.canParse(s) && (new URL(s).protocol === "https:" || isLoopbackRedirect(new URL(s))), "must be an https URL")
+    .optional(),
   software_id: text(200).optional(),
   software_version: text(100).optional(),
   backchannel_token_delivery_mode: z.literal("poll").optional(),
@@ -91,8 +97,9 @@ export function validateClientMetadata(raw: unknown, policy: MetadataPolicy = {}
   if (policy.allowedAuthMethods && !policy.allowedAuthMethods.includes(m.token_endpoint_auth_method)) {
     throw fail(`token_endpoint_auth_method ${m.token_endpoint_auth_method} is not allowed here`);
   }
-  if (m.jwks_uri !== undefined) throw fail("jwks_uri is not supported: register the public keys as jwks");
-  if (m.token_endpoint_auth_method === "private_key_jwt" && !m.jwks) throw fail("private_key_jwt needs jwks");
+  // RFC 7591 section 2: jwks and jwks_uri MUST NOT both be present.
+  if (m.jwks_uri !== undefined && m.jwks) throw fail("give jwks or jwks_uri, not both");
+  if (m.token_endpoint_auth_method === "private_key_jwt" && !m.jwks && !m.jwks_uri) throw fail("private_key_jwt needs jwks or jwks_uri");
   if (m.token_endpoint_auth_method === "none" && grantTypes.includes(GRANT_TYPES.clientCredentials)) {
     throw fail("a public client cannot use client_credentials");
   }
@@ -111,6 +118,7 @@ export function validateClientMetadata(raw: unknown, policy: MetadataPolicy = {}
     if (m[key] !== undefined) (out as unknown as Record<string, unknown>)[key] = m[key];
   }
   if (m.jwks) out.jwks = m.jwks as JSONWebKeySet;
+  if (m.jwks_uri) out.jwks_uri = m.jwks_uri;
   if (grantTypes.includes(GRANT_TYPES.ciba)) out.backchannel_token_delivery_mode = "poll";
   return out;
 }
