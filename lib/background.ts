@@ -4,6 +4,7 @@
 import { appDeps } from "./deps";
 import type { Deps } from "./deps";
 import { ensureSigningKeys } from "./oauth/keys";
+import { auditCheckpointTask } from "./audit/checkpoint-task";
 
 export interface BackgroundTask {
   name: string;
@@ -13,6 +14,7 @@ export interface BackgroundTask {
 
 export const BACKGROUND_TASKS: BackgroundTask[] = [
   { name: "signing key rotation", everySeconds: 600, run: ensureSigningKeys },
+  auditCheckpointTask,
 ];
 
 export function startBackgroundTasks(tasks: BackgroundTask[] = BACKGROUND_TASKS): () => void {

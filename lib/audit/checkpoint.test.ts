@@ -5,6 +5,9 @@ import { listCheckpoints, maybeCheckpoint, trustedCheckpoints } from "./checkpoi
 import { derivedCheckpointSigner } from "./checkpoint-signer";
 import { verifyAuditTrail } from "./audit-trail";
 import { exec, fillChain, resetChain, rowAt } from "./testing/chain";
+import { auditCheckpointTask } from "./checkpoint-task";
+import { checkpointSigner } from "./audit-trail";
+import { testDeps } from "../../tests/harness/test-deps";
 
 const KEK = Buffer.alloc(32, 9).toString("base64url");
 const signer = derivedCheckpointSigner(KEK);
@@ -71,6 +74,15 @@ describe.each(testDatabases())("audit checkpoints on $name", (target) => {
     await exec(db, `DELETE FROM "AuditCheckpoint"`);
     expect((await verifyAuditTrail(db, signer)).ok).toBe(true);
     expect((await verifyAuditTrail(db, signer, { extraCheckpoints: [cp!.jws] })).problem).toMatchObject({ kind: "truncated", seq: 26 });
+  });
+
+  it("is signed by the web process's background task with the configured key", async () => {
+    await fillChain(db, 12);
+    const deps = testDeps(db);
+    const cp = await auditCheckpointTask.run(deps);
+    expect(cp).toMatchObject({ seq: 12 });
+    expect(await checkpointSigner(deps.config).verify(cp!.jws)).toMatchObject({ seq: 12, head_hash: (await rowAt(db, 12)).hash });
+    expect(await auditCheckpointTask.run(deps)).toBeNull(); // nothing new, too soon
   });
 
   it("reports a checkpoint row that was altered or forged", async () => {
