@@ -38,8 +38,14 @@ export function refreshBinding(client: ClientRecord, dpopJkt: string | null | un
   return client.tokenEndpointAuthMethod === "none" ? (dpopJkt ?? null) : null;
 }
 
-/** The grant inside the transaction, still active and unexpired, or `invalid_grant`. */
+/**
+ * The grant inside the transaction, still active and unexpired, or `invalid_grant`. The no-op
+ * update locks its row (PostgreSQL; SQLite's transaction already holds the database write
+ * lock), so a concurrent revocation either commits first and is seen here, or waits for this
+ * transaction and then revokes the tokens it created too. It leaves updatedAt alone.
+ */
 export async function lockLiveGrant(tx: Tx, grantId: string, now: Date): Promise<Grant> {
+  await tx.$executeRaw`UPDATE "Grant" SET "status" = "status" WHERE "id" = ${grantId}`;
   const grant = await getLiveGrant(tx, grantId, now);
   if (!grant) throw new OAuthError("invalid_grant", "The grant is no longer active.");
   return grant;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../db/client";
+import { writeTransaction } from "../../db";
+import { revokeGrant } from "../../grants";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
 import { handleToken, tokenEndpointUrl } from "./handle";
@@ -79,6 +81,19 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     const winner = await json(results.find((r) => r.status === 200)!);
     expect((await db.grant.findUniqueOrThrow({ where: { id: grant.id } })).status).toBe("revoked");
     await expectError(await refresh(winner.refresh_token), "invalid_grant");
+  });
+
+  it("never leaves a live token when a refresh races the grant's revocation", async () => {
+    const { body, grant } = await start();
+    const [res] = await Promise.all([
+      refresh(body.refresh_token),
+      writeTransaction(db, (tx) => revokeGrant(tx, grant.id, "user revoked", { type: "user", id: userId }, deps.now())),
+    ]);
+    expect([200, 400]).toContain(res.status);
+    const tokens = await db.issuedToken.findMany({ where: { grantId: grant.id } });
+    expect(tokens.every((t) => t.revokedAt)).toBe(true);
+    expect(await db.refreshToken.count({ where: { grantId: grant.id, revokedAt: null } })).toBe(0);
+    if (res.status === 200) await expectError(await refresh((await json(res)).refresh_token), "invalid_grant");
   });
 
   it("refuses to widen the scope, authorization details or resource (case 41)", async () => {

@@ -93,9 +93,11 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<Response> {
   const access = await prepareAccessToken(deps, { grant, clientId: client.id, resource: row.resource, scope, authorizationDetails: details, dpopJkt });
   try {
     const body = await writeTransaction(deps.db, async (tx) => {
+      // The grant's row first, then the token's: the order revokeGrant takes them in, so the
+      // two never wait on each other in a cycle (PostgreSQL would abort one as a deadlock).
+      const live = await lockLiveGrant(tx, row.grantId, now);
       const rotated = await tx.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: now } });
       if (rotated.count !== 1) throw new AlreadyRotated();
-      const live = await lockLiveGrant(tx, row.grantId, now);
       // The new token keeps the old one's scope and binding (RFC 6749 section 6) and ends no later than the grant.
       const next = await issueRefreshToken(tx, deps, { grant: live, clientId: client.id, scope: row.scope, resource: row.resource, dpopJkt: row.dpopJkt });
       await tx.refreshToken.update({ where: { id: row.id }, data: { replacedById: next.id } });
