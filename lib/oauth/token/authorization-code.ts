@@ -10,7 +10,7 @@ import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
 import { requireParam } from "./form";
 import type { GrantContext } from "./grants";
-import { issueGrantTokens, tokenResponse } from "./issue";
+import { issueGrantTokens, lockGrantRow, tokenResponse } from "./issue";
 import { checkPkce, checkVerifierFormat } from "./pkce";
 
 type CodeRow = NonNullable<Awaited<ReturnType<Deps["db"]["authorizationCode"]["findUnique"]>>>;
@@ -63,6 +63,7 @@ function checkCodeDpopBinding(row: CodeRow, jkt: string | undefined): void {
 async function rejectReplay(deps: Deps, row: CodeRow, client: ClientRecord): Promise<never> {
   const now = deps.now();
   await writeTransaction(deps.db, async (tx) => {
+    await lockGrantRow(tx, row.grantId); // grant before audit head, as everywhere (issue.ts)
     const grant = await tx.grant.findUnique({ where: { id: row.grantId }, select: { userId: true } });
     await appendAudit(
       tx,

@@ -39,13 +39,24 @@ export function refreshBinding(client: ClientRecord, dpopJkt: string | null | un
 }
 
 /**
- * The grant inside the transaction, still active and unexpired, or `invalid_grant`. The no-op
- * update locks its row (PostgreSQL; SQLite's transaction already holds the database write
- * lock), so a concurrent revocation either commits first and is seen here, or waits for this
- * transaction and then revokes the tokens it created too. It leaves updatedAt alone.
+ * Locks a grant's row for the rest of the transaction (PostgreSQL; SQLite's transaction
+ * already holds the database write lock) without changing it, not even updatedAt.
+ *
+ * Lock order: every transaction that touches a grant and its tokens takes the grant's row
+ * first and the audit head last, as revokeGrant does (grant, tokens, then appendAudit).
+ * Taking them in the other order could deadlock against a concurrent revocation.
+ */
+export async function lockGrantRow(tx: Tx, grantId: string): Promise<void> {
+  await tx.$executeRaw`UPDATE "Grant" SET "status" = "status" WHERE "id" = ${grantId}`;
+}
+
+/**
+ * The grant inside the transaction, locked, still active and unexpired, or `invalid_grant`.
+ * With the lock, a concurrent revocation either commits first and is seen here, or waits for
+ * this transaction and then revokes the tokens it created too.
  */
 export async function lockLiveGrant(tx: Tx, grantId: string, now: Date): Promise<Grant> {
-  await tx.$executeRaw`UPDATE "Grant" SET "status" = "status" WHERE "id" = ${grantId}`;
+  await lockGrantRow(tx, grantId);
   const grant = await getLiveGrant(tx, grantId, now);
   if (!grant) throw new OAuthError("invalid_grant", "The grant is no longer active.");
   return grant;
@@ -58,7 +69,7 @@ export interface IssueGrantTokensInput {
   dpopJkt?: string | null;
   /** For the audit entry: authorization_code, urn:openid:params:grant-type:ciba, ... */
   grantType: string;
-  /** Runs first inside the transaction: mark the code or request used; throw to abort. */
+  /** Runs inside the transaction, after the grant's row is locked: mark the code or request used; throw to abort. */
   consume?: (tx: Tx) => Promise<void>;
   auditDetails?: Record<string, unknown>;
 }
@@ -79,8 +90,8 @@ export async function issueGrantTokens(deps: Deps, input: IssueGrantTokensInput)
   });
   const withRefresh = client.grantTypes.includes(GRANT_TYPES.refreshToken);
   return writeTransaction(deps.db, async (tx) => {
-    await input.consume?.(tx);
     const live = await lockLiveGrant(tx, grant.id, now);
+    await input.consume?.(tx);
     await recordAccessToken(tx, access);
     const refresh = withRefresh
       ? await issueRefreshToken(tx, deps, {

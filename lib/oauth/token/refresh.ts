@@ -19,7 +19,7 @@ import { prepareAccessToken, recordAccessToken } from "../tokens/access-token";
 import { findRefreshToken, issueRefreshToken, type RefreshTokenRow } from "../tokens/refresh-token";
 import { requireParam } from "./form";
 import type { GrantContext } from "./grants";
-import { lockLiveGrant, tokenResponse } from "./issue";
+import { lockGrantRow, lockLiveGrant, tokenResponse } from "./issue";
 import { checkSameResource, narrowDetailsParam, narrowScope } from "./scope";
 
 const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
@@ -52,6 +52,7 @@ function checkRefreshExpiry(row: RefreshTokenRow, now: Date): void {
 async function rejectReuse(deps: Deps, row: RefreshTokenRow, client: ClientRecord): Promise<never> {
   const now = deps.now();
   await writeTransaction(deps.db, async (tx) => {
+    await lockGrantRow(tx, row.grantId); // grant before audit head, as everywhere (issue.ts)
     const grant = await tx.grant.findUnique({ where: { id: row.grantId }, select: { userId: true } });
     await appendAudit(
       tx,
