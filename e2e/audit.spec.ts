@@ -83,7 +83,14 @@ test("a plain user is refused the console and the export, and sees their own act
   await expect(rows.filter({ hasText: "signin.succeeded" }).first()).toBeVisible();
 });
 
-test("a visitor who is not signed in is sent to sign in", async ({ page }) => {
+test("a visitor who is not signed in is sent to sign in, and may read the published checkpoints", async ({ page }) => {
   await page.goto("/audit");
   await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Faudit/);
+  expect((await page.request.get("/api/audit/export")).status()).toBe(401);
+  const res = await page.request.get("/api/audit/checkpoints");
+  expect(res.status()).toBe(200);
+  const body = (await res.json()) as { key: { kty: string; crv: string; d?: string }; checkpoints: unknown[] };
+  expect(body.key).toMatchObject({ kty: "EC", crv: "P-256" });
+  expect(body.key.d).toBeUndefined();
+  expect(Array.isArray(body.checkpoints)).toBe(true);
 });
