@@ -143,6 +143,14 @@ describe.each(testDatabases())("token endpoint, common checks, on $name", (targe
       expect(res.headers.get("dpop-nonce")).toBeTruthy();
     });
 
+    it("requires a proof from a client registered with dpop_bound_access_tokens (RFC 9449 section 5.2)", async () => {
+      const client = await makeClient(db, { grantTypes: ["refresh_token"], metadata: { dpop_bound_access_tokens: true } });
+      const params = { grant_type: "refresh_token", refresh_token: "rt_x", client_id: client.id };
+      await expectError(await handleToken(formRequest(url, params), deps), 400, "invalid_dpop_proof");
+      const key = await makeDpopKey(deps, url);
+      await expectError(await handleToken(formRequest(url, params, { dpop: await key.proof() }), deps), 400, "invalid_grant");
+    });
+
     it("rejects a proof whose htm or htu is for another request", async () => {
       const client = await makeClient(db, { grantTypes: ["refresh_token"] });
       const key = await makeDpopKey(deps, url);

@@ -7,7 +7,7 @@ import type { Deps } from "../../deps";
 import { withCors } from "../../http/cors";
 import { consumeRateLimit, type RateLimitRule } from "../../rate-limit";
 import { authenticateClient, presentedCredentials } from "../clients/authenticate";
-import { clientAllowsGrant } from "../clients/store";
+import { clientAllowsGrant, type ClientRecord } from "../clients/store";
 import { dbReplayStore, hmacNoncePolicy, readDpopHeader, verifyDpopProof, type DpopNoncePolicy } from "../dpop";
 import { OAuthError, oauthErrorResponse } from "../errors";
 import { readForm, requireParam } from "./form";
@@ -65,6 +65,13 @@ async function checkDpop(req: Request, deps: Deps, nonce: DpopNoncePolicy): Prom
   return { jkt };
 }
 
+/** RFC 9449 section 5.2: a client registered with dpop_bound_access_tokens must always prove a key. */
+function checkDpopRequired(client: ClientRecord, dpop: { jkt: string } | undefined): void {
+  if (client.metadata.dpop_bound_access_tokens === true && !dpop) {
+    throw new OAuthError("invalid_dpop_proof", "this client is registered for DPoP-bound tokens; send a DPoP proof");
+  }
+}
+
 async function processToken(req: Request, deps: Deps, nonce: DpopNoncePolicy, options: TokenEndpointOptions): Promise<Response> {
   const form = await readForm(req);
   await checkRateLimit(deps, claimedClientId(req, form), options.rateLimit ?? TOKEN_RATE_LIMIT);
@@ -74,6 +81,7 @@ async function processToken(req: Request, deps: Deps, nonce: DpopNoncePolicy, op
   const client = await authenticateClient(req, form, deps, { endpoint: tokenEndpointUrl(deps) });
   if (!clientAllowsGrant(client, grantType)) throw new OAuthError("unauthorized_client", `this client may not use ${grantType.slice(0, 60)}`);
   const dpop = await checkDpop(req, deps, nonce);
+  checkDpopRequired(client, dpop);
   return handler({ req, form, client, deps, dpop });
 }
 

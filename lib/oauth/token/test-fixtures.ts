@@ -31,6 +31,7 @@ export interface ClientOptions {
   scope?: string | null;
   kind?: string;
   maxDelegationDepth?: number;
+  metadata?: Record<string, unknown>;
 }
 
 export async function makeClient(db: Db, o: ClientOptions = {}): Promise<{ id: string; secret?: string }> {
@@ -46,6 +47,7 @@ export async function makeClient(db: Db, o: ClientOptions = {}): Promise<{ id: s
       grantTypes: JSON.stringify(o.grantTypes ?? [GRANT_TYPES.authorizationCode, GRANT_TYPES.refreshToken]),
       scope: o.scope === undefined ? null : o.scope,
       maxDelegationDepth: o.maxDelegationDepth ?? 1,
+      metadata: JSON.stringify(o.metadata ?? {}),
     },
   });
   return { id, secret: o.secret };
