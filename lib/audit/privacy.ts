@@ -8,7 +8,6 @@
 const FORBIDDEN_KEYS = new Set([
   "body",
   "message_body",
-  "text",
   "password",
   "secret",
   "client_secret",
