@@ -9,17 +9,18 @@
 // (RFC 9700 section 4.14.2), so it never grants a grace period; clients must serialise
 // their refreshes. The rotation is a conditional update (rotatedAt IS NULL), so on both
 // SQLite and PostgreSQL exactly one of any number of concurrent requests can win.
-import { writeTransaction } from "../../db";
+import { writeTransaction, type Tx } from "../../db";
 import type { Deps } from "../../deps";
 import { appendAudit } from "../../audit/append";
 import { grantedDetailsOf, revokeGrant } from "../../grants";
 import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
-import { prepareAccessToken, recordAccessToken } from "../tokens/access-token";
+import type { MessagingDetail } from "../../authorization-details";
+import { prepareAccessToken, recordAccessToken, type PreparedAccessToken } from "../tokens/access-token";
 import { findRefreshToken, issueRefreshToken, type RefreshTokenRow } from "../tokens/refresh-token";
 import { requireParam } from "./form";
 import type { GrantContext } from "./grants";
-import { lockGrantRow, lockLiveGrant, tokenResponse } from "./issue";
+import { lockGrantRow, lockLiveGrant, tokenResponse, type TokenResponseBody } from "./issue";
 import { checkSameResource, narrowDetailsParam, narrowScope } from "./scope";
 
 const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
@@ -74,6 +75,44 @@ async function rejectReuse(deps: Deps, row: RefreshTokenRow, client: ClientRecor
   throw invalidGrant("The refresh token was already used.");
 }
 
+interface Rotation {
+  row: RefreshTokenRow;
+  client: ClientRecord;
+  access: PreparedAccessToken;
+  scope: string;
+  details: MessagingDetail[];
+  narrowed: boolean;
+}
+
+/** Inside the write transaction: rotate the presented token, issue its successor, record and audit. */
+async function rotate(tx: Tx, deps: Deps, { row, client, access, scope, details, narrowed }: Rotation): Promise<TokenResponseBody> {
+  const now = deps.now();
+  // The grant's row first, then the token's: the order revokeGrant takes them in, so the
+  // two never wait on each other in a cycle (PostgreSQL would abort one as a deadlock).
+  const grant = await lockLiveGrant(tx, row.grantId, now);
+  const rotated = await tx.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: now } });
+  if (rotated.count !== 1) throw new AlreadyRotated();
+  // The new token keeps the old one's scope and binding (RFC 6749 section 6) and ends no later than the grant.
+  const next = await issueRefreshToken(tx, deps, { grant, clientId: client.id, scope: row.scope, resource: row.resource, dpopJkt: row.dpopJkt });
+  await tx.refreshToken.update({ where: { id: row.id }, data: { replacedById: next.id } });
+  await recordAccessToken(tx, access);
+  await appendAudit(
+    tx,
+    {
+      type: "token.refreshed",
+      outcome: "success",
+      actorType: "agent",
+      actorId: client.id,
+      subjectUserId: grant.userId,
+      clientId: client.id,
+      grantId: grant.id,
+      details: { jti: access.jti, token_type: access.tokenType, expires_in: access.expiresIn, narrowed },
+    },
+    now,
+  );
+  return { access_token: access.accessToken, token_type: access.tokenType, expires_in: access.expiresIn, refresh_token: next.token, scope, authorization_details: details };
+}
+
 export async function refreshTokenGrant(ctx: GrantContext): Promise<Response> {
   const { form, client, deps } = ctx;
   const now = deps.now();
@@ -93,32 +132,7 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<Response> {
   const dpopJkt = ctx.dpop?.jkt ?? null;
   const access = await prepareAccessToken(deps, { grant, clientId: client.id, resource: row.resource, scope, authorizationDetails: details, dpopJkt });
   try {
-    const body = await writeTransaction(deps.db, async (tx) => {
-      // The grant's row first, then the token's: the order revokeGrant takes them in, so the
-      // two never wait on each other in a cycle (PostgreSQL would abort one as a deadlock).
-      const live = await lockLiveGrant(tx, row.grantId, now);
-      const rotated = await tx.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: now } });
-      if (rotated.count !== 1) throw new AlreadyRotated();
-      // The new token keeps the old one's scope and binding (RFC 6749 section 6) and ends no later than the grant.
-      const next = await issueRefreshToken(tx, deps, { grant: live, clientId: client.id, scope: row.scope, resource: row.resource, dpopJkt: row.dpopJkt });
-      await tx.refreshToken.update({ where: { id: row.id }, data: { replacedById: next.id } });
-      await recordAccessToken(tx, access);
-      await appendAudit(
-        tx,
-        {
-          type: "token.refreshed",
-          outcome: "success",
-          actorType: "agent",
-          actorId: client.id,
-          subjectUserId: grant.userId,
-          clientId: client.id,
-          grantId: grant.id,
-          details: { jti: access.jti, token_type: access.tokenType, expires_in: access.expiresIn, narrowed: scope !== row.scope || form.has("authorization_details") },
-        },
-        now,
-      );
-      return { access_token: access.accessToken, token_type: access.tokenType, expires_in: access.expiresIn, refresh_token: next.token, scope, authorization_details: details };
-    });
+    const body = await writeTransaction(deps.db, (tx) => rotate(tx, deps, { row, client, access, scope, details, narrowed: scope !== row.scope || form.has("authorization_details") }));
     return tokenResponse(body);
   } catch (err) {
     if (err instanceof AlreadyRotated) {
