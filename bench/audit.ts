@@ -74,6 +74,7 @@ async function benchOne(name: string, url: string): Promise<string[]> {
     ["by agent", { clientId: mid.clientId! }],
     ["type + outcome (tool.denied, denied)", { types: ["tool.denied"], outcome: "denied" }],
     ["time range (1 hour, mid-chain)", { from: hourStart, to: hourEnd }],
+    ["time range (the whole table)", { from: new Date(0), to: new Date(Date.now() + 86_400_000) }],
     ["reason search, common (\"quota\")", { q: "quota" }],
     ["reason search + type (\"unreachable\", message.failed)", { q: "unreachable", types: ["message.failed"] }],
     ["reason search, no match", { q: "no-such-reason-text" }],

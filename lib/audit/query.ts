@@ -32,6 +32,8 @@ export interface PageOptions {
   cursor?: number;
   limit?: number;
   order?: "desc" | "asc";
+  /** From how many entries a time range counts as wide (default WIDE_RANGE_ROWS). */
+  wideRangeRows?: number;
   /** Entries a windowed text search scans per page (default SEARCH_WINDOW). */
   searchWindow?: number;
 }
@@ -48,19 +50,41 @@ function timeValue(pg: boolean, d: Date): unknown {
   return pg ? d.toISOString().replace("Z", "") : d.getTime();
 }
 
-export function whereClause(db: Db, f: AuditFilter, params: SqlParams, extra: string[] = []): string {
+export function whereClause(db: Db, f: AuditFilter, params: SqlParams, extra: string[] = [], { timeIndex = true } = {}): string {
   const pg = isPostgres(db);
+  // `+"time"` keeps SQLite from using the time index (see wideTimeRange).
+  const time = timeIndex || pg ? `"time"` : `+"time"`;
   const conds = [...extra];
   if (f.userId) conds.push(`"subjectUserId" = ${params.add(f.userId)}`);
   if (f.clientId) conds.push(`"clientId" = ${params.add(f.clientId)}`);
   if (f.grantId) conds.push(`"grantId" = ${params.add(f.grantId)}`);
   if (f.types?.length) conds.push(`"type" IN (${f.types.map((t) => params.add(t)).join(", ")})`);
   if (f.outcome) conds.push(`"outcome" = ${params.add(f.outcome)}`);
-  if (f.from) conds.push(`"time" >= ${params.add(timeValue(pg, f.from))}${pg ? "::timestamp" : ""}`);
-  if (f.to) conds.push(`"time" <= ${params.add(timeValue(pg, f.to))}${pg ? "::timestamp" : ""}`);
+  if (f.from) conds.push(`${time} >= ${params.add(timeValue(pg, f.from))}${pg ? "::timestamp" : ""}`);
+  if (f.to) conds.push(`${time} <= ${params.add(timeValue(pg, f.to))}${pg ? "::timestamp" : ""}`);
   // Case-insensitive substring (SQLite's LIKE already ignores ASCII case).
   if (f.q) conds.push(`"reason" ${pg ? "ILIKE" : "LIKE"} ${params.add(likePattern(f.q))} ESCAPE '\\'`);
   return conds.length ? `WHERE ${conds.join(" AND ")}` : "";
+}
+
+/**
+ * SQLite has no statistics unless ANALYZE ran, and then always reads a time range through the
+ * time index and sorts it by seq: quick for an hour, over a second for a range spanning the
+ * table (every row fetched and sorted). So count, through the index alone and capped, how many
+ * entries the range holds; a wide range is better read newest first along seq, stopping at
+ * the page's end. (PostgreSQL's planner has statistics and makes this choice itself.)
+ */
+export const WIDE_RANGE_ROWS = 5000;
+
+async function wideTimeRange(db: Db, f: AuditFilter, threshold: number): Promise<boolean> {
+  if (isPostgres(db) || (!f.from && !f.to)) return false;
+  const p = new SqlParams(false);
+  const conds = [f.from && `"time" >= ${p.add(f.from.getTime())}`, f.to && `"time" <= ${p.add(f.to.getTime())}`].filter(Boolean).join(" AND ");
+  const rows = await db.$queryRawUnsafe<{ n: unknown }[]>(
+    `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "AuditEvent" INDEXED BY "AuditEvent_time_idx" WHERE ${conds} LIMIT ${p.add(threshold)})`,
+    ...p.values,
+  );
+  return Number(rows[0]?.n ?? 0) >= threshold;
 }
 
 async function topSeq(db: Db): Promise<number> {
@@ -79,7 +103,8 @@ export async function queryAudit(db: Db, filter: AuditFilter, opts: PageOptions 
     floor = Math.max(1, upper - (opts.searchWindow ?? SEARCH_WINDOW));
     keyset.push(`"seq" >= ${params.add(floor)}`);
   }
-  const where = whereClause(db, filter, params, keyset);
+  const timeIndex = !(await wideTimeRange(db, filter, opts.wideRangeRows ?? WIDE_RANGE_ROWS));
+  const where = whereClause(db, filter, params, keyset, { timeIndex });
   const sql = `SELECT ${SELECT_COLUMNS} FROM "AuditEvent" ${where} ORDER BY "seq" ${order.toUpperCase()} LIMIT ${params.add(limit + 1)}`;
   const rows = (await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params.values)).map(normaliseRow);
   const more = rows.length > limit;
