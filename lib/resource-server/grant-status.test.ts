@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../db";
+import { testDatabases } from "../../tests/harness/databases";
+import { makeGrant } from "../messaging/test-fixtures";
+import { GrantStatusCache, readGrantStatus } from "./grant-status";
+
+describe.each(testDatabases())("grant status for resource servers on $name", (target) => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await target.open();
+  });
+  afterAll(() => target.close());
+
+  it("serves a cached answer for at most maxAgeMs, then sees the revocation", async () => {
+    const g = await makeGrant(db);
+    let clock = 1_000_000;
+    const cache = new GrantStatusCache(db, 500, () => clock);
+    expect((await cache.get(g.grantId, undefined, new Date())).live).toBe(true);
+    await db.grant.update({ where: { id: g.grantId }, data: { status: "revoked" } });
+    clock += 499;
+    expect((await cache.get(g.grantId, undefined, new Date())).live).toBe(true);
+    clock += 1;
+    expect(await cache.get(g.grantId, undefined, new Date())).toMatchObject({ live: false, reason: "grant_revoked" });
+  });
+
+  it("refuses to be configured more than one second stale", () => {
+    expect(() => new GrantStatusCache(db, 1500)).toThrow(/one second/);
+  });
+
+  it("reports a revoked token, a disabled account and an expired or revoked parent grant", async () => {
+    const g = await makeGrant(db);
+    await db.issuedToken.create({ data: { jti: `jti-${g.grantId}`, grantId: g.grantId, clientId: g.clientId, expiresAt: new Date(Date.now() + 60_000), revokedAt: new Date() } });
+    expect(await readGrantStatus(db, g.grantId, `jti-${g.grantId}`, new Date())).toMatchObject({ live: false, reason: "token_revoked" });
+    const root = await makeGrant(db);
+    const child = await makeGrant(db, { parentGrantId: root.grantId, userId: root.userId, clientId: root.clientId, maxMessages: 9 });
+    expect(await readGrantStatus(db, child.grantId, undefined, new Date())).toMatchObject({ live: true, rootGrantId: root.grantId, usesLeft: 2 });
+    await db.grant.update({ where: { id: root.grantId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await readGrantStatus(db, child.grantId, undefined, new Date())).toMatchObject({ live: false, reason: "grant_expired" });
+    const other = await makeGrant(db);
+    await db.user.update({ where: { id: other.userId }, data: { disabledAt: new Date() } });
+    expect(await readGrantStatus(db, other.grantId, undefined, new Date())).toMatchObject({ live: false, reason: "account_disabled" });
+    expect(await readGrantStatus(db, "no-such-grant", undefined, new Date())).toMatchObject({ live: false, reason: "grant_not_found" });
+  });
+});
