@@ -65,7 +65,13 @@ export class ResourceServer {
 
   /** The 401/403/503 response for an authentication failure, with its challenge. */
   errorResponse(err: unknown, extraHeaders: Record<string, string> = {}): Response {
-    if (!(err instanceof OAuthError)) return oauthErrorResponse(err, extraHeaders);
+    if (!(err instanceof OAuthError)) {
+      // Not the token's fault (the replay store's database is down, say): the resource cannot
+      // decide right now, which is a 503, never a 401 that would send the client re-authorizing.
+      console.error(`resource server: cannot authenticate: ${err instanceof Error ? err.name : "unknown error"}`);
+      const unavailable = new OAuthError("temporarily_unavailable", "The resource cannot check access tokens right now.", { status: 503 });
+      return oauthErrorResponse(unavailable, { ...extraHeaders, "Retry-After": "5" });
+    }
     if (err.status === 503) return oauthErrorResponse(err, { ...extraHeaders, "Retry-After": "5" });
     // RFC 6750 section 3.1: a request without any credentials gets a challenge without an error code.
     const challenge =

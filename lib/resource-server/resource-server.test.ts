@@ -178,3 +178,28 @@ describe("the resource server's token checks", () => {
     });
   });
 });
+
+describe("key rotation as the resource server sees it", () => {
+  it("stops accepting a key once the issuer unpublishes it and the cached key set is refreshed", async () => {
+    const issuer = await startTestIssuer({ aud: RESOURCE });
+    let clock = Date.now();
+    const jwks = new JwksCache({ issuer: issuer.issuer, maxAgeMs: 60_000, now: () => clock });
+    const rs = new ResourceServer({ issuer: issuer.issuer, resource: RESOURCE, scopes: ["messages:send"], getKey: jwks.getKey, verifyDpopProof: async () => ({ jkt: "", jti: "" }) });
+    try {
+      const first = await issuer.mint();
+      await rs.authenticate(request({ authorization: `Bearer ${first}` }), RESOURCE);
+      issuer.publish([]); // the key's last token has expired: the issuer removed it
+      const second = await issuer.mint();
+      // Within maxAge the cached set still holds the key...
+      await expect(rs.authenticate(request({ authorization: `Bearer ${second}` }), RESOURCE)).resolves.toBeTruthy();
+      // ...after it, the refreshed set does not, and a token not seen before is refused.
+      clock += 61_000;
+      const third = await issuer.mint();
+      const err = await rs.authenticate(request({ authorization: `Bearer ${third}` }), RESOURCE).catch((e: unknown) => e);
+      expect(rs.errorResponse(err).status).toBe(401);
+    } finally {
+      await issuer.close();
+    }
+  });
+});
+
