@@ -133,6 +133,7 @@ async function runCommand(client: Client, command: string, to: string | null, te
 }
 
 main().catch((err) => {
-  console.error(`agent: ${err instanceof Error ? err.message : String(err)}`);
+  const unreachable = err instanceof TypeError && err.message === "fetch failed";
+  console.error(`agent: ${unreachable ? "cannot reach the MCP server or its issuer (is `npm start` running?)" : err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });
