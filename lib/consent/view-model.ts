@@ -119,7 +119,9 @@ export async function loadConsentPage(deps: Deps, requestId: string, userId: str
         id: client.id,
         name: client.name ?? client.id,
         named: Boolean(client.name),
-        newlyRegistered: now.getTime() - client.createdAt.getTime() < NEW_CLIENT_SECONDS * 1000,
+        // Self-registered clients only: an operator-registered client is vouched for.
+        newlyRegistered:
+          (client.kind === "dynamic" || client.kind === "metadata_document") && now.getTime() - client.createdAt.getTime() < NEW_CLIENT_SECONDS * 1000,
         verified: client.verified,
         kind: client.kind,
         documentHost: client.kind === "metadata_document" ? hostOf(client.id) : null,
