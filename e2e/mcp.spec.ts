@@ -4,6 +4,10 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import path from "node:path";
 import { decodeJwt, generateKeyPair, SignJWT } from "jose";
 import type { Page } from "@playwright/test";
 import { loadConfig } from "../lib/config";
@@ -192,4 +196,54 @@ test.describe("MCP server with the MCP SDK client", () => {
       await db.$disconnect();
     }
   });
+
+  test("the sample agent: `npm run agent -- send` with browser approval, and with --ciba out of band", async ({ page, env, createUser, signIn }) => {
+    const user = await createUser();
+    await signIn(page, user);
+    const state = path.resolve(`tmp/agent-e2e-${randomUUID().slice(0, 8)}.json`);
+    const agent = (args: string[], onOutput: (text: string) => void = () => undefined) =>
+      new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn("npm", ["run", "--silent", "agent", "--", ...args, "--state", state], { env: { ...process.env, ...env } });
+        let output = "";
+        const collect = (d: Buffer) => {
+          output += d;
+          onOutput(output);
+        };
+        child.stdout.on("data", collect);
+        child.stderr.on("data", collect);
+        child.on("exit", (code) => resolve({ code, output }));
+      });
+    try {
+      // Standard flow: the agent prints the authorization URL; the user opens it and approves.
+      let opened = false;
+      const first = await agent(["send", "--to", "+15550100123", "--max", "2", "Running late"], (out) => {
+        const url = /(http\S+\/oauth\/authorize\S+)/.exec(out)?.[1];
+        if (url && !opened) {
+          opened = true;
+          void page.goto(url).then(() => page.getByRole("button", { name: "Approve" }).click());
+        }
+      });
+      expect(first.output).toContain("Message sent to +15550100123");
+      expect(first.code).toBe(0);
+      // The stored token is reused; a recipient outside the grant is refused, naming the limit.
+      const other = await agent(["send", "--to", "+15550100199", "Hi"]);
+      expect(other.code).toBe(2);
+      expect(other.output).toContain("recipient_not_allowed");
+
+      // Out of band: the request shows on the user's pending list; the user reviews and approves.
+      const ciba = agent(["send", "--to", "+15550100123", "--ciba", user.email, "Out of band"]);
+      await page.goto("/");
+      const item = page.getByTestId("pending-request").first();
+      await item.getByRole("link", { name: "Review" }).click();
+      await page.getByRole("button", { name: "Approve" }).click();
+      const done = await ciba;
+      expect(done.output).toContain("Message sent to +15550100123");
+      expect(done.code).toBe(0);
+      await page.goto("/outbox");
+      await expect(page.getByTestId("outbox-message").filter({ hasText: "Out of band" })).toBeVisible();
+    } finally {
+      rmSync(state, { force: true });
+    }
+  });
 });
+
