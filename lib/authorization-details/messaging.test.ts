@@ -80,6 +80,10 @@ describe("in words", () => {
       "Send up to 3 messages to +1 555-010-0123 until 4:05 PM",
     );
   });
+  it("groups the digits of large limits", () => {
+    const [d] = parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123"], max_messages: 10000 }]);
+    expect(describeMessagingDetail(d)).toBe("Send up to 10,000 messages to +1 555-010-0123");
+  });
   it("lists several recipients and names the day when it is not today", () => {
     const [d] = parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123", "+15550100124"], max_messages: 1 }]);
     const text = describeMessagingDetail(d, { until: new Date("2026-11-24T09:00:00Z"), timeZone: "UTC", now: new Date("2026-11-22T15:00:00Z") });

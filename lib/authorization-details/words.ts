@@ -26,8 +26,8 @@ export function formatUntil(until: Date, { timeZone, locale = "en-US", now = new
 
 /** "Send up to 3 messages to +1 555-010-0123 until 4:05 PM". */
 export function describeMessagingDetail(detail: MessagingDetail, options: WordsOptions = {}): string {
-  const count =
-    detail.max_messages === undefined ? "messages" : detail.max_messages === 1 ? "up to 1 message" : `up to ${detail.max_messages} messages`;
+  const n = detail.max_messages;
+  const count = n === undefined ? "messages" : n === 1 ? "up to 1 message" : `up to ${n.toLocaleString(options.locale ?? "en-US")} messages`;
   const to = detail.recipients.length ? ` to ${listInWords(detail.recipients.map(formatPhone))}` : " to recipients you choose";
   const until = options.until ? ` until ${formatUntil(options.until, options)}` : "";
   return `Send ${count}${to}${until}`;

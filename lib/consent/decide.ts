@@ -3,7 +3,8 @@
 // open request) but never widen: the granted details are computed from the stored request
 // and checked with narrowDetails, so a tampered form cannot grant more (checklist 24).
 // A decision is single-use: the status moves from pending exactly once (checklist 23).
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { hashAuthorizationCode } from "../oauth/token/authorization-code";
 import { appendAudit } from "../audit/append";
 import { narrowDetails, parseMessagingDetails, wasNarrowed, type MessagingDetail, type Narrowing } from "../authorization-details";
 import { writeTransaction, type Tx } from "../db";
@@ -85,8 +86,8 @@ async function issueCode(tx: Tx, deps: Deps, row: Row, grantId: string): Promise
   const now = deps.now();
   await tx.authorizationCode.create({
     data: {
-      // Stored only as a hash (the token endpoint's hashAuthorizationCode: SHA-256, hex).
-      codeHash: createHash("sha256").update(code, "utf8").digest("hex"),
+      // Stored only as a hash, the one the token endpoint looks the code up by.
+      codeHash: hashAuthorizationCode(code),
       requestId: row.id,
       grantId,
       clientId: row.clientId,
