@@ -147,7 +147,7 @@ test.describe("MCP server with the MCP SDK client", () => {
     await agent.client.close();
   });
 
-  test("expired, wrong-audience, DPoP-bound-as-Bearer, unknown-kid and query-string tokens are 401; bad requests are 4xx", async ({ mcpUrl, env }) => {
+  test("expired, wrong-audience, DPoP-bound-as-Bearer, unknown-kid, alg none, HS256, non-access and query-string tokens are 401; bad requests are 4xx", async ({ mcpUrl, env }) => {
     const config = loadConfig(env);
     const db = createDb(env.DATABASE_URL);
     const deps = { db, config, now: () => new Date() };
@@ -178,7 +178,15 @@ test.describe("MCP server with the MCP SDK client", () => {
       const none = await post({});
       expect(none.status).toBe(401);
       expect(none.headers.get("www-authenticate")).toContain("resource_metadata=");
-      for (const token of [expired, otherAudience, bound, unknownKid]) {
+      // Checklist 56, 57: alg none, HS256 keyed with the issuer's public key, a JWT that is not an access token.
+      const validPayload = Buffer.from(JSON.stringify(claims)).toString("base64url");
+      const algNone = `${Buffer.from(JSON.stringify({ alg: "none", typ: "at+jwt" })).toString("base64url")}.${validPayload}.`;
+      const jwks = (await (await fetch(`${config.issuerUrl}/oauth/jwks`)).json()) as { keys: { kid: string }[] };
+      const hs256 = await new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: jwks.keys[0].kid })
+        .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])));
+      const notAccessToken = await signJwt(deps, { typ: "JWT", payload: claims });
+      for (const token of [expired, otherAudience, bound, unknownKid, algNone, hs256, notAccessToken]) {
         const res = await post({ Authorization: `Bearer ${token}` });
         expect(res.status).toBe(401);
         expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
