@@ -2,8 +2,15 @@
 import type { Db, Tx } from "../db";
 import { providerOf } from "../db/client";
 
-export function isPostgres(db: Db): boolean {
-  return providerOf(db) === "postgresql";
+/**
+ * Which SQL dialect a client speaks. Asked of the client itself first: Next.js may bundle
+ * lib/db/client.ts into several module instances (pages, server actions, route handlers),
+ * and providerOf's registry only knows the clients its own instance created.
+ */
+export function isPostgres(db: Db | Tx): boolean {
+  const own = (db as unknown as { _activeProvider?: string })._activeProvider;
+  if (own) return own === "postgresql";
+  return providerOf(db as Db) === "postgresql";
 }
 
 /** n placeholders in the provider's syntax, numbered from `start` (1-based). */
