@@ -18,7 +18,7 @@ export interface TrustedCheckpoint {
 
 export interface VerifyOptions {
   batchSize?: number;
-  /** The database URL, when known: on SQLite, rows are then read straight from the file (row-reader.ts). */
+  /** The database URL, when known: rows are then read through a direct connection (row-reader.ts). */
   databaseUrl?: string;
   checkpoints?: TrustedCheckpoint[];
   onProgress?: (checked: number, total: number) => void;
