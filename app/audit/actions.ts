@@ -13,11 +13,23 @@ export interface VerifyState {
   checkpointProblems: string[];
   /** Delivered messages without their entry, and delivery entries without their message. */
   messageProblems: string[];
+  /** The check itself failed to run. */
+  failed?: boolean;
 }
 
 export async function verifyChainAction(_prev: VerifyState | null, _form: FormData): Promise<VerifyState> {
   await requireRole("auditor", "/audit");
   const deps = appDeps();
+  try {
+    return await verify(deps);
+  } catch (err) {
+    // The database went away mid-check, say: a verdict of "could not verify", not a crash.
+    console.error(`audit verification could not run: ${(err as Error).message}`);
+    return { ok: false, summary: "Verification could not run (see the server log); nothing was concluded.", checkpointProblems: [], messageProblems: [], failed: true };
+  }
+}
+
+async function verify(deps: ReturnType<typeof appDeps>): Promise<VerifyState> {
   const v = await verifyAuditTrail(deps.db, checkpointSigner(deps.config), { databaseUrl: deps.config.databaseUrl });
   const summary = `${v.checked.toLocaleString("en-US")} entries checked, head seq ${v.headSeq}, ${v.checkpointsChecked} signed checkpoint(s) matched, ${(v.elapsedMs / 1000).toFixed(1)} s`;
   const m = await checkMessageEntries(deps.db);

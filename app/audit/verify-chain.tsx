@@ -43,7 +43,7 @@ export function VerifyChain() {
             </ul>
           </div>
         )}
-        {state && state.messageProblems.length === 0 && (
+        {state && !state.failed && state.messageProblems.length === 0 && (
           <p className="muted">Every delivered message has its entry, and every delivery entry its message.</p>
         )}
       </div>
