@@ -8,15 +8,22 @@ import { isPostgresUrl, type Provider } from "./target";
 export type Db = SqliteClient;
 export type { Prisma } from "../generated/sqlite/client";
 
-const providers = new WeakMap<object, Provider>();
+// Kept on the client under a global symbol, not in a module-level map: Next.js may bundle
+// this module more than once, and every copy must read the same answer.
+const PROVIDER = Symbol.for("agent-grants.db-provider");
 
 export function createDb(url: string): Db {
   const adapter = createAdapter(url);
   const client = isPostgresUrl(url) ? (new PostgresClient({ adapter }) as unknown as Db) : new SqliteClient({ adapter });
-  providers.set(client, isPostgresUrl(url) ? "postgresql" : "sqlite");
+  Object.defineProperty(client, PROVIDER, { value: isPostgresUrl(url) ? "postgresql" : "sqlite" });
   return client;
 }
 
 export function providerOf(db: Db): Provider {
-  return providers.get(db) ?? "sqlite";
+  const tagged = (db as unknown as Record<symbol, Provider | undefined>)[PROVIDER];
+  if (tagged) return tagged;
+  // Transaction clients are separate objects; Prisma records the provider on them too.
+  const active = (db as unknown as { _activeProvider?: string })._activeProvider;
+  if (active === "postgresql" || active === "sqlite") return active;
+  throw new Error("providerOf: not a database client");
 }
