@@ -15,6 +15,9 @@ export interface Stack {
 const TEST_TUNING: Record<string, string> = {
   CIBA_POLL_INTERVAL_SECONDS: "1",
   CIBA_REQUEST_TTL_SECONDS: "20",
+  // Every spec registers its own agents from 127.0.0.1; the limit itself is tested in
+  // lib/oauth/clients (the default stays 20 per hour).
+  REGISTRATIONS_PER_ADDRESS_PER_HOUR: "1000",
 };
 
 function databaseUrlFor(name: string, base: string): string {

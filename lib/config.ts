@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   CIBA_REQUEST_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
   DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
   CIBA_REQUESTS_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  REGISTRATIONS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   NOTIFICATION_WEBHOOK_URL: url.optional(),
   NOTIFICATION_WEBHOOK_SECRET: z.string().optional(),
   MESSAGING_PROVIDER: z.enum(["sandbox", "twilio", "webhook"]).default("sandbox"),
@@ -75,6 +76,8 @@ export interface AppConfig {
   deviceCodeTtlSeconds: number;
   /** Backchannel requests accepted per target user per minute. */
   cibaRequestsPerUserPerMinute: number;
+  /** Dynamic client registrations one address may make per hour (RFC 7591 endpoint). */
+  registrationsPerAddressPerHour: number;
   /** Extra notification channel: pending requests are POSTed here as JSON (HMAC-signed with the secret when set). */
   notificationWebhook?: { url: string; secret?: string };
   /** Loopback and private addresses may be fetched for client metadata documents (development only). */
@@ -169,6 +172,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     cibaRequestTtlSeconds: e.CIBA_REQUEST_TTL_SECONDS,
     deviceCodeTtlSeconds: e.DEVICE_CODE_TTL_SECONDS,
     cibaRequestsPerUserPerMinute: e.CIBA_REQUESTS_PER_USER_PER_MINUTE,
+    registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
     notificationWebhook: e.NOTIFICATION_WEBHOOK_URL ? { url: e.NOTIFICATION_WEBHOOK_URL, secret: e.NOTIFICATION_WEBHOOK_SECRET } : undefined,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
     dpopRequireNonce: e.DPOP_REQUIRE_NONCE === "1",

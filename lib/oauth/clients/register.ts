@@ -12,11 +12,9 @@ import { OAuthError, oauthErrorResponse, oauthJsonResponse } from "../errors";
 import { insertClient } from "./create";
 import { validateClientMetadata } from "./validate-metadata";
 
-export const REGISTRATION_RATE_LIMIT = { limit: 20, windowSeconds: 3600 };
-
 async function checkRateLimit(req: Request, deps: Deps): Promise<void> {
   const ip = clientIp(req.headers) ?? "unknown";
-  const result = await consumeRateLimit(deps.db, `register:ip:${ip}`, REGISTRATION_RATE_LIMIT, deps.now());
+  const result = await consumeRateLimit(deps.db, `register:ip:${ip}`, { limit: deps.config.registrationsPerAddressPerHour, windowSeconds: 3600 }, deps.now());
   if (!result.allowed) {
     throw new OAuthError("temporarily_unavailable", "too many client registrations from this address; try again later", {
       status: 429,
