@@ -1,69 +1,18 @@
 // Issue 5 end to end: the real MCP SDK client (StreamableHTTPClientTransport with the sample
 // agent's OAuthClientProvider) against the real MCP server and web app. Playwright signs the
 // user in and approves on the consent page; everything else is the SDK's standard flow.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { decodeJwt, generateKeyPair, SignJWT } from "jose";
-import type { Page } from "@playwright/test";
+import { generateKeyPair, SignJWT } from "jose";
 import { loadConfig } from "../lib/config";
 import { createDb } from "../lib/db/client";
 import { signJwt } from "../lib/oauth/keys";
-import { startLoopbackCallback } from "../scripts/agent/callback";
-import { AgentOAuthProvider, memoryStore } from "../scripts/agent/provider";
 import { test, expect } from "./fixtures";
+import { authorizeAgent, type ToolResult } from "./mcp-agent";
 
 const ALLOWED = "+15550100123";
-type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown> };
-
-interface Agent {
-  client: Client;
-  provider: AgentOAuthProvider;
-  requests: string[];
-  grantId: string;
-  call(name: string, args?: Record<string, unknown>): Promise<ToolResult>;
-}
-
-/** Runs the SDK's standard flow: 401, discovery, registration, browser approval, code exchange. */
-async function authorizeAgent(page: Page, mcpUrl: string, details: { recipients: string[]; max: number }): Promise<Agent> {
-  const callback = await startLoopbackCallback();
-  let authorizationUrl: URL | undefined;
-  const requests: string[] = [];
-  const recordingFetch: typeof fetch = async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const res = await fetch(input, init);
-    requests.push(`${init?.method ?? "GET"} ${url.pathname} ${res.status}`);
-    return res;
-  };
-  const provider = new AgentOAuthProvider({
-    redirectUrl: callback.redirectUrl,
-    store: memoryStore(),
-    clientName: "E2E sample agent",
-    authorizationDetails: [{ type: "messaging", actions: ["send"], recipients: details.recipients, max_messages: details.max }],
-    onRedirect: (url) => void (authorizationUrl = url),
-  });
-  try {
-    const first = new Client({ name: "e2e-agent", version: "1.0.0" });
-    const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: recordingFetch });
-    await expect(first.connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
-    expect(authorizationUrl, "the SDK asked for a browser approval").toBeDefined();
-    const code = callback.waitForCode(() => provider.lastState, 60_000);
-    await page.goto(authorizationUrl!.href);
-    await page.getByRole("button", { name: "Approve" }).click();
-    await transport.finishAuth(await code);
-    const client = new Client({ name: "e2e-agent", version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: recordingFetch }));
-    const grantId = String(decodeJwt(provider.tokens()!.access_token).grant_id);
-    return { client, provider, requests, grantId, call: (name, args = {}) => client.callTool({ name, arguments: args }) as Promise<ToolResult> };
-  } finally {
-    callback.close();
-  }
-}
-
 test.describe("MCP server with the MCP SDK client", () => {
   test.setTimeout(120_000);
 

@@ -1,0 +1,57 @@
+// Issue 6, point 3: one full flow (request, consent, token, tool calls allowed and denied,
+// delivery, revoke) leaves exactly this sequence of audit events for its grant, in one
+// valid chain, with every delivery entry matched by its message.
+import { createDb } from "../lib/db/client";
+import { grantEventTypes } from "../lib/audit/timeline";
+import { checkpointSigner, verifyAuditTrail } from "../lib/audit/audit-trail";
+import { checkMessageEntries } from "../lib/audit/messages-check";
+import { loadConfig } from "../lib/config";
+import { test, expect } from "./fixtures";
+import { authorizeAgent } from "./mcp-agent";
+
+const ALLOWED = "+15550100123";
+
+test("a full flow leaves the exact sequence of audit events for its grant", async ({ page, mcpUrl, env, createUser, signIn }) => {
+  test.setTimeout(120_000);
+  const user = await createUser();
+  await signIn(page, user);
+  const agent = await authorizeAgent(page, mcpUrl, { recipients: [ALLOWED], max: 1 });
+
+  expect((await agent.call("send_message", { to: ALLOWED, body: "Running late" })).isError).toBeFalsy();
+  expect((await agent.call("send_message", { to: "+15550100199", body: "Hi" })).structuredContent).toMatchObject({ error: "recipient_not_allowed" });
+  expect((await agent.call("send_message", { to: ALLOWED, body: "Again" })).structuredContent).toMatchObject({ error: "quota_exhausted" });
+
+  await page.goto("/grants");
+  await page.locator(`[data-grant-id="${agent.grantId}"]`).getByRole("button", { name: "Revoke" }).click();
+  await expect(page.locator(`[data-grant-id="${agent.grantId}"]`).getByRole("button", { name: "Revoke" })).toHaveCount(0);
+  await agent.call("describe_grant").catch(() => undefined); // denied, one way or another
+  await agent.client.close().catch(() => undefined);
+
+  const db = createDb(env.DATABASE_URL);
+  try {
+    expect(await grantEventTypes(db, agent.grantId)).toEqual(EXPECTED_SEQUENCE);
+    const verdict = await verifyAuditTrail(db, checkpointSigner(loadConfig(env)), { databaseUrl: env.DATABASE_URL });
+    expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
+    expect(await checkMessageEntries(db)).toEqual({ ok: true, deliveredWithoutEntry: [], entriesWithoutMessage: [] });
+  } finally {
+    await db.$disconnect();
+  }
+});
+
+const EXPECTED_SEQUENCE = [
+  "authorization.requested", // /authorize validated and stored the request
+  "consent.shown",
+  "consent.approved",
+  "code.issued",
+  "code.redeemed", // the SDK's code exchange
+  "token.issued",
+  "tool.allowed", // send_message to the granted recipient
+  "token.exchanged", // the MCP server's messaging-API token (RFC 8693)
+  "message.queued",
+  "message.delivered",
+  "tool.denied", // another recipient
+  "tool.denied", // the quota of 1 is spent
+  "grant.revoked", // Revoke on /grants
+  "token.revoked",
+  "tool.denied", // the call after the revoke
+];
