@@ -5,6 +5,8 @@ import { appDeps } from "./deps";
 import type { Deps } from "./deps";
 import { ensureSigningKeys } from "./oauth/keys";
 import { auditCheckpointTask } from "./audit/checkpoint-task";
+import { providerFromConfig } from "./messaging/providers";
+import { reconcileOutbox } from "./messaging/reconciler";
 
 export interface BackgroundTask {
   name: string;
@@ -15,6 +17,9 @@ export interface BackgroundTask {
 export const BACKGROUND_TASKS: BackgroundTask[] = [
   { name: "signing key rotation", everySeconds: 600, run: ensureSigningKeys },
   auditCheckpointTask,
+  // The messaging API delivers in this process; a crash between accepting and delivering
+  // leaves a pending Message that this re-drives idempotently (the MCP server runs it too).
+  { name: "outbox reconciler", everySeconds: 30, run: (d) => reconcileOutbox(d, providerFromConfig(d.config.messaging)) },
 ];
 
 export function startBackgroundTasks(tasks: BackgroundTask[] = BACKGROUND_TASKS): () => void {
