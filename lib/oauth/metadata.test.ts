@@ -59,6 +59,13 @@ describe.each(testDatabases())("discovery and registration on $name", (target) =
     expect(JSON.stringify(m)).not.toContain("null");
   });
 
+  it("advertises introspection for authenticated clients only (RFC 7662 section 2.1)", async () => {
+    const body = await handleMetadata(new Request(`${ISSUER}/.well-known/oauth-authorization-server`), deps).json();
+    expect(body.introspection_endpoint_auth_methods_supported).not.toContain("none");
+    expect(body.introspection_endpoint_auth_methods_supported).toContain("client_secret_basic");
+    expect(body.token_endpoint_auth_methods_supported).toContain("none");
+  });
+
   it("sends CORS headers on metadata, JWKS and registration (checklist 3)", async () => {
     const origin = { origin: "https://spa.example" };
     expect(handleMetadata(new Request(`${ISSUER}/.well-known/oauth-authorization-server`, { headers: origin }), deps).headers.get("access-control-allow-origin")).toBe("*");

@@ -45,7 +45,8 @@ export function authorizationServerMetadata(config: AppConfig): Record<string, u
     token_endpoint_auth_signing_alg_values_supported: signingAlgs,
     revocation_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
-    introspection_endpoint_auth_methods_supported: authMethods,
+    // RFC 7662 section 2.1: introspection is for authenticated (confidential) clients only.
+    introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== "none"),
     introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
     authorization_details_types_supported: [...AUTHORIZATION_DETAILS_TYPES],
     dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
