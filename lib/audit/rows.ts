@@ -5,22 +5,8 @@ import type { Db } from "../db";
 import { placeholders } from "./sql";
 import type { HashedFields } from "./hash";
 
-/** A row as stored: `details` is the JSON text written by appendAudit. */
-export interface StoredAuditRow {
-  seq: number;
-  time: Date;
-  actorType: string;
-  actorId: string | null;
-  subjectUserId: string | null;
-  clientId: string | null;
-  grantId: string | null;
-  type: string;
-  outcome: string;
-  reason: string | null;
-  details: string;
-  prevHash: string;
-  hash: string;
-}
+/** A row as stored: the hashed fields, with `details` as the JSON text appendAudit wrote, and the hash. */
+export type StoredAuditRow = Omit<HashedFields, "details"> & { details: string; hash: string };
 
 export const AUDIT_COLUMNS = [
   "seq",

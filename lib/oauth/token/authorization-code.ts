@@ -2,15 +2,15 @@
 // small function; the code is consumed only by a request that passes them all, inside the
 // transaction that records the tokens, so of two concurrent redemptions exactly one wins.
 import { createHash } from "node:crypto";
-import { writeTransaction } from "../../db";
 import type { Deps } from "../../deps";
 import { appendAudit } from "../../audit/append";
-import { getLiveGrant, revokeGrant } from "../../grants";
+import { getLiveGrant } from "../../grants";
 import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
 import { requireParam } from "./form";
 import type { GrantContext } from "./grants";
-import { issueGrantTokens, lockGrantRow, tokenResponse } from "./issue";
+import { issueGrantTokens, tokenResponse } from "./issue";
+import { revokeForSpentCredential } from "./replay";
 import { checkPkce, checkVerifierFormat } from "./pkce";
 
 type CodeRow = NonNullable<Awaited<ReturnType<Deps["db"]["authorizationCode"]["findUnique"]>>>;
@@ -61,25 +61,11 @@ function checkCodeDpopBinding(row: CodeRow, jkt: string | undefined): void {
  * first access token stops working at the resource servers too.
  */
 async function rejectReplay(deps: Deps, row: CodeRow, client: ClientRecord): Promise<never> {
-  const now = deps.now();
-  await writeTransaction(deps.db, async (tx) => {
-    await lockGrantRow(tx, row.grantId); // grant before audit head, as everywhere (issue.ts)
-    const grant = await tx.grant.findUnique({ where: { id: row.grantId }, select: { userId: true } });
-    await appendAudit(
-      tx,
-      {
-        type: "code.replayed",
-        outcome: "denied",
-        actorType: "agent",
-        actorId: client.id,
-        subjectUserId: grant?.userId ?? null,
-        clientId: client.id,
-        grantId: row.grantId,
-        reason: "authorization code presented again",
-      },
-      now,
-    );
-    await revokeGrant(tx, row.grantId, "authorization code replayed", { type: "system" }, now);
+  await revokeForSpentCredential(deps, client, {
+    grantId: row.grantId,
+    event: "code.replayed",
+    reason: "authorization code presented again",
+    revokedBecause: "authorization code replayed",
   });
   throw invalidGrant("The authorization code was already used.");
 }

@@ -12,15 +12,16 @@
 import { writeTransaction, type Tx } from "../../db";
 import type { Deps } from "../../deps";
 import { appendAudit } from "../../audit/append";
-import { grantedDetailsOf, revokeGrant } from "../../grants";
+import { grantedDetailsOf } from "../../grants";
 import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
 import type { MessagingDetail } from "../../authorization-details";
 import { prepareAccessToken, recordAccessToken, type PreparedAccessToken } from "../tokens/access-token";
 import { findRefreshToken, issueRefreshToken, type RefreshTokenRow } from "../tokens/refresh-token";
 import { requireParam } from "./form";
+import { revokeForSpentCredential } from "./replay";
 import type { GrantContext } from "./grants";
-import { lockGrantRow, lockLiveGrant, tokenResponse, type TokenResponseBody } from "./issue";
+import { lockLiveGrant, tokenResponse, type TokenResponseBody } from "./issue";
 import { checkSameResource, narrowDetailsParam, narrowScope } from "./scope";
 
 const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
@@ -51,26 +52,12 @@ function checkRefreshExpiry(row: RefreshTokenRow, now: Date): void {
 
 /** A rotated token came back: it leaked, or the client raced itself. Revoke the grant. */
 async function rejectReuse(deps: Deps, row: RefreshTokenRow, client: ClientRecord): Promise<never> {
-  const now = deps.now();
-  await writeTransaction(deps.db, async (tx) => {
-    await lockGrantRow(tx, row.grantId); // grant before audit head, as everywhere (issue.ts)
-    const grant = await tx.grant.findUnique({ where: { id: row.grantId }, select: { userId: true } });
-    await appendAudit(
-      tx,
-      {
-        type: "refresh.reuse_detected",
-        outcome: "denied",
-        actorType: "agent",
-        actorId: client.id,
-        subjectUserId: grant?.userId ?? null,
-        clientId: client.id,
-        grantId: row.grantId,
-        reason: "a rotated refresh token was presented again",
-        details: { refresh_token_id: row.id },
-      },
-      now,
-    );
-    await revokeGrant(tx, row.grantId, "refresh token reused", { type: "system" }, now);
+  await revokeForSpentCredential(deps, client, {
+    grantId: row.grantId,
+    event: "refresh.reuse_detected",
+    reason: "a rotated refresh token was presented again",
+    revokedBecause: "refresh token reused",
+    details: { refresh_token_id: row.id },
   });
   throw invalidGrant("The refresh token was already used.");
 }
