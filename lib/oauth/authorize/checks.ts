@@ -2,9 +2,8 @@
 // The first two (client, redirect URI) fail onto a local error page: until both are known to be
 // the client's own, redirecting would make us an open redirector (RFC 9700 section 4.11). Every
 // later failure redirects back with error, state and iss (RFC 9207).
-import type { MessagingDetail } from "../../authorization-details";
 import type { Deps } from "../../deps";
-import { checkAuthorizationDetails, checkRequestedExpiry, checkResource, checkScope } from "../ciba/request-params";
+import { checkRequestedAccess, singleParam, type RequestedAccess } from "../request-params";
 import { findClient, type ClientRecord } from "../clients/store";
 import { redirectUriMatches } from "../clients/redirect-uri";
 import { OAuthError } from "../errors";
@@ -15,15 +14,11 @@ export class AuthorizePageError extends Error {
   override name = "AuthorizePageError";
 }
 
-export interface ValidatedAuthorization {
+export interface ValidatedAuthorization extends RequestedAccess {
   client: ClientRecord;
   redirectUri: string;
   state: string | null;
   codeChallenge: string;
-  resource: string;
-  scope: string;
-  details: MessagingDetail[];
-  requestedExpiry: number | null;
   dpopJkt: string | null;
 }
 
@@ -34,11 +29,7 @@ const PARAMS = [
 ];
 
 /** One value or none. Every known parameter may appear at most once (OAuth 2.1 section 3.1). */
-export function param(params: URLSearchParams, name: string): string | undefined {
-  const values = params.getAll(name);
-  if (values.length > 1) throw new OAuthError("invalid_request", `${name} was given more than once`);
-  return values[0] === "" ? undefined : values[0];
-}
+export const param = singleParam;
 
 export function repeatedParam(params: URLSearchParams): string | undefined {
   return PARAMS.find((name) => params.getAll(name).length > 1);
@@ -110,26 +101,6 @@ export function checkState(params: URLSearchParams): string | null {
   return states[0] ?? null;
 }
 
-/**
- * scope, authorization_details, resource and requested_expiry, with the same rules as the
- * out-of-band flows. With neither scope nor details, the client's registered scope applies
- * (RFC 6749 section 3.3). A messages:send request without details becomes an open request:
- * the user picks the recipients on the consent page.
- */
-export function checkWhat(deps: Deps, client: ClientRecord, params: URLSearchParams) {
-  let scopes = checkScope(param(params, "scope")).split(" ").filter(Boolean);
-  let details = checkAuthorizationDetails(param(params, "authorization_details"));
-  const resource = checkResource(param(params, "resource"), deps.config);
-  const requestedExpiry = checkRequestedExpiry(param(params, "requested_expiry"), deps.config);
-  if (!scopes.length && !details.length) scopes = (client.scope ?? "").split(" ").filter(Boolean);
-  if (details.length && !scopes.includes("messages:send")) scopes = [...scopes, "messages:send"];
-  if (!details.length && scopes.includes("messages:send")) details = [{ type: "messaging", actions: ["send"], recipients: [] }];
-  const allowed = client.scope === null ? null : client.scope.split(" ");
-  const beyond = allowed && scopes.find((s) => !allowed.includes(s));
-  if (beyond) throw new OAuthError("invalid_scope", `this client did not register the scope ${beyond}`);
-  if (!scopes.length) throw new OAuthError("invalid_scope", "ask for a scope or authorization_details");
-  return { scope: scopes.join(" "), details, resource, requestedExpiry };
-}
 
 /** Everything after the client and redirect URI, in order; throws OAuthError (to be redirected). */
 export function checkAuthorizationParams(deps: Deps, client: ClientRecord, redirectUri: string, params: URLSearchParams): ValidatedAuthorization {
@@ -139,7 +110,7 @@ export function checkAuthorizationParams(deps: Deps, client: ClientRecord, redir
   if (params.has("request")) throw new OAuthError("invalid_request", "request objects are not supported; use pushed authorization requests");
   checkResponseType(params);
   const codeChallenge = checkPkce(params);
-  const what = checkWhat(deps, client, params);
+  const what = checkRequestedAccess(params, deps.config, client);
   const dpopJkt = checkDpopJkt(params);
   return { client, redirectUri, state, codeChallenge, dpopJkt, ...what };
 }

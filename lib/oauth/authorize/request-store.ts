@@ -2,10 +2,10 @@
 // page reads only this row, so raw query parameters never round-trip through the form
 // (style.md 5). A pushed request (RFC 9126) is stored the same way with a request_uri hash, and
 // becomes an ordinary pending request when the browser arrives with that request_uri.
-import { createHash, randomBytes } from "node:crypto";
-import { appendAudit } from "../../audit/append";
 import type { Tx } from "../../db";
 import type { Deps } from "../../deps";
+import { hashHandle, newHandle } from "../handles";
+import { storePendingRequest } from "../pending-request";
 import type { ValidatedAuthorization } from "./checks";
 
 /** How long the user has to finish sign-in and consent. */
@@ -14,10 +14,8 @@ export const AUTHORIZE_REQUEST_TTL_SECONDS = 600;
 export const PAR_TTL_SECONDS = 60;
 export const REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:";
 
-export const hashHandle = (value: string) => createHash("sha256").update(value, "utf8").digest("hex");
-
 export function newRequestUri(): string {
-  return `${REQUEST_URI_PREFIX}${randomBytes(32).toString("base64url")}`;
+  return `${REQUEST_URI_PREFIX}${newHandle()}`;
 }
 
 export async function storeAuthorizationRequest(
@@ -27,46 +25,20 @@ export async function storeAuthorizationRequest(
   par?: { requestUri: string },
 ): Promise<{ id: string }> {
   const now = deps.now();
-  const ttl = par ? PAR_TTL_SECONDS : AUTHORIZE_REQUEST_TTL_SECONDS;
-  const row = await tx.authorizationRequest.create({
-    data: {
-      flow: "authorize",
-      clientId: v.client.id,
+  const row = await storePendingRequest(tx, now, {
+    flow: "authorize",
+    clientId: v.client.id,
+    access: v,
+    ttlSeconds: par ? PAR_TTL_SECONDS : AUTHORIZE_REQUEST_TTL_SECONDS,
+    columns: {
       redirectUri: v.redirectUri,
       state: v.state,
       codeChallenge: v.codeChallenge,
-      resource: v.resource,
-      scope: v.scope,
-      authorizationDetails: JSON.stringify(v.details),
-      requestedExpiry: v.requestedExpiry,
       dpopJkt: v.dpopJkt,
       parRequestUriHash: par ? hashHandle(par.requestUri) : null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + ttl * 1000),
     },
+    auditDetails: { pushed: Boolean(par), redirect_uri: v.redirectUri, dpop_bound: Boolean(v.dpopJkt) },
   });
-  await appendAudit(
-    tx,
-    {
-      type: "authorization.requested",
-      outcome: "info",
-      actorType: "agent",
-      actorId: v.client.id,
-      clientId: v.client.id,
-      details: {
-        flow: "authorize",
-        request_id: row.id,
-        pushed: Boolean(par),
-        redirect_uri: v.redirectUri,
-        scope: v.scope,
-        resource: v.resource,
-        authorization_details: v.details,
-        requested_expiry: v.requestedExpiry,
-        dpop_bound: Boolean(v.dpopJkt),
-      },
-    },
-    now,
-  );
   return { id: row.id };
 }
 

@@ -4,7 +4,6 @@
 // the agent polls the token endpoint with the auth_req_id it gets here.
 import type { Deps } from "../../deps";
 import { writeTransaction } from "../../db";
-import { appendAudit } from "../../audit/append";
 import { authenticateClient } from "../clients/authenticate";
 import { OAuthError, oauthErrorResponse, oauthJsonResponse } from "../errors";
 import { GRANT_TYPES } from "../supported";
@@ -12,8 +11,9 @@ import { consumeRateLimit, retryAfterHeader } from "../../rate-limit";
 import { notifyUser } from "../../notifications";
 import { requestInWords } from "../../pending/list";
 import { normalizeEmail } from "../../auth/users";
-import { hashHandle, newHandle } from "./handles";
-import { checkClientGrantType, checkOutOfBandRequest, readForm, singleParam } from "./request-params";
+import { hashHandle, newHandle } from "../handles";
+import { checkClientGrantType, checkRequestedAccess, readForm, singleParam } from "../request-params";
+import { storePendingRequest } from "../pending-request";
 
 export const BACKCHANNEL_PATH = "/oauth/backchannel";
 const MAX_BINDING_MESSAGE = 100;
@@ -68,7 +68,7 @@ export async function handleBackchannel(req: Request, deps: Deps): Promise<Respo
     checkClientGrantType(client, GRANT_TYPES.ciba);
     if (singleParam(form, "client_notification_token")) throw new OAuthError("invalid_request", "only poll mode is supported");
     if (singleParam(form, "user_code")) throw new OAuthError("invalid_request", "user_code is not supported");
-    const request = checkOutOfBandRequest(form, deps.config, client);
+    const request = checkRequestedAccess(form, deps.config, client);
     const bindingMessage = checkBindingMessage(singleParam(form, "binding_message"));
     await checkRate(deps, `ciba:client:${client.id}`, CLIENT_REQUESTS_PER_MINUTE, "from this client");
     const user = await findHintedUser(deps, form);
@@ -77,47 +77,17 @@ export async function handleBackchannel(req: Request, deps: Deps): Promise<Respo
     const now = deps.now();
     const authReqId = newHandle();
     const ttl = deps.config.cibaRequestTtlSeconds;
-    const row = await writeTransaction(deps.db, async (tx) => {
-      const created = await tx.authorizationRequest.create({
-        data: {
-          flow: "ciba",
-          clientId: client.id,
-          userId: user.id,
-          resource: request.resource,
-          scope: request.scope,
-          authorizationDetails: JSON.stringify(request.details),
-          requestedExpiry: request.requestedExpiry,
-          bindingMessage,
-          loginHint: user.email,
-          authReqIdHash: hashHandle(authReqId),
-          pollInterval: deps.config.pollIntervalSeconds,
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + ttl * 1000),
-        },
-      });
-      await appendAudit(
-        tx,
-        {
-          type: "authorization.requested",
-          outcome: "info",
-          actorType: "agent",
-          actorId: client.id,
-          subjectUserId: user.id,
-          clientId: client.id,
-          details: {
-            flow: "ciba",
-            request_id: created.id,
-            scope: request.scope,
-            resource: request.resource,
-            authorization_details: request.details,
-            requested_expiry: request.requestedExpiry,
-            binding_message: bindingMessage,
-          },
-        },
-        now,
-      );
-      return created;
-    });
+    const row = await writeTransaction(deps.db, (tx) =>
+      storePendingRequest(tx, now, {
+        flow: "ciba",
+        clientId: client.id,
+        userId: user.id,
+        access: request,
+        ttlSeconds: ttl,
+        columns: { bindingMessage, loginHint: user.email, authReqIdHash: hashHandle(authReqId), pollInterval: deps.config.pollIntervalSeconds },
+        auditDetails: { binding_message: bindingMessage },
+      }),
+    );
 
     await notifyUser(deps, {
       userId: user.id,

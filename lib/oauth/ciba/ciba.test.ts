@@ -13,7 +13,7 @@ import { toClientRecord } from "../clients/store";
 import { GRANT_TYPES } from "../supported";
 import { handleBackchannel } from "./backchannel";
 import { handleCibaGrant } from "./grant";
-import { hashHandle } from "./handles";
+import { hashHandle } from "../handles";
 
 const ISSUER = "http://localhost:3000";
 const SECRET = "s".repeat(43);

@@ -8,9 +8,9 @@ import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
 import { GRANT_TYPES } from "../supported";
 import { issueGrantTokens, tokenResponse } from "../token/issue";
-import { hashHandle } from "./handles";
+import { hashHandle } from "../handles";
 import { consumeRequest, pollOutOfBandRequest, type PollInput } from "./poll";
-import { checkClientGrantType } from "./request-params";
+import { checkClientGrantType } from "../request-params";
 
 export interface OutOfBandGrantContext {
   form: URLSearchParams;

@@ -3,13 +3,13 @@
 // /device, on any browser where they are signed in, then decides on the consent page.
 import type { Deps } from "../../deps";
 import { writeTransaction } from "../../db";
-import { appendAudit } from "../../audit/append";
 import { authenticateClient } from "../clients/authenticate";
 import { OAuthError, oauthErrorResponse, oauthJsonResponse } from "../errors";
 import { GRANT_TYPES } from "../supported";
 import { consumeRateLimit, retryAfterHeader } from "../../rate-limit";
-import { hashHandle, newHandle } from "../ciba/handles";
-import { checkClientGrantType, checkOutOfBandRequest, readForm } from "../ciba/request-params";
+import { hashHandle, newHandle } from "../handles";
+import { checkClientGrantType, checkRequestedAccess, readForm } from "../request-params";
+import { storePendingRequest } from "../pending-request";
 import { generateUserCode } from "./user-code";
 
 export const DEVICE_AUTHORIZATION_PATH = "/oauth/device_authorization";
@@ -25,7 +25,7 @@ export async function handleDeviceAuthorization(req: Request, deps: Deps): Promi
     const form = await readForm(req);
     const client = await authenticateClient(req, form, deps, { endpoint: `${deps.config.issuerUrl}${DEVICE_AUTHORIZATION_PATH}` });
     checkClientGrantType(client, GRANT_TYPES.deviceCode);
-    const request = checkOutOfBandRequest(form, deps.config, client);
+    const request = checkRequestedAccess(form, deps.config, client);
     const limit = await consumeRateLimit(deps.db, `device:client:${client.id}`, { limit: CLIENT_REQUESTS_PER_MINUTE, windowSeconds: 60 }, deps.now());
     if (!limit.allowed) throw new OAuthError("slow_down", "too many device authorization requests; retry later", { status: 429, headers: retryAfterHeader(limit) });
 
@@ -36,35 +36,15 @@ export async function handleDeviceAuthorization(req: Request, deps: Deps): Promi
     for (let attempt = 1; ; attempt++) {
       const userCode = generateUserCode();
       try {
-        await writeTransaction(deps.db, async (tx) => {
-          const created = await tx.authorizationRequest.create({
-            data: {
-              flow: "device",
-              clientId: client.id,
-              resource: request.resource,
-              scope: request.scope,
-              authorizationDetails: JSON.stringify(request.details),
-              requestedExpiry: request.requestedExpiry,
-              deviceCodeHash: hashHandle(deviceCode),
-              userCode,
-              pollInterval: deps.config.pollIntervalSeconds,
-              createdAt: now,
-              expiresAt: new Date(now.getTime() + ttl * 1000),
-            },
-          });
-          await appendAudit(
-            tx,
-            {
-              type: "authorization.requested",
-              outcome: "info",
-              actorType: "agent",
-              actorId: client.id,
-              clientId: client.id,
-              details: { flow: "device", request_id: created.id, scope: request.scope, resource: request.resource, authorization_details: request.details, requested_expiry: request.requestedExpiry },
-            },
-            now,
-          );
-        });
+        await writeTransaction(deps.db, (tx) =>
+          storePendingRequest(tx, now, {
+            flow: "device",
+            clientId: client.id,
+            access: request,
+            ttlSeconds: ttl,
+            columns: { deviceCodeHash: hashHandle(deviceCode), userCode, pollInterval: deps.config.pollIntervalSeconds },
+          }),
+        );
       } catch (err) {
         if (attempt < 5 && isUniqueViolation(err)) continue;
         throw err;

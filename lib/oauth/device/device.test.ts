@@ -6,7 +6,7 @@ import { decideRequest } from "../../consent/decide";
 import { ensureSigningKeys } from "../keys";
 import { toClientRecord } from "../clients/store";
 import { GRANT_TYPES } from "../supported";
-import { hashHandle } from "../ciba/handles";
+import { hashHandle } from "../handles";
 import { handleDeviceAuthorization } from "./authorization";
 import { claimUserCode } from "./claim";
 import { handleDeviceCodeGrant } from "./grant";

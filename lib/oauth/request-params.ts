@@ -1,15 +1,16 @@
-// Parameters shared by the two out-of-band request endpoints, the CIBA backchannel
-// authentication endpoint (CIBA Core section 7.1) and the device authorization endpoint
-// (RFC 8628 section 3.1): scope, authorization_details (RFC 9396), resource (RFC 8707) and
-// requested_expiry. Each check throws the RFC error code a client can act on.
-import type { AppConfig } from "../../config";
-import { AuthorizationDetailsError, parseAuthorizationDetailsParam, type MessagingDetail } from "../../authorization-details";
-import { OAuthError } from "../errors";
-import { SCOPES } from "../supported";
+// What an agent asks for, read the same way by every endpoint that takes a request: the
+// authorization endpoint (OAuth 2.1 section 4.1.1), the CIBA backchannel authentication
+// endpoint (CIBA Core section 7.1) and the device authorization endpoint (RFC 8628 section
+// 3.1): scope, authorization_details (RFC 9396), resource (RFC 8707) and requested_expiry.
+// Each check throws the RFC error code a client can act on.
+import type { AppConfig } from "../config";
+import { AuthorizationDetailsError, parseAuthorizationDetailsParam, type MessagingDetail } from "../authorization-details";
+import { OAuthError } from "./errors";
+import { SCOPES } from "./supported";
 
-export { readForm } from "../token/form";
+export { readForm } from "./token/form";
 
-export interface OutOfBandRequest {
+export interface RequestedAccess {
   scope: string;
   details: MessagingDetail[];
   resource: string;
@@ -66,13 +67,14 @@ export function checkRequestedExpiry(value: string | undefined, config: AppConfi
 }
 
 /**
- * The request's scope, details, resource and lifetime. With neither scope nor details the
+ * The request's scope, details, resource and lifetime, with the same rules for every flow.
+ * With neither scope nor details the
  * client's registered scope applies (RFC 6749 section 3.3). A `messages:send` request without
  * details becomes an open messaging request: the user must choose recipients on the consent
  * screen, never a silent "any recipient" (DESIGN.md). Details without scope imply
  * `messages:send`. Scopes the client did not register are refused.
  */
-export function checkOutOfBandRequest(form: URLSearchParams, config: AppConfig, client: { scope: string | null }): OutOfBandRequest {
+export function checkRequestedAccess(form: URLSearchParams, config: AppConfig, client: { scope: string | null }): RequestedAccess {
   let scopes = checkScope(singleParam(form, "scope")).split(" ").filter(Boolean);
   let details = checkAuthorizationDetails(singleParam(form, "authorization_details"));
   const resource = checkResource(singleParam(form, "resource"), config);
