@@ -16,7 +16,11 @@ function useLiveSnapshot(initial: PendingSnapshot): PendingSnapshot {
       if (stopped) return;
       try {
         const res = await fetch("/api/pending", { cache: "no-store" });
-        if (res.status === 401) return; // signed out: nothing more to show
+        if (res.status === 401) {
+          // Signed out (here, in another tab, or the account was revoked): show the page as it now is.
+          window.location.reload();
+          return;
+        }
         if (res.ok) setSnapshot(await res.json());
       } catch {
         // offline for a moment: try again on the next tick

@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { testDatabases } from "../../tests/harness/databases";
 import { durationInWords, listPendingRequests, requestInWords } from "./list";
 import { pendingStreamResponse, type PendingSnapshot } from "./feed";
+import { watchSession } from "../auth/session-watch";
 
 describe("pending requests in words", () => {
   it("say what is asked, the scopes the details do not cover, and for how long", () => {
@@ -96,5 +97,29 @@ describe.each(testDatabases())("pending feed on $name", (target) => {
     abort.abort();
     const reader = res.body!.getReader();
     expect((await reader.read()).done).toBe(true);
+  });
+
+  it("ends the stream at the next tick once the session is over (signed out everywhere, account revoked)", async () => {
+    let live = true;
+    const res = pendingStreamResponse(db, userId, new AbortController().signal, { intervalMs: 100, sessionLive: async () => live });
+    expect(await readEvents(res, 1, 2000)).toHaveLength(1);
+    live = false;
+    const reader = res.body!.getReader();
+    const deadline = Date.now() + 2000;
+    let done = false;
+    while (!done && Date.now() < deadline) done = (await reader.read()).done;
+    expect(done).toBe(true);
+  });
+
+  it("watches the session it opened with: a new session version or a disabled account ends it", async () => {
+    const live = await watchSession(db, userId);
+    expect(await live()).toBe(true);
+    await db.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } });
+    expect(await live()).toBe(false);
+    const again = await watchSession(db, userId);
+    expect(await again()).toBe(true);
+    await db.user.update({ where: { id: userId }, data: { disabledAt: new Date() } });
+    expect(await again()).toBe(false);
+    expect(await (await watchSession(db, "no-such-user"))()).toBe(false);
   });
 });

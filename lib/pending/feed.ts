@@ -20,13 +20,15 @@ export interface StreamOptions {
   maxDurationMs?: number;
   heartbeatMs?: number;
   now?: () => Date;
+  /** Checked before every tick; the stream ends once it says the session is over. */
+  sessionLive?: () => Promise<boolean>;
 }
 
 const encoder = new TextEncoder();
 
 /** An SSE response (text/event-stream) that emits `event: snapshot` on every change. */
 export function pendingStreamResponse(db: Db, userId: string, signal: AbortSignal, options: StreamOptions = {}): Response {
-  const { intervalMs = 1000, maxDurationMs = 5 * 60_000, heartbeatMs = 15_000, now = () => new Date() } = options;
+  const { intervalMs = 1000, maxDurationMs = 5 * 60_000, heartbeatMs = 15_000, now = () => new Date(), sessionLive } = options;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   const stream = new ReadableStream<Uint8Array>({
@@ -48,6 +50,8 @@ export function pendingStreamResponse(db: Db, userId: string, signal: AbortSigna
       const tick = async () => {
         if (closed) return;
         try {
+          // EventSource reconnects after the end, gets 401 and stops: the page shows it signed out.
+          if (sessionLive && !(await sessionLive())) return close();
           const snapshot = JSON.stringify(await pendingSnapshot(db, userId, now()));
           if (closed) return;
           if (snapshot !== last) {

@@ -1,5 +1,6 @@
 // The signed-in user's pending requests as Server-Sent Events (the home page's live list).
 import { getSessionUser } from "@/lib/auth/session";
+import { watchSession } from "@/lib/auth/session-watch";
 import { appDeps } from "@/lib/deps";
 import { pendingStreamResponse } from "@/lib/pending/feed";
 
@@ -8,5 +9,6 @@ export const dynamic = "force-dynamic";
 export async function GET(req: Request): Promise<Response> {
   const user = await getSessionUser();
   if (!user) return Response.json({ error: "sign in first" }, { status: 401, headers: { "Cache-Control": "no-store" } });
-  return pendingStreamResponse(appDeps().db, user.id, req.signal);
+  const { db } = appDeps();
+  return pendingStreamResponse(db, user.id, req.signal, { sessionLive: await watchSession(db, user.id) });
 }
