@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, one after another (they would disturb each other's timings).
 import { spawnSync } from "node:child_process";
 
-const suites = ["bench/tokens.ts", "bench/audit.ts"];
+const suites = ["bench/tokens.ts", "bench/mcp.ts", "bench/audit.ts"];
 for (const suite of suites) {
   console.log(`\n=== ${suite} ===`);
   const result = spawnSync(process.execPath, ["--import", "tsx", suite], { stdio: "inherit" });
