@@ -22,15 +22,18 @@ const nextConfig: NextConfig = {
         ],
       },
       {
-        // Sign-in and sign-up are not framed either: a framed form invites clickjacking and phishing.
-        source: "/(signin|signup)",
+        // No page of this app is ever framed: sign-in, the device page, /grants with its Revoke
+        // buttons and the auditor console all invite clickjacking (RFC 9700 section 4.16) in a
+        // frame. The JSON API is left out: a frame cannot act on it, and browsers do not render
+        // it as a page to click on.
+        source: "/:path((?!api/).*)",
         headers: [
           { key: "Content-Security-Policy", value: "frame-ancestors 'none'" },
           { key: "X-Frame-Options", value: "DENY" },
         ],
       },
       {
-        // The consent screen must never be framed (clickjacking, RFC 9700 section 4.16) nor leak its URL.
+        // The consent screen also restricts base URIs and plugins, and must not leak its URL.
         source: "/consent/:path*",
         headers: [
           { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'none'; object-src 'none'" },

@@ -1,12 +1,44 @@
+import { randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Db } from "@/lib/db";
 import { makeGrant, type GrantFixture } from "@/lib/messaging/test-fixtures";
+import { accessTokenHash, jwkThumbprint } from "@/lib/oauth/dpop";
+import { forgedAccessTokens } from "@/lib/resource-server/test-issuer";
 import { testDatabases } from "@/tests/harness/databases";
 import { MCP_RESOURCE, startTestStack, type TestStack } from "./test-stack";
 
 type ToolResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: unknown };
+
+async function dpopKey() {
+  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+  const jwk = await exportJWK(publicKey);
+  return { privateKey, jwk, jkt: await jwkThumbprint(jwk) };
+}
+
+/** A DPoP proof for POST to the MCP resource (its configured public URL, not the test port). */
+async function dpopProof(key: { privateKey: CryptoKey; jwk: JWK }, token: string, claims: Record<string, unknown> = {}) {
+  return new SignJWT({ jti: randomUUID(), htm: "POST", htu: MCP_RESOURCE, iat: Math.floor(Date.now() / 1000), ath: accessTokenHash(token), ...claims })
+    .setProtectedHeader({ alg: "ES256", typ: "dpop+jwt", jwk: key.jwk })
+    .sign(key.privateKey);
+}
+
+/** A request with a chunked body and no Content-Length, so only the streaming size limit can stop it. */
+function postChunked(url: string, headers: Record<string, string>, chunks: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", headers: { ...headers, "Transfer-Encoding": "chunked" } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    for (const c of chunks) req.write(c);
+    req.end();
+  });
+}
 
 describe.each(testDatabases())("the MCP server on $name", (target) => {
   let db: Db;
@@ -54,12 +86,21 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
 
   const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
 
-  it("answers 401 with resource_metadata and scope when no token is sent", async () => {
+  it("answers 401 with resource_metadata and scope when no token is sent (checklist 53)", async () => {
     const res = await post(initialize);
     expect(res.status).toBe(401);
     const challenge = res.headers.get("www-authenticate")!;
     expect(challenge).toContain('resource_metadata="http://localhost:3001/.well-known/oauth-protected-resource/mcp"');
     expect(challenge).toContain('scope="messages:send messages:read"');
+    expect(challenge).toMatch(/^Bearer /);
+    expect(challenge).toMatch(/, DPoP algs="ES256[^"]*"/);
+    expect(challenge).not.toContain("error=");
+    // The metadata URL in the challenge is served, and names this resource.
+    const metadataPath = new URL(/resource_metadata="([^"]+)"/.exec(challenge)![1]).pathname;
+    const doc = await (await fetch(`${new URL(stack.mcpUrl).origin}${metadataPath}`)).json();
+    expect(doc.resource).toBe(MCP_RESOURCE);
+    // An empty Authorization header is no token either.
+    expect((await post(initialize, { Authorization: "" })).status).toBe(401);
   });
 
   it("serves protected resource metadata at the path-inserted URL and at the root, with the configured resource", async () => {
@@ -92,20 +133,96 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect(preflight.headers.get("access-control-allow-headers")).toContain("Authorization");
   });
 
-  it("rejects a token in the query string, a token for another audience and an expired one with 401", async () => {
+  it("rejects a token in the query string, a token for another audience and an expired one with 401 (checklist 62, 54, 55)", async () => {
     const g = await makeGrant(db);
     const token = await tokenFor(g);
+    // checklist 62: in the query, alone or next to a good Authorization header
     expect((await post(initialize, {}, `${stack.mcpUrl}?access_token=${token}`)).status).toBe(401);
-    const otherAud = await tokenFor(g, { aud: stack.messagingUrl });
-    const res = await post(initialize, { Authorization: `Bearer ${otherAud}` });
-    expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    const both = await post(initialize, { Authorization: `Bearer ${token}` }, `${stack.mcpUrl}?access_token=${token}`);
+    expect(both.status).toBe(401);
+    expect(both.headers.get("www-authenticate")).toContain('error="invalid_request"');
+    // checklist 54: the messaging API's audience, and a made-up one
+    for (const aud of [stack.messagingUrl, "http://localhost:3001/mcp/", "http://localhost:3001"]) {
+      const res = await post(initialize, { Authorization: `Bearer ${await tokenFor(g, { aud })}` });
+      expect(res.status, aud).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      expect((await res.json()).error_description).toMatch(/not meant for this resource/);
+    }
+    // checklist 55
     const now = Math.floor(Date.now() / 1000);
     const expired = await tokenFor(g, { iat: now - 700, nbf: now - 700, exp: now - 60 });
     expect((await post(initialize, { Authorization: `Bearer ${expired}` })).status).toBe(401);
+    // The same token without the faults is accepted: the refusals above are about them.
+    expect((await post(initialize, { Authorization: `Bearer ${token}` })).status).toBe(200);
   });
 
-  it("sends through the messaging API with an exchanged token, never the agent's", async () => {
+  it("answers expired, not-yet-valid, alg none, HS256 and non-access-token JWTs with 401 invalid_token (checklist 55, 56, 57)", async () => {
+    const g = await makeGrant(db);
+    const forged = await forgedAccessTokens(stack.issuer, { sub: g.userId, client_id: g.clientId, grant_id: g.grantId, authorization_details: g.details });
+    expect(new Set(forged.map((f) => f.checklist))).toEqual(new Set([55, 56, 57]));
+    for (const f of forged) {
+      minted.push(f.token);
+      const res = await post(initialize, { Authorization: `Bearer ${f.token}` });
+      expect(res.status, f.what).toBe(401);
+      const challenge = res.headers.get("www-authenticate")!;
+      expect(challenge, f.what).toContain('error="invalid_token"');
+      expect(challenge, f.what).toContain('resource_metadata="http://localhost:3001/.well-known/oauth-protected-resource/mcp"');
+      expect(challenge, f.what).toMatch(/, DPoP algs="/);
+    }
+    // checklist 55: nbf and iat less than 30 s ahead are within the allowed clock skew.
+    const now = Math.floor(Date.now() / 1000);
+    expect((await post(initialize, { Authorization: `Bearer ${await tokenFor(g, { iat: now + 10, nbf: now + 10 })}` })).status).toBe(200);
+  });
+
+  it("refetches the issuer's keys once for an unknown kid, then answers 401 (checklist 58)", async () => {
+    const g = await makeGrant(db);
+    expect((await post(initialize, { Authorization: `Bearer ${await tokenFor(g)}` })).status).toBe(200); // key set loaded
+    const before = stack.issuer.jwksFetches;
+    const unknown = await stack.issuer.mint({ sub: g.userId, client_id: g.clientId, grant_id: g.grantId, authorization_details: g.details }, { kid: "unknown-kid-1" });
+    minted.push(unknown);
+    const res = await post(initialize, { Authorization: `Bearer ${unknown}` });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    expect(stack.issuer.jwksFetches).toBe(before + 1);
+    // Within the cooldown, more unknown kids cost no fetch at all.
+    for (const kid of ["unknown-kid-1", "unknown-kid-2"]) {
+      const again = await stack.issuer.mint({ sub: g.userId, client_id: g.clientId, grant_id: g.grantId, authorization_details: g.details }, { kid });
+      minted.push(again);
+      expect((await post(initialize, { Authorization: `Bearer ${again}` })).status).toBe(401);
+    }
+    expect(stack.issuer.jwksFetches).toBe(before + 1);
+  });
+
+  it("accepts a DPoP-bound token only with the DPoP scheme and a proof by its key for this token (checklist 59, 60)", async () => {
+    const g = await makeGrant(db);
+    const key = await dpopKey();
+    const other = await dpopKey();
+    const token = await tokenFor(g, { cnf: { jkt: key.jkt } });
+    const dpopAuth = async (proof: string) => post(initialize, { Authorization: `DPoP ${token}`, DPoP: proof });
+    expect((await dpopAuth(await dpopProof(key, token))).status).toBe(200);
+    // checklist 59: sent as Bearer, with or without a proof
+    const asBearer: Record<string, string>[] = [{ Authorization: `Bearer ${token}` }, { Authorization: `Bearer ${token}`, DPoP: await dpopProof(key, token) }];
+    for (const headers of asBearer) {
+      const res = await post(initialize, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      expect((await res.json()).error_description).toMatch(/DPoP-bound/);
+    }
+    // checklist 60: a proof by another key than cnf.jkt, a wrong ath, no ath
+    for (const [proof, why] of [
+      [await dpopProof(other, token), /another key/],
+      [await dpopProof(key, token, { ath: accessTokenHash(`${token}x`) }), /ath/],
+      [await dpopProof(key, token, { ath: undefined }), /ath/],
+    ] as const) {
+      const res = await dpopAuth(proof);
+      expect(res.status).toBe(401);
+      const challenge = res.headers.get("www-authenticate")!;
+      expect(challenge.slice(challenge.indexOf(", DPoP "))).toContain('error="invalid_dpop_proof"');
+      expect((await res.json()).error_description).toMatch(why);
+    }
+  });
+
+  it("sends through the messaging API with an exchanged token, never the agent's (checklist 64)", async () => {
     const g = await makeGrant(db, { maxMessages: 2 });
     const token = await tokenFor(g);
     const client = await connect(token);
@@ -117,7 +234,12 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect(result.structuredContent).toMatchObject({ status: "delivered", to: "+15550100123" });
     const sent = stack.messagingAuth.slice(before);
     expect(sent).toHaveLength(1);
+    // checklist 64: upstream sees a token for its own audience, never the agent's.
     expect(sent[0]).not.toContain(token);
+    expect(sent[0]).not.toContain(token.split(".")[2]);
+    const upstream = decodeJwt(sent[0].replace(/^Bearer /, ""));
+    expect(upstream.aud).toBe(stack.messagingUrl);
+    expect(upstream.act).toMatchObject({ sub: "mcp-server", act: { sub: g.clientId } });
     const message = await db.message.findUniqueOrThrow({ where: { id: String(result.structuredContent!.message_id) } });
     expect(message).toMatchObject({ grantId: g.grantId, userId: g.userId, status: "delivered" });
     const types = (await db.auditEvent.findMany({ where: { grantId: g.grantId }, orderBy: { seq: "asc" } })).map((e) => `${e.type}:${e.actorType}`);
@@ -125,7 +247,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     await client.close();
   });
 
-  it("denies another recipient and a message past the quota, naming the limit, and audits both", async () => {
+  it("denies another recipient and a message past the quota, naming the limit, and audits both (checklist 61)", async () => {
     const g = await makeGrant(db, { maxMessages: 2 });
     const client = await connect(await tokenFor(g));
     const other = await call(client, "send_message", { to: "+15550100199", body: "hi" });
@@ -135,8 +257,14 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect((await call(client, "send_message", { to: "+15550100123", body: "2" })).isError).toBeFalsy();
     const third = await call(client, "send_message", { to: "+15550100123", body: "3" });
     expect(third.structuredContent).toMatchObject({ error: "quota_exhausted", limit: "max_messages" });
+    // checklist 61: each denial has its audit entry, naming the agent and the limit.
     const denied = await db.auditEvent.findMany({ where: { grantId: g.grantId, type: "tool.denied" }, orderBy: { seq: "asc" } });
     expect(denied.map((e) => e.reason)).toEqual(["recipient_not_allowed", "quota_exhausted"]);
+    expect(denied.map((e) => [e.outcome, e.actorType, e.actorId])).toEqual([
+      ["denied", "agent", g.clientId],
+      ["denied", "agent", g.clientId],
+    ]);
+    expect(denied.map((e) => JSON.parse(String(e.details)).limit)).toEqual(["recipients", "max_messages"]);
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(2);
     await client.close();
   });
@@ -152,7 +280,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     await Promise.all(clients.map((c) => c.close()));
   });
 
-  it("denies the next call within one second of a revocation", async () => {
+  it("denies the next call within one second of a revocation (checklist 63)", async () => {
     const g = await makeGrant(db, { maxMessages: 5 });
     const client = await connect(await tokenFor(g));
     expect((await call(client, "describe_grant")).isError).toBeFalsy();
@@ -177,7 +305,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     await client.close();
   });
 
-  it("answers 403 insufficient_scope with a scope challenge for a tool outside the token's scope", async () => {
+  it("answers 403 insufficient_scope with a scope challenge for a tool outside the token's scope, and audits it (checklist 61)", async () => {
     const g = await makeGrant(db, { scope: "messages:send" });
     const token = await tokenFor(g, { scope: "messages:send" });
     const res = await post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "list_messages", arguments: {} } }, { Authorization: `Bearer ${token}` });
@@ -201,40 +329,78 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     await client.close();
   });
 
-  it("fails closed with 503 and sends nothing when the audit store is unreachable", async () => {
+  it("fails closed with 503 and sends nothing when the audit store is unreachable (checklist 65)", async () => {
     const g = await makeGrant(db, { maxMessages: 3 });
     const token = await tokenFor(g);
+    const sendTo = (to: string) => post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "send_message", arguments: { to, body: "x" } } }, { Authorization: `Bearer ${token}` });
+    const upstreamBefore = stack.messagingAuth.length;
+    const exchangesBefore = stack.exchanges;
     const head = await db.auditHead.findUniqueOrThrow({ where: { id: 1 } });
     await db.auditHead.delete({ where: { id: 1 } });
     let res: Response;
+    let denial: Response;
     try {
-      res = await post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "send_message", arguments: { to: "+15550100123", body: "x" } } }, { Authorization: `Bearer ${token}` });
+      res = await sendTo("+15550100123");
+      // A denial that cannot be audited fails closed too, rather than answering unrecorded.
+      denial = await sendTo("+15550100199");
     } finally {
       await db.auditHead.create({ data: head });
     }
     expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(denial.status).toBe(503);
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(0);
+    // Nothing went upstream: no token exchange, no call to the messaging API, no quota taken.
+    expect(stack.exchanges).toBe(exchangesBefore);
+    expect(stack.messagingAuth.length).toBe(upstreamBefore);
+    expect((await db.grant.findUniqueOrThrow({ where: { id: g.grantId } })).usesLeft).toBe(3);
+    // With the store back, the same call goes through.
+    const after = await sendTo("+15550100123");
+    expect(after.status).toBe(200);
+    expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(1);
   });
 
-  it("answers malformed JSON, wrong content types and huge bodies with 4xx and stays up", async () => {
+  it("answers malformed JSON, wrong content types and huge bodies with 4xx and stays up (checklist 66)", async () => {
     const g = await makeGrant(db);
     const auth = { Authorization: `Bearer ${await tokenFor(g)}` };
+    const is4xx = (status: number, what: string) => {
+      expect(status, what).toBeGreaterThanOrEqual(400);
+      expect(status, what).toBeLessThan(500);
+    };
+    // Malformed JSON and JSON that is no JSON-RPC message
     expect((await post("{not json", auth)).status).toBe(400);
+    expect((await post("", auth)).status).toBe(400);
+    for (const body of [{ hello: "world" }, null, 123, "text", [], { jsonrpc: "1.0", id: 1, method: "initialize" }, { jsonrpc: "2.0", id: 1, method: "tools/call", params: null }]) {
+      const res = await post(JSON.stringify(body), auth);
+      is4xx(res.status, JSON.stringify(body));
+      expect((await res.json()).error.code, JSON.stringify(body)).toBeLessThan(0);
+    }
+    // Wrong content types, a missing one, an Accept the transport cannot serve
     expect((await post(JSON.stringify(initialize), { ...auth, "Content-Type": "text/plain" })).status).toBe(415);
+    expect((await post(JSON.stringify(initialize), { ...auth, "Content-Type": "application/x-www-form-urlencoded" })).status).toBe(415);
+    expect((await post(JSON.stringify(initialize), { ...auth, "Content-Type": "" })).status).toBe(415);
+    is4xx((await post(initialize, { ...auth, Accept: "text/html" })).status, "Accept: text/html");
+    // Huge bodies: with a Content-Length, and streamed without one (the running limit stops it)
     expect((await post(JSON.stringify({ ...initialize, pad: "x".repeat(300_000) }), auth)).status).toBe(413);
-    const invalidRpc = await post({ hello: "world" }, auth);
-    expect(invalidRpc.status).toBeGreaterThanOrEqual(400);
-    expect(invalidRpc.status).toBeLessThan(500);
+    const chunks = ['{"jsonrpc":"2.0","id":1,"method":"initialize","pad":"', ...Array.from({ length: 30 }, () => "x".repeat(10_000)), '"}'];
+    expect(await postChunked(stack.mcpUrl, { ...auth, "Content-Type": "application/json", Accept: "application/json, text/event-stream" }, chunks)).toBe(413);
+    // The process is still up and still serves a real request.
     expect((await fetch(`${new URL(stack.mcpUrl).origin}/health/live`)).status).toBe(200);
     expect((await fetch(`${new URL(stack.mcpUrl).origin}/health/ready`)).status).toBe(200);
+    expect((await post(initialize, auth)).status).toBe(200);
   });
 
-  it("never prints an agent's token, in full or in part", () => {
+  it("never prints an agent's token, in full or in part, and never sends one to the messaging API (checklist 64)", () => {
     expect(minted.length).toBeGreaterThan(5);
     const output = printed.join("\n");
+    const upstream = stack.messagingAuth.join("\n");
+    expect(stack.messagingAuth.length).toBeGreaterThan(0);
     for (const token of minted) {
+      const signature = token.split(".")[2];
       expect(output).not.toContain(token);
-      expect(output).not.toContain(token.split(".")[2]);
+      if (!signature) continue; // alg none: nothing secret to look for
+      expect(output).not.toContain(signature);
+      expect(upstream).not.toContain(signature);
     }
   });
 });

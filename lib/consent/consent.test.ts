@@ -10,6 +10,7 @@ import { handleAuthorize } from "../oauth/authorize/handle";
 import { decideRequest } from "./decide";
 import { handleConsentDecision } from "./post-handler";
 import { loadConsentPage, type ConsentView } from "./view-model";
+import { handleToken, tokenEndpointUrl } from "../oauth/token/handle";
 
 const ISSUER = "http://localhost:3000";
 const CB = "https://app.example/cb";
@@ -32,8 +33,10 @@ describe.each(testDatabases())("consent on $name", (target) => {
   });
   afterAll(() => target.close());
 
+  let lastVerifier = "";
   async function authorize(extra: Record<string, string> = {}): Promise<string> {
     const verifier = randomBytes(32).toString("base64url");
+    lastVerifier = verifier;
     const q = new URLSearchParams({
       client_id: "agent",
       redirect_uri: CB,
@@ -64,8 +67,17 @@ describe.each(testDatabases())("consent on $name", (target) => {
   }
   const approveAll = (token: string) => ({ consent_token: token, decision: "approve", recipients_0: [A, B], max_messages_0: "3" });
   const grantsFor = (requestId: string) => db.grant.findMany({ where: { requestId } });
+  /** The issuer's own 400/403 page: unframeable, no referrer, never a redirect (checklist 19, 20). */
+  function expectSecurePage(res: Response, status: number) {
+    expect(res.status).toBe(status);
+    expect(res.headers.get("location")).toBeNull();
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+  }
 
-  it("shows who asks and what, in words, and binds the request to the viewer", async () => {
+  it("shows who asks and what, in words, and binds the request to the viewer; client text is kept raw for React to escape (checklist 26)", async () => {
     const id = await authorize();
     const view = await show(id);
     expect(view.client).toMatchObject({ name: '<img src=x onerror=alert(1)> "Agent"', newlyRegistered: true, verified: false });
@@ -83,6 +95,8 @@ describe.each(testDatabases())("consent on $name", (target) => {
     const view = await show(id);
     const res = await post(id, alice, approveAll(view.consentToken));
     expect(res.status).toBe(303);
+    // checklist 20: the redirect carrying the code leaks no referrer
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
     const loc = new URL(res.headers.get("location")!);
     expect(`${loc.origin}${loc.pathname}`).toBe(CB);
     expect(loc.searchParams.get("state")).toBe("st-1");
@@ -97,7 +111,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect(await db.auditEvent.count({ where: { type: "code.issued", grantId: grant.id } })).toBe(1);
   });
 
-  it("21: a cross-site Origin or a bad consent token -> 403 and no grant", async () => {
+  it("checklist 21: a cross-site Origin or a bad consent token -> 403 and no grant", async () => {
     const id = await authorize();
     const view = await show(id);
     expect((await post(id, alice, approveAll(view.consentToken), { origin: "https://evil.example" })).status).toBe(403);
@@ -110,7 +124,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect((await post(id, alice, approveAll(view.consentToken), { origin: "null", "sec-fetch-site": "same-origin" })).status).toBe(303);
   });
 
-  it("22: a decision by anyone but the resource owner -> 403", async () => {
+  it("checklist 22: a decision by anyone but the resource owner -> 403", async () => {
     const id = await authorize();
     const view = await show(id);
     expect((await post(id, bob, approveAll(view.consentToken))).status).toBe(403);
@@ -119,7 +133,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect(await grantsFor(id)).toHaveLength(0);
   });
 
-  it("23: a decision is single-use and expires -> 400", async () => {
+  it("checklist 23: a decision is single-use and expires -> 400", async () => {
     const id = await authorize();
     const view = await show(id);
     expect((await post(id, alice, approveAll(view.consentToken))).status).toBe(303);
@@ -130,6 +144,138 @@ describe.each(testDatabases())("consent on $name", (target) => {
     deps.advance(601);
     expect((await post(late, alice, approveAll(lateView.consentToken))).status).toBe(400);
     expect(await grantsFor(late)).toHaveLength(0);
+  });
+
+  it("checklist 21: a missing, stale or another request's consent token, or a look-alike Origin -> 403 and no grant", async () => {
+    const id = await authorize();
+    const first = await show(id);
+    const other = await authorize();
+    const otherView = await show(other);
+    // Every page view replaces the token: the first one is stale now.
+    const current = await show(id);
+    const { consent_token: _dropped, ...withoutToken } = approveAll(current.consentToken);
+    void _dropped;
+    expectSecurePage(await post(id, alice, withoutToken), 403);
+    expectSecurePage(await post(id, alice, approveAll(first.consentToken)), 403);
+    expectSecurePage(await post(id, alice, approveAll(otherView.consentToken)), 403);
+    expectSecurePage(await post(id, alice, approveAll("")), 403);
+    for (const origin of ["http://localhost:3000.evil.example", "https://localhost:3000", "http://localhost:3001", "http://127.0.0.1:3000"]) {
+      expectSecurePage(await post(id, alice, approveAll(current.consentToken), { origin }), 403);
+    }
+    expectSecurePage(await post(id, alice, approveAll(current.consentToken), { "sec-fetch-site": "same-site" }), 403);
+    expect(await grantsFor(id)).toHaveLength(0);
+    expect(await grantsFor(other)).toHaveLength(0);
+    expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
+    // The current token, from our own origin, still works: the refusals consumed nothing.
+    expect((await post(id, alice, approveAll(current.consentToken))).status).toBe(303);
+  });
+
+  it("checklist 19, 20: the decision endpoint's own error pages are unframeable and send no referrer", async () => {
+    const id = await authorize();
+    const view = await show(id);
+    expectSecurePage(await post(id, alice, approveAll(view.consentToken), { origin: "https://evil.example" }), 403);
+    expectSecurePage(await post(id, bob, approveAll(view.consentToken)), 403);
+    expectSecurePage(await post(id, null, approveAll(view.consentToken)), 403);
+    expect((await post(id, alice, approveAll(view.consentToken))).headers.get("referrer-policy")).toBe("no-referrer");
+    expectSecurePage(await post(id, alice, approveAll(view.consentToken)), 400);
+    expectSecurePage(await post("no-such-request", alice, approveAll(view.consentToken)), 404);
+  });
+
+  it("checklist 23: a denied request cannot be approved afterwards, nor an approved one denied; an expired one cannot be denied", async () => {
+    const denied = await authorize();
+    const deniedView = await show(denied);
+    expect((await post(denied, alice, { consent_token: deniedView.consentToken, decision: "deny" })).status).toBe(303);
+    expect((await post(denied, alice, approveAll(deniedView.consentToken))).status).toBe(400);
+    await expect(decideRequest(deps, { requestId: denied, userId: alice, decision: "approve" })).rejects.toMatchObject({ status: 400 });
+    expect(await grantsFor(denied)).toHaveLength(0);
+
+    const approved = await authorize();
+    const approvedView = await show(approved);
+    expect((await post(approved, alice, approveAll(approvedView.consentToken))).status).toBe(303);
+    expect((await post(approved, alice, { consent_token: approvedView.consentToken, decision: "deny" })).status).toBe(400);
+    expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id: approved } })).status).toBe("approved");
+    // A page view after the decision hands out no new token to decide with.
+    expect(await loadConsentPage(deps, approved, alice)).toMatchObject({ kind: "finished" });
+
+    const late = await authorize();
+    const lateView = await show(late);
+    deps.advance(601);
+    expect((await post(late, alice, { consent_token: lateView.consentToken, decision: "deny" })).status).toBe(400);
+    expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id: late } })).status).not.toBe("denied");
+  });
+
+  it("checklist 24: after consent, the token request cannot widen what was granted (scope, details, resource)", async () => {
+    const id = await authorize({ scope: "messages:send" });
+    const verifier = lastVerifier;
+    const view = await show(id);
+    const res = await post(id, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: [A], max_messages_0: "1" });
+    const code = new URL(res.headers.get("location")!).searchParams.get("code")!;
+    const redeem = (extra: Record<string, string>) =>
+      handleToken(
+        new Request(tokenEndpointUrl(deps), {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: CB, client_id: "agent", ...extra }),
+        }),
+        deps,
+      );
+    // Another resource than the one consented to is refused, and does not burn the code.
+    const otherResource = await redeem({ resource: deps.config.messagingResourceUrl });
+    expect(otherResource.status).toBe(400);
+    expect((await otherResource.json()).error).toBe("invalid_target");
+    // Asking for more scope and details at the token endpoint changes nothing: the token carries the grant.
+    const wider = await redeem({
+      scope: "messages:send messages:read",
+      authorization_details: JSON.stringify([{ type: "messaging", recipients: [A, B, "+15550100199"], max_messages: 100 }]),
+    });
+    expect(wider.status).toBe(200);
+    const body = await wider.json();
+    const granted = [{ type: "messaging", actions: ["send"], recipients: [A], max_messages: 1 }];
+    expect(body.authorization_details).toEqual(granted);
+    expect(body.scope).toBe("messages:send");
+    const claims = JSON.parse(Buffer.from(String(body.access_token).split(".")[1], "base64url").toString());
+    expect(claims).toMatchObject({ scope: "messages:send", aud: deps.config.mcpResourceUrl, authorization_details: granted });
+    const [grant] = await grantsFor(id);
+    expect(JSON.parse(grant.authorizationDetails)).toEqual(granted);
+    expect(grant.usesLeft).toBe(1);
+  });
+
+  it("checklist 17: the code redirect and the denial carry iss and a 2,000-character state unchanged", async () => {
+    const state = "s-" + "é&=?/+ %".repeat(249) + "#;:,~*";
+    expect(state.length).toBe(2000);
+    const approved = await authorize({ state });
+    const approvedLoc = new URL((await post(approved, alice, approveAll((await show(approved)).consentToken))).headers.get("location")!);
+    expect(`${approvedLoc.origin}${approvedLoc.pathname}`).toBe(CB);
+    expect(approvedLoc.searchParams.get("state")).toBe(state);
+    expect(approvedLoc.searchParams.get("iss")).toBe(ISSUER);
+    expect(approvedLoc.searchParams.get("code")).toBeTruthy();
+    const denied = await authorize({ state });
+    const deniedLoc = new URL((await post(denied, alice, { consent_token: (await show(denied)).consentToken, decision: "deny" })).headers.get("location")!);
+    expect(Object.fromEntries(deniedLoc.searchParams)).toMatchObject({ error: "access_denied", state, iss: ISSUER });
+  });
+
+  it("checklist 26: recipients are phone numbers only, so no markup can reach the page", async () => {
+    const rejected = await handleAuthorize(
+      new Request(
+        `${ISSUER}/oauth/authorize?${new URLSearchParams({
+          client_id: "agent",
+          redirect_uri: CB,
+          response_type: "code",
+          code_challenge: createHash("sha256").update("v".repeat(43)).digest("base64url"),
+          code_challenge_method: "S256",
+          state: "st-1",
+          resource: deps.config.mcpResourceUrl,
+          authorization_details: JSON.stringify([{ type: "messaging", recipients: ["<img src=x onerror=alert(1)>"] }]),
+        })}`,
+      ),
+      deps,
+    );
+    expect(new URL(rejected.headers.get("location")!).searchParams.get("error")).toBe("invalid_authorization_details");
+    const open = await authorize({ authorization_details: "", scope: "messages:send" });
+    const view = await show(open);
+    const typed = await post(open, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: "<script>alert(1)</script>", max_messages_0: "1" });
+    expect(typed.headers.get("location")).toBe(`${ISSUER}/consent/${open}?error=recipients`);
+    expect(await grantsFor(open)).toHaveLength(0);
   });
 
   it("decides exactly once under concurrent posts", async () => {
@@ -161,11 +307,12 @@ describe.each(testDatabases())("consent on $name", (target) => {
     ["a raised limit", { recipients_0: [A], max_messages_0: "4" }, "max_messages"],
     ["a longer duration", { recipients_0: [A], max_messages_0: "3", duration: "7201" }, "duration"],
     ["a junk number", { recipients_0: ["call me"], max_messages_0: "3" }, "recipients"],
-  ])("24: refuses to widen (%s): back to the page, nothing granted", async (_what, edit, code) => {
+  ])("checklist 24: refuses to widen (%s): back to the page, nothing granted", async (_what, edit, code) => {
     const id = await authorize();
     const view = await show(id);
     const res = await post(id, alice, { consent_token: view.consentToken, decision: "approve", ...edit });
     expect(res.status).toBe(303);
+    // checklist 18: sent back to the page with a 303 too
     expect(res.headers.get("location")).toBe(`${ISSUER}/consent/${id}?error=${code}`);
     expect(await grantsFor(id)).toHaveLength(0);
     expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
@@ -184,12 +331,14 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect(JSON.parse(grant.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [A, B], max_messages: 2 }]);
   });
 
-  it("25: deny -> access_denied with state and iss, and no grant", async () => {
+  it("checklist 25: deny -> access_denied with state and iss, and no grant", async () => {
     const id = await authorize();
     const view = await show(id);
     const res = await post(id, alice, { consent_token: view.consentToken, decision: "deny" });
     const loc = new URL(res.headers.get("location")!);
+    // checklist 18: the denial is a 303 too
     expect(res.status).toBe(303);
+    expect(`${loc.origin}${loc.pathname}`).toBe(CB);
     expect(Object.fromEntries(loc.searchParams)).toMatchObject({ error: "access_denied", state: "st-1", iss: ISSUER });
     expect(await grantsFor(id)).toHaveLength(0);
     expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).status).toBe("denied");

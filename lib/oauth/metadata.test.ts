@@ -5,6 +5,14 @@ import { testDatabases } from "../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../tests/harness/test-deps";
 import { handleRegister } from "./clients/register";
 import { handleJwks, handleMetadata } from "./metadata-handler";
+import { handleIntrospection, INTROSPECTION_PATH } from "./introspection";
+import { handleRevocation, REVOCATION_PATH } from "./revocation";
+import { handleToken, tokenEndpointUrl } from "./token/handle";
+import { OPTIONS as metadataOptions } from "../../app/.well-known/oauth-authorization-server/route";
+import { OPTIONS as jwksOptions } from "../../app/oauth/jwks/route";
+import { OPTIONS as registerOptions } from "../../app/oauth/register/route";
+import { OPTIONS as tokenOptions } from "../../app/oauth/token/route";
+import { DPOP_SIGNING_ALGS } from "./dpop/proof";
 
 const ISSUER = "http://localhost:3000";
 const json = (body: unknown, headers: Record<string, string> = {}) =>
@@ -57,6 +65,12 @@ describe.each(testDatabases())("discovery and registration on $name", (target) =
     expect(m.token_endpoint_auth_methods_supported).toEqual(["none", "client_secret_basic", "client_secret_post", "private_key_jwt"]);
     expect(m.dpop_signing_alg_values_supported).toContain("ES256");
     expect(JSON.stringify(m)).not.toContain("null");
+    // checklist 1: the DPoP algorithms are exactly the ones the proof checker accepts, asymmetric only
+    expect(m.dpop_signing_alg_values_supported).toEqual([...DPOP_SIGNING_ALGS]);
+    for (const alg of m.dpop_signing_alg_values_supported) expect(alg).not.toMatch(/^(none|HS\d+)$/i);
+    // checklist 1: no implicit flow (no token or id_token response type), query responses only
+    for (const t of m.response_types_supported) expect(t).not.toMatch(/token/);
+    expect(m.response_modes_supported).toEqual(["query"]);
   });
 
   it("advertises introspection for authenticated clients only (RFC 7662 section 2.1)", async () => {
@@ -66,13 +80,37 @@ describe.each(testDatabases())("discovery and registration on $name", (target) =
     expect(body.token_endpoint_auth_methods_supported).toContain("none");
   });
 
-  it("sends CORS headers on metadata, JWKS and registration (checklist 3)", async () => {
+  it("sends CORS headers on metadata, JWKS, registration and the token endpoint (checklist 3)", async () => {
     const origin = { origin: "https://spa.example" };
     expect(handleMetadata(new Request(`${ISSUER}/.well-known/oauth-authorization-server`, { headers: origin }), deps).headers.get("access-control-allow-origin")).toBe("*");
     const jwks = await handleJwks(new Request(`${ISSUER}/oauth/jwks`, { headers: origin }), deps);
     expect(jwks.headers.get("access-control-allow-origin")).toBe("*");
     const reg = await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, origin), deps);
     expect(reg.headers.get("access-control-allow-origin")).toBe("*");
+    // checklist 3: the token endpoint (and revocation, introspection) too, on errors as well
+    const form = (url: string) =>
+      new Request(url, { method: "POST", headers: { ...origin, "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=password&token=x&client_id=nobody" });
+    for (const res of [
+      await handleToken(form(tokenEndpointUrl(deps)), deps),
+      await handleRevocation(form(deps.config.issuerUrl + REVOCATION_PATH), deps),
+      await handleIntrospection(form(deps.config.issuerUrl + INTROSPECTION_PATH), deps),
+    ]) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("access-control-allow-credentials")).toBeNull();
+    }
+    // checklist 3: and every one of them answers a preflight from its route
+    for (const [path, options] of [
+      ["/.well-known/oauth-authorization-server", metadataOptions],
+      ["/oauth/jwks", jwksOptions],
+      ["/oauth/register", registerOptions],
+      ["/oauth/token", tokenOptions],
+    ] as const) {
+      const pre = options(new Request(`${ISSUER}${path}`, { method: "OPTIONS", headers: { ...origin, "access-control-request-method": "POST" } }));
+      expect(pre.status, path).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin"), path).toBe("*");
+      expect(pre.headers.get("access-control-allow-credentials"), path).toBeNull();
+    }
   });
 
   it("serves the JWKS with kid and public members only", async () => {

@@ -11,7 +11,7 @@ describe.each(testDatabases())("grant status for resource servers on $name", (ta
   });
   afterAll(() => target.close());
 
-  it("serves a cached answer for at most maxAgeMs, then sees the revocation", async () => {
+  it("serves a cached answer for at most maxAgeMs, then sees the revocation (checklist 63)", async () => {
     const g = await makeGrant(db);
     let clock = 1_000_000;
     const cache = new GrantStatusCache(db, 500, () => clock);
@@ -23,7 +23,7 @@ describe.each(testDatabases())("grant status for resource servers on $name", (ta
     expect(await cache.get(g.grantId, undefined, new Date())).toMatchObject({ live: false, reason: "grant_revoked" });
   });
 
-  it("refuses to be configured more than one second stale", () => {
+  it("refuses to be configured more than one second stale (checklist 63)", () => {
     expect(() => new GrantStatusCache(db, 1500)).toThrow(/one second/);
   });
 

@@ -4,7 +4,7 @@ import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JW
 import { accessTokenHash, jwkThumbprint, memoryReplayStore, verifyDpopProof } from "../oauth/dpop";
 import { ResourceServer } from "./authenticate";
 import { JwksCache } from "./jwks-cache";
-import { startTestIssuer, type TestIssuer } from "./test-issuer";
+import { forgedAccessTokens, startTestIssuer, type TestIssuer } from "./test-issuer";
 
 const RESOURCE = "http://localhost:3001/mcp";
 const now = () => Math.floor(Date.now() / 1000);
@@ -52,6 +52,8 @@ describe("the resource server's token checks", () => {
     expect(res.status).toBe(401);
     const challenge = res.headers.get("www-authenticate") ?? "";
     expect(challenge).toMatch(/^Bearer /);
+    // The DPoP section of the checklist: a resource server's 401 offers the DPoP scheme too.
+    expect(challenge).toMatch(/, DPoP algs="ES256[^"]*"/);
     expect(challenge).toContain(`resource_metadata="http://localhost:3001/.well-known/oauth-protected-resource/mcp"`);
     if (description) expect((await res.json()).error_description).toMatch(description);
     return challenge;
@@ -64,41 +66,102 @@ describe("the resource server's token checks", () => {
     expect(result.claims.authorization_details[0].recipients).toEqual(["+15550100123"]);
   });
 
-  it("answers a request without a token with 401, resource_metadata and scope, and no error code (RFC 6750 section 3.1)", async () => {
+  it("answers a request without a token with 401, resource_metadata and scope, and no error code (RFC 6750 section 3.1; checklist 53)", async () => {
     const challenge = await rejects(rs.authenticate(request(), RESOURCE));
     expect(challenge).toContain(`scope="messages:send messages:read"`);
     expect(challenge.split("DPoP")[0]).not.toContain("error=");
   });
 
-  it("rejects a token for another audience with invalid_token", async () => {
+  it("rejects a token for another audience with invalid_token (checklist 54)", async () => {
     const challenge = await rejects(auth(await issuer.mint({ aud: "http://localhost:3000/api/messages" })), /not meant for this resource/);
     expect(challenge).toContain(`error="invalid_token"`);
   });
 
-  it("rejects an expired token, and accepts one expired less than 30 s ago (clock skew)", async () => {
-    await rejects(auth(await issuer.mint({ iat: now() - 700, nbf: now() - 700, exp: now() - 31 })), /expired/);
-    await expect(auth(await issuer.mint({ iat: now() - 700, nbf: now() - 700, exp: now() - 10 }))).resolves.toBeTruthy();
+  describe("token times against a pinned clock, so the 30 s boundaries are exact (checklist 55)", () => {
+    // The tokens and the resource server share one instant: no second can tick over between
+    // minting and checking and turn "31 s ahead" into "30 s ahead".
+    const T = now();
+    let pinned: ResourceServer;
+    beforeAll(() => {
+      pinned = new ResourceServer({ ...rs.options, now: () => new Date(T * 1000) });
+    });
+    const at = async (claims: Record<string, unknown>) => pinned.authenticate(request({ authorization: `Bearer ${await issuer.mint(claims)}` }), RESOURCE);
+    const rejectsAt = async (claims: Record<string, unknown>, description: RegExp) => {
+      const err = await at(claims).then(() => null, (e: unknown) => e);
+      expect(err, `expected ${JSON.stringify(claims)} to be refused`).not.toBeNull();
+      const res = pinned.errorResponse(err);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      expect((await res.json()).error_description).toMatch(description);
+    };
+
+    it("rejects an expired token (checklist 55), and accepts one expired less than 30 s ago (clock skew)", async () => {
+      await rejectsAt({ iat: T - 700, nbf: T - 700, exp: T - 31 }, /expired/);
+      await rejectsAt({ iat: T - 700, nbf: T - 700, exp: T - 3600 }, /expired/);
+      await expect(at({ iat: T - 700, nbf: T - 700, exp: T - 29 })).resolves.toBeTruthy();
+      await expect(at({ iat: T - 700, nbf: T - 700, exp: T })).resolves.toBeTruthy();
+    });
+
+    it("rejects nbf more than 30 s in the future (checklist 55), accepts it up to 30 s ahead", async () => {
+      await rejectsAt({ iat: T, nbf: T + 31 }, /not valid yet/);
+      await rejectsAt({ iat: T, nbf: T + 300 }, /not valid yet/);
+      await expect(at({ iat: T, nbf: T + 30 })).resolves.toBeTruthy();
+      await expect(at({ iat: T, nbf: T + 10 })).resolves.toBeTruthy();
+    });
+
+    it("rejects iat more than 30 s in the future (checklist 55), accepts it up to 30 s ahead", async () => {
+      await rejectsAt({ iat: T + 31, nbf: T }, /not valid yet|issued in the future/);
+      await rejectsAt({ iat: T + 300, nbf: T }, /not valid yet|issued in the future/);
+      // Without nbf the iat check alone must catch it.
+      await rejectsAt({ iat: T + 31, nbf: undefined }, /not valid yet|issued in the future/);
+      await expect(at({ iat: T + 30, nbf: T })).resolves.toBeTruthy();
+      await expect(at({ iat: T + 10, nbf: T + 10 })).resolves.toBeTruthy();
+    });
+
+    it("re-checks the times of a token it already verified, on the fast path (checklist 55)", async () => {
+      let clock = T;
+      const moving = new ResourceServer({ ...rs.options, now: () => new Date(clock * 1000) });
+      const token = await issuer.mint({ iat: T - 700, nbf: T - 700, exp: T + 5 });
+      await expect(moving.authenticate(request({ authorization: `Bearer ${token}` }), RESOURCE)).resolves.toBeTruthy(); // verified and cached
+      clock = T + 36; // 31 s past exp
+      const err = await moving.authenticate(request({ authorization: `Bearer ${token}` }), RESOURCE).then(() => null, (e: unknown) => e);
+      expect(moving.errorResponse(err).status).toBe(401);
+    });
   });
 
-  it("rejects nbf or iat more than 30 s in the future", async () => {
-    await rejects(auth(await issuer.mint({ nbf: now() + 31 })));
-    await rejects(auth(await issuer.mint({ iat: now() + 31, nbf: now() })));
-    await expect(auth(await issuer.mint({ iat: now() + 10, nbf: now() + 10 }))).resolves.toBeTruthy();
-  });
-
-  it("rejects alg none and HS256 keyed with the public key", async () => {
+  it("rejects alg none and HS256 keyed with the public key, as JWK or as PEM (checklist 56)", async () => {
     const good = await issuer.mint();
     const [, payload] = good.split(".");
     const none = `${base64url.encode(JSON.stringify({ alg: "none", typ: "at+jwt", kid: issuer.kid }))}.${payload}.`;
-    await rejects(auth(none));
+    await rejects(auth(none), /ES256/);
     const hmacKey = new TextEncoder().encode(JSON.stringify(issuer.publicJwk));
     const hs = await new SignJWT(JSON.parse(Buffer.from(payload, "base64url").toString())).setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: issuer.kid }).sign(hmacKey);
-    await rejects(auth(hs));
+    await rejects(auth(hs), /ES256/);
+    const forged = (await forgedAccessTokens(issuer)).filter((f) => f.checklist === 56);
+    expect(forged.map((f) => f.what)).toContain("HS256 keyed with the public key's PEM");
+    for (const f of forged) await rejects(auth(f.token), /ES256/);
   });
 
-  it("rejects tokens whose typ is not at+jwt (an ID token, a DPoP proof)", async () => {
+  it("rejects tokens whose typ is not at+jwt: an ID token, a DPoP proof (checklist 57)", async () => {
     await rejects(auth(await issuer.mint({}, { typ: "JWT" })), /typ/);
     await rejects(auth(await issuer.mint({}, { typ: "dpop+jwt" })), /typ/);
+    await rejects(auth(await issuer.mint({}, { typ: undefined })), /typ/);
+    const forged = (await forgedAccessTokens(issuer)).filter((f) => f.checklist === 57);
+    expect(forged).toHaveLength(4);
+    for (const f of forged) await rejects(auth(f.token));
+    // The ID tokens differ from a good token in typ only, so typ is what stops them.
+    for (const f of forged.filter((x) => x.what.startsWith("an ID token"))) await rejects(auth(f.token), /typ/);
+    // RFC 9068 section 4 allows the media-type form of the same typ.
+    await expect(auth(await issuer.mint({}, { typ: "application/at+jwt" }))).resolves.toBeTruthy();
+  });
+
+  it("answers every forged token (checklist 55, 56, 57) with 401 invalid_token", async () => {
+    const forged = await forgedAccessTokens(issuer);
+    expect(forged.length).toBeGreaterThanOrEqual(10);
+    for (const f of forged) {
+      const challenge = await rejects(auth(f.token));
+      expect(challenge, f.what).toContain('error="invalid_token"');
+    }
   });
 
   it("rejects a token from another issuer and a token signed by another key under our kid", async () => {
@@ -107,12 +170,39 @@ describe("the resource server's token checks", () => {
     await rejects(auth(await issuer.mint({}, {}, privateKey)));
   });
 
-  it("refetches the JWKS once for an unknown kid, then answers 401 without refetching during the cooldown", async () => {
-    const before = issuer.jwksFetches;
-    await rejects(auth(await issuer.mint({}, { kid: "unknown-1" })), /unknown key/);
-    expect(issuer.jwksFetches).toBe(before + 1);
-    await rejects(auth(await issuer.mint({}, { kid: "unknown-2" })));
-    expect(issuer.jwksFetches).toBe(before + 1);
+  it("refetches the JWKS once for an unknown kid, then answers 401 without refetching during the cooldown (checklist 58)", async () => {
+    // Its own key cache, so no earlier test's fetches or cooldown can blur the count.
+    const own = await startTestIssuer();
+    try {
+      let clock = Date.now();
+      const keys = new JwksCache({ issuer: own.issuer, cooldownMs: 30_000, now: () => clock });
+      const server = new ResourceServer({ ...rs.options, issuer: own.issuer, getKey: keys.getKey });
+      const authAt = (token: string) => server.authenticate(request({ authorization: `Bearer ${token}` }), RESOURCE);
+      await authAt(await own.mint()); // loads the key set
+      const loaded = own.jwksFetches;
+      expect(loaded).toBe(1);
+      // checklist 58: exactly one refetch for the unknown kid, then 401.
+      const unknown = await authAt(await own.mint({}, { kid: "unknown-1" })).then(() => null, (e: unknown) => e);
+      expect(own.jwksFetches).toBe(loaded + 1);
+      const res = server.errorResponse(unknown);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      expect((await res.json()).error_description).toMatch(/unknown key/);
+      // More unknown kids within the cooldown: 401 each, no further fetch.
+      for (const kid of ["unknown-1", "unknown-2", "unknown-3"]) {
+        const err = await authAt(await own.mint({}, { kid })).then(() => null, (e: unknown) => e);
+        expect(server.errorResponse(err).status).toBe(401);
+      }
+      expect(own.jwksFetches).toBe(loaded + 1);
+      // The refetch is what lets a newly published key in: after the cooldown, one more fetch finds it.
+      const next = await generateKeyPair("ES256", { extractable: true });
+      own.publish([own.publicJwk, { ...(await exportJWK(next.publicKey)), kid: "k-next", alg: "ES256", use: "sig" }]);
+      clock += 30_000;
+      await expect(authAt(await own.mint({}, { kid: "k-next" }, next.privateKey))).resolves.toBeTruthy();
+      expect(own.jwksFetches).toBe(loaded + 2);
+    } finally {
+      await own.close();
+    }
   });
 
   it("keeps verifying with cached keys while the issuer is down", async () => {
@@ -134,9 +224,11 @@ describe("the resource server's token checks", () => {
     expect(keyLookups).toBe(1);
   });
 
-  it("rejects an access token in the query string", async () => {
+  it("rejects an access token in the query string, even next to a good Authorization header (checklist 62)", async () => {
     const token = await issuer.mint();
-    await rejects(rs.authenticate(request({}, `${RESOURCE}?access_token=${token}`), RESOURCE));
+    await rejects(rs.authenticate(request({}, `${RESOURCE}?access_token=${token}`), RESOURCE), /header/);
+    await rejects(rs.authenticate(request({ authorization: `Bearer ${token}` }, `${RESOURCE}?access_token=${token}`), RESOURCE), /header/);
+    await rejects(rs.authenticate(request({ authorization: `Bearer ${token}` }, `${RESOURCE}?foo=1&access_token=`), RESOURCE), /header/);
   });
 
   describe("DPoP-bound tokens", () => {
@@ -146,19 +238,23 @@ describe("the resource server's token checks", () => {
       await expect(auth(token, "DPoP", { dpop: await proof(key, token) })).resolves.toBeTruthy();
     });
 
-    it("rejects a DPoP-bound token sent as Bearer", async () => {
+    it("rejects a DPoP-bound token sent as Bearer (checklist 59)", async () => {
       const key = await dpopKey();
       const token = await issuer.mint({ cnf: { jkt: key.jkt } });
-      await rejects(auth(token), /DPoP-bound/);
-      await rejects(auth(token, "Bearer", { dpop: await proof(key, token) }), /DPoP-bound/);
+      expect(await rejects(auth(token), /DPoP-bound/)).toContain('error="invalid_token"');
+      expect(await rejects(auth(token, "Bearer", { dpop: await proof(key, token) }), /DPoP-bound/)).toContain('error="invalid_token"');
     });
 
-    it("rejects a proof by another key, a wrong ath, and a replayed proof", async () => {
+    it("rejects a proof by another key than cnf.jkt, a wrong ath, and a replayed proof (checklist 60)", async () => {
       const key = await dpopKey();
       const other = await dpopKey();
       const token = await issuer.mint({ cnf: { jkt: key.jkt } });
-      await rejects(auth(token, "DPoP", { dpop: await proof(other, token) }));
-      await rejects(auth(token, "DPoP", { dpop: await proof(key, token, { ath: accessTokenHash("another token") }) }));
+      const dpopError = (challenge: string) => expect(challenge.slice(challenge.indexOf(", DPoP "))).toContain('error="invalid_dpop_proof"');
+      // checklist 60: cnf.jkt mismatch
+      dpopError(await rejects(auth(token, "DPoP", { dpop: await proof(other, token) }), /another key/));
+      // checklist 60: ath mismatch, and a proof without ath
+      dpopError(await rejects(auth(token, "DPoP", { dpop: await proof(key, token, { ath: accessTokenHash("another token") }) }), /ath/));
+      dpopError(await rejects(auth(token, "DPoP", { dpop: await proof(key, token, { ath: undefined }) }), /ath/));
       const once = await proof(key, token);
       await auth(token, "DPoP", { dpop: once });
       await rejects(auth(token, "DPoP", { dpop: once }));

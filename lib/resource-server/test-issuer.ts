@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
+import { exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
 
 export interface TestIssuer {
   issuer: string;
@@ -90,4 +90,45 @@ export async function startTestIssuer(defaults: Record<string, unknown> = {}): P
     close: () => new Promise((r) => server.close(() => r())),
   };
   return issuer;
+}
+
+/** A token a resource server must refuse, with the checklist case it belongs to. */
+export interface ForgedToken {
+  checklist: 55 | 56 | 57;
+  what: string;
+  token: string;
+}
+
+/**
+ * Tokens every protected resource must answer with 401 invalid_token (security checklist
+ * 55-57), each otherwise a valid access token for `claims` (audience, grant, ...). Times are
+ * well past the 30 s skew so that a second ticking over between minting and checking cannot
+ * change the outcome; the exact boundaries are tested against a pinned clock in
+ * resource-server.test.ts.
+ */
+export async function forgedAccessTokens(issuer: TestIssuer, claims: Record<string, unknown> = {}): Promise<ForgedToken[]> {
+  const now = Math.floor(Date.now() / 1000);
+  const good = await issuer.mint(claims);
+  const [, payloadPart] = good.split(".");
+  const payload = JSON.parse(Buffer.from(payloadPart, "base64url").toString()) as Record<string, unknown>;
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  const hs256 = (secret: Uint8Array) => new SignJWT(payload).setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: issuer.kid }).sign(secret);
+  // A real DPoP proof (RFC 9449 section 4.2): signed by the client's own key, carried in the header.
+  const client = await generateKeyPair("ES256", { extractable: true });
+  const dpopProof = await new SignJWT({ jti: randomUUID(), htm: "POST", htu: String(payload.aud), iat: now })
+    .setProtectedHeader({ alg: "ES256", typ: "dpop+jwt", jwk: await exportJWK(client.publicKey) })
+    .sign(client.privateKey);
+  const idClaims = { ...claims, nonce: "n-0S6_WzA2Mj", auth_time: now - 5, azp: claims.client_id ?? "agent-1" };
+  return [
+    { checklist: 55, what: "expired 60 s ago", token: await issuer.mint({ ...claims, iat: now - 700, nbf: now - 700, exp: now - 60 }) },
+    { checklist: 55, what: "nbf 60 s in the future", token: await issuer.mint({ ...claims, nbf: now + 60 }) },
+    { checklist: 55, what: "iat 60 s in the future", token: await issuer.mint({ ...claims, iat: now + 60, nbf: now }) },
+    { checklist: 56, what: "alg none", token: `${b64({ alg: "none", typ: "at+jwt", kid: issuer.kid })}.${payloadPart}.` },
+    { checklist: 56, what: "HS256 keyed with the public JWK", token: await hs256(new TextEncoder().encode(JSON.stringify(issuer.publicJwk))) },
+    { checklist: 56, what: "HS256 keyed with the public key's PEM", token: await hs256(new TextEncoder().encode(await exportSPKI(await importJWK(issuer.publicJwk, "ES256") as CryptoKey))) },
+    { checklist: 57, what: "an ID token (typ JWT) signed by the issuer", token: await issuer.mint(idClaims, { typ: "JWT" }) },
+    { checklist: 57, what: "an ID token without typ signed by the issuer", token: await issuer.mint(idClaims, { typ: undefined }) },
+    { checklist: 57, what: "a token typed dpop+jwt signed by the issuer", token: await issuer.mint(claims, { typ: "dpop+jwt" }) },
+    { checklist: 57, what: "a client's DPoP proof", token: dpopProof },
+  ];
 }

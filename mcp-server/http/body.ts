@@ -41,9 +41,14 @@ export async function readJsonRpcBody(req: Request, limit = MAX_BODY_BYTES): Pro
     }
   }
   const text = Buffer.concat(chunks).toString("utf8");
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new BodyError(400, -32700, "Parse error: the body is not valid JSON.");
   }
+  // JSON-RPC 2.0 section 6: an empty batch is an Invalid Request, answered with one error (the
+  // SDK would take it for a batch of notifications and answer 202 Accepted).
+  if (Array.isArray(body) && body.length === 0) throw new BodyError(400, -32600, "Invalid Request: an empty batch.");
+  return body;
 }

@@ -5,7 +5,8 @@ import type { Authenticated } from "../../resource-server/authenticate";
 import { denialForGrantReason, SCOPE_READ } from "../policy";
 import { messageView } from "../send";
 import type { MessagingApiContext } from "./context";
-import { denialResponse, jsonError, unavailable } from "./responses";
+import { deny, denyWithoutScope } from "./denials";
+import { jsonError, unavailable } from "./responses";
 
 export async function handleGetMessage(req: Request, ctx: MessagingApiContext, id: string): Promise<Response> {
   const rs = ctx.resourceServer;
@@ -15,10 +16,11 @@ export async function handleGetMessage(req: Request, ctx: MessagingApiContext, i
   } catch (err) {
     return rs.errorResponse(err);
   }
-  if (!auth.scopes.includes(SCOPE_READ)) return rs.insufficientScope([SCOPE_READ], auth.scopes, "Reading messages needs the messages:read scope.");
+  const scopeDenied = await denyWithoutScope(ctx, auth, SCOPE_READ, "read");
+  if (scopeDenied) return scopeDenied;
   try {
     const status = await readGrantStatus(ctx.deps.db, auth.claims.grant_id, auth.claims.jti, ctx.deps.now());
-    if (!status.live) return denialResponse(rs, denialForGrantReason(status.reason));
+    if (!status.live) return await deny(ctx, auth, denialForGrantReason(status.reason), "read");
     const message = id.length <= 64 ? await ctx.deps.db.message.findUnique({ where: { id } }) : null;
     if (!message || message.grantId !== status.rootGrantId) return jsonError(404, "not_found", "No such message under this grant.");
     return Response.json(messageView(message), { headers: { "Cache-Control": "no-store" } });

@@ -2,21 +2,14 @@
 // grant. The authorization details are enforced again here (the MCP server checked them too):
 // scope messages:send, the recipient among the granted ones, the grant live, the quota taken
 // atomically. Denials are 403 with a machine-readable code naming the limit, and audited.
-import { appendAudit } from "../../audit/append";
-import { writeTransaction } from "../../db";
 import type { Authenticated } from "../../resource-server/authenticate";
-import { checkBody, checkRecipient, checkScope, MessagingDenial, SCOPE_SEND } from "../policy";
+import { checkBody, checkRecipient, MessagingDenial, SCOPE_SEND } from "../policy";
 import { messageView, sendMessage } from "../send";
 import type { MessagingApiContext } from "./context";
-import { denialResponse, jsonError, readJson, unavailable } from "./responses";
+import { actorOf, deny, denyWithoutScope } from "./denials";
+import { jsonError, readJson, unavailable } from "./responses";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,200}$/;
-
-function actorOf(auth: Authenticated) {
-  // After token exchange the caller is the service named in `act` (RFC 8693 section 4.1).
-  const act = auth.claims.act as { sub?: unknown } | undefined;
-  return typeof act?.sub === "string" ? { type: "service" as const, id: act.sub } : { type: "agent" as const, id: auth.claims.client_id };
-}
 
 export async function handlePostMessage(req: Request, ctx: MessagingApiContext): Promise<Response> {
   const rs = ctx.resourceServer;
@@ -26,14 +19,14 @@ export async function handlePostMessage(req: Request, ctx: MessagingApiContext):
   } catch (err) {
     return rs.errorResponse(err);
   }
-  if (!auth.scopes.includes(SCOPE_SEND)) return rs.insufficientScope([SCOPE_SEND], auth.scopes, "Sending needs the messages:send scope.");
+  const scopeDenied = await denyWithoutScope(ctx, auth, SCOPE_SEND, "send");
+  if (scopeDenied) return scopeDenied;
   const key = req.headers.get("idempotency-key") ?? undefined;
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) return jsonError(400, "invalid_request", "Idempotency-Key must be 1-200 visible ASCII characters.");
   const parsed = await readJson(req);
   if (parsed instanceof Response) return parsed;
   const input = parsed as { to?: unknown; body?: unknown };
   try {
-    checkScope(auth.scopes, SCOPE_SEND);
     const recipient = checkRecipient(input.to, auth.claims.authorization_details);
     const body = checkBody(input.body);
     const { message, replayed } = await sendMessage(ctx.deps, ctx.provider, {
@@ -49,33 +42,9 @@ export async function handlePostMessage(req: Request, ctx: MessagingApiContext):
       headers: { "Cache-Control": "no-store", ...(replayed ? { "Idempotent-Replayed": "true" } : {}) },
     });
   } catch (err) {
-    if (err instanceof MessagingDenial) {
-      const audited = await auditDenial(ctx, auth, err);
-      return audited ? denialResponse(rs, err) : unavailable();
-    }
+    if (err instanceof MessagingDenial) return deny(ctx, auth, err, "send");
     // The database (and with it the audit store) is unreachable: fail closed, nothing was sent.
     console.error(`messaging api: send failed: ${err instanceof Error ? err.message : "unknown error"}`);
     return unavailable();
-  }
-}
-
-async function auditDenial(ctx: MessagingApiContext, auth: Authenticated, denial: MessagingDenial): Promise<boolean> {
-  try {
-    await writeTransaction(ctx.deps.db, (tx) =>
-      appendAudit(tx, {
-        type: "message.denied",
-        outcome: "denied",
-        actorType: actorOf(auth).type,
-        actorId: actorOf(auth).id,
-        subjectUserId: auth.claims.sub,
-        clientId: auth.claims.client_id,
-        grantId: auth.claims.grant_id,
-        reason: denial.code,
-        details: { limit: denial.limit },
-      }, ctx.deps.now()),
-    );
-    return true;
-  } catch {
-    return false;
   }
 }

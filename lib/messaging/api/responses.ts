@@ -13,7 +13,7 @@ export function unavailable(): Response {
 }
 
 /** Denials: grant problems make the token unusable (401 invalid_token); limits are 403; bad input 400/422. */
-export function denialResponse(rs: ResourceServer, denial: MessagingDenial): Response {
+export function denialResponse(rs: ResourceServer, denial: MessagingDenial, scopes: string[]): Response {
   if (denial.limit === "grant") {
     const res = Response.json(denial.toJSON(), {
       status: 401,
@@ -21,7 +21,8 @@ export function denialResponse(rs: ResourceServer, denial: MessagingDenial): Res
     });
     return res;
   }
-  if (denial.code === "insufficient_scope") return rs.insufficientScope([String(denial.details.required_scope)], [], denial.message);
+  // RFC 6750 section 3.1: the challenge names the scopes the token has plus the one it needs.
+  if (denial.code === "insufficient_scope") return rs.insufficientScope([String(denial.details.required_scope)], scopes, denial.message);
   const status = denial.code === "invalid_request" || denial.code === "invalid_recipient" ? 400 : denial.code === "idempotency_key_reused" ? 422 : 403;
   return Response.json(denial.toJSON(), { status, headers: { "Cache-Control": "no-store" } });
 }

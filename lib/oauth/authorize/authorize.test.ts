@@ -29,6 +29,7 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
     await registerTestClient(deps, "many", { redirect_uris: [CB, "https://app.example/cb2"] });
     await registerTestClient(deps, "loop", { redirect_uris: ["http://127.0.0.1/cb"] });
     await registerTestClient(deps, "conf", { redirect_uris: [CB], token_endpoint_auth_method: "client_secret_post" });
+    await registerTestClient(deps, "withq", { redirect_uris: [`${CB}?x=1`] });
   });
   afterAll(() => target.close());
 
@@ -67,7 +68,7 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
     expect(loc.searchParams.get("state")).toBe(state);
   }
 
-  it("stores a valid request and sends the browser to the consent page, without CORS headers", async () => {
+  it("stores a valid request and sends the browser to the consent page (303), without CORS headers (checklist 3, 18)", async () => {
     const res = await get(base({ authorization_details: JSON.stringify([{ type: "messaging", recipients: ["+15550100123"], max_messages: 3 }]), requested_expiry: "3600" }));
     const loc = redirected(res);
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
@@ -85,37 +86,49 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
     expect(JSON.parse(row.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [] }]);
   });
 
-  it("4: unknown client_id -> page", async () => expectPage(await get(base({ client_id: "nobody" })), /not registered/));
-  it("5: unregistered redirect_uri -> page", async () => expectPage(await get(base({ redirect_uri: "https://evil.example/cb" })), /not one that this application registered/));
+  it("checklist 4: unknown client_id -> page", async () => expectPage(await get(base({ client_id: "nobody" })), /not registered/));
+  it("checklist 5: unregistered redirect_uri -> page", async () => expectPage(await get(base({ redirect_uri: "https://evil.example/cb" })), /not one that this application registered/));
   it.each([
     "https://APP.example/cb",
     "https://app.example:443/cb",
     "https://app.example/cb/",
     "https://app.example/cb?x=1",
     "https://app.example/cb/more",
-  ])("6: %s is not an exact match -> page", async (uri) => expectPage(await get(base({ redirect_uri: uri })), /not one that this application registered/));
-  it("7: http on a non-loopback host cannot even be registered; loopback accepts any port", async () => {
+  ])("checklist 6: %s is not an exact match -> page", async (uri) => expectPage(await get(base({ redirect_uri: uri })), /not one that this application registered/));
+  it.each([
+    ["a changed query value", `${CB}?x=2`],
+    ["the query left out", CB],
+    ["an added query parameter", `${CB}?x=1&y=2`],
+    ["the query reordered", `${CB}?y=2&x=1`],
+    ["a percent-encoded query", `${CB}?x=%31`],
+  ])("checklist 6: a registered URI with a query, requested with %s -> page", async (_what, uri) => {
+    await expectPage(await get(base({ client_id: "withq", redirect_uri: uri })), /not one that this application registered/);
+  });
+  it("checklist 6: the registered URI with its query, exactly, is accepted", async () => {
+    expect(redirected(await get(base({ client_id: "withq", redirect_uri: `${CB}?x=1` }))).pathname).toMatch(/^\/consent\//);
+  });
+  it("checklist 7: http on a non-loopback host cannot even be registered; loopback accepts any port", async () => {
     await expect(registerTestClient(deps, "bad-http", { redirect_uris: ["http://app.example/cb"] })).rejects.toMatchObject({ code: "invalid_redirect_uri" });
     const ok = redirected(await get(base({ client_id: "loop", redirect_uri: "http://127.0.0.1:49152/cb" })));
     expect(ok.pathname).toMatch(/^\/consent\//);
     const err = redirected(await get(base({ client_id: "loop", redirect_uri: "http://127.0.0.1:49152/cb", code_challenge: null })));
     expect(err.origin).toBe("http://127.0.0.1:49152");
   });
-  it("8: several redirect URIs registered and none given -> page; one registered and none given -> used", async () => {
+  it("checklist 8: several redirect URIs registered and none given -> page; one registered and none given -> used", async () => {
     await expectPage(await get(base({ client_id: "many", redirect_uri: null })), /registered several/);
     expect(redirected(await get(base({ redirect_uri: null }))).pathname).toMatch(/^\/consent\//);
   });
-  it("9: no code_challenge -> invalid_request", async () => expectError(await get(base({ code_challenge: null })), "invalid_request"));
-  it("10: method plain or omitted -> invalid_request", async () => {
+  it("checklist 9: no code_challenge -> invalid_request", async () => expectError(await get(base({ code_challenge: null })), "invalid_request"));
+  it("checklist 10: method plain or omitted -> invalid_request", async () => {
     await expectError(await get(base({ code_challenge_method: "plain" })), "invalid_request");
     await expectError(await get(base({ code_challenge_method: null })), "invalid_request");
   });
   it.each(["short", challenge.slice(0, 42) + "=", challenge + "A", challenge.slice(0, 42) + "+"])(
-    "11: challenge %s -> invalid_request",
+    "checklist 11: challenge %s -> invalid_request",
     async (c) => expectError(await get(base({ code_challenge: c })), "invalid_request"),
   );
-  it("12: response_type=token -> unsupported_response_type", async () => expectError(await get(base({ response_type: "token" })), "unsupported_response_type"));
-  it("13: a repeated parameter -> invalid_request; a repeated client_id or redirect_uri -> page", async () => {
+  it("checklist 12: response_type=token -> unsupported_response_type", async () => expectError(await get(base({ response_type: "token" })), "unsupported_response_type"));
+  it("checklist 13: a repeated parameter -> invalid_request; a repeated client_id or redirect_uri -> page", async () => {
     const p = base();
     p.append("scope", "messages:read");
     await expectError(await get(p), "invalid_request");
@@ -125,35 +138,86 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
     const r = base();
     r.append("redirect_uri", CB);
     await expectPage(await get(r), /more than once/);
+    for (const name of ["response_type", "code_challenge", "code_challenge_method", "resource", "authorization_details"]) {
+      const again = base({ authorization_details: '[{"type":"messaging","recipients":["+15550100123"]}]' });
+      again.append(name, again.get(name)!);
+      await expectError(await get(again), "invalid_request");
+    }
+    // A repeated state is not echoed back: there is no single unchanged value to return.
+    const s = base();
+    s.append("state", "other");
+    await expectError(await get(s), "invalid_request", null);
   });
-  it("14: authorization_details not a JSON array -> invalid_request; unknown type or bad field -> invalid_authorization_details", async () => {
+  it("checklist 14: authorization_details not a JSON array -> invalid_request; unknown type or bad field -> invalid_authorization_details", async () => {
     await expectError(await get(base({ authorization_details: '{"type":"messaging"}' })), "invalid_request");
     await expectError(await get(base({ authorization_details: "not json" })), "invalid_request");
     await expectError(await get(base({ authorization_details: '[{"type":"payments"}]' })), "invalid_authorization_details");
     await expectError(await get(base({ authorization_details: '[{"type":"messaging","recipients":["12"]}]' })), "invalid_authorization_details");
     await expectError(await get(base({ authorization_details: '[{"type":"messaging","recipients":["+15550100123"],"max_messages":-1}]' })), "invalid_authorization_details");
   });
-  it.each(["/relative", "https://localhost:3001/mcp#frag", "https://unknown.example/api"])("15: resource %s -> invalid_target", async (resource) =>
+  it.each(["/relative", "https://localhost:3001/mcp#frag", "https://unknown.example/api"])("checklist 15: resource %s -> invalid_target", async (resource) =>
     expectError(await get(base({ resource })), "invalid_target"),
   );
-  it("16: unknown scope -> invalid_scope", async () => expectError(await get(base({ scope: "messages:send admin" })), "invalid_scope"));
-  it("17: every redirect carries iss and the unchanged state, also a 2,000-character one", async () => {
-    const state = "s-" + "é&=?/+ %".repeat(249);
-    expect(state.length).toBe(1994);
+  it("checklist 16: unknown scope -> invalid_scope", async () => expectError(await get(base({ scope: "messages:send admin" })), "invalid_scope"));
+  it("checklist 17: every redirect carries iss and the unchanged state, also a 2,000-character one", async () => {
+    const state = "s-" + "é&=?/+ %".repeat(249) + "#;:,~*";
+    expect(state.length).toBe(2000);
     await expectError(await get(base({ state, response_type: "token" })), "unsupported_response_type", state);
     await expectError(await get(base({ state: null, response_type: "token" })), "unsupported_response_type", null);
+    // checklist 17: every kind of error redirect, not only one
+    const errors: [Record<string, string | null>, string][] = [
+      [{ code_challenge: null }, "invalid_request"],
+      [{ code_challenge_method: "plain" }, "invalid_request"],
+      [{ scope: "admin" }, "invalid_scope"],
+      [{ resource: "https://unknown.example/api" }, "invalid_target"],
+      [{ authorization_details: '[{"type":"payments"}]' }, "invalid_authorization_details"],
+      [{ response_mode: "fragment" }, "invalid_request"],
+    ];
+    for (const [extra, error] of errors) await expectError(await get(base({ state, ...extra })), error, state);
+    // The long state survives the success path too: stored unchanged for the code redirect (see lib/consent).
+    const ok = redirected(await get(base({ state })));
+    expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id: ok.pathname.split("/")[2] } })).state).toBe(state);
+  });
+  it("checklist 3: no CORS headers from the authorization endpoint, even for a cross-origin caller", async () => {
+    const origin = { origin: "https://spa.example" };
+    const noCors = (res: Response) => {
+      for (const h of ["access-control-allow-origin", "access-control-allow-credentials", "access-control-expose-headers", "access-control-allow-methods"]) {
+        expect(res.headers.get(h), h).toBeNull();
+      }
+      return res;
+    };
+    const viaGet = (params: URLSearchParams) => handleAuthorize(new Request(`${ISSUER}/oauth/authorize?${params}`, { headers: origin }), deps);
+    expect(redirected(noCors(await viaGet(base()))).pathname).toMatch(/^\/consent\//);
+    await expectError(noCors(await viaGet(base({ code_challenge: null }))), "invalid_request");
+    await expectPage(noCors(await viaGet(base({ client_id: "nobody" }))), /not registered/);
+    const viaPost = await handleAuthorize(
+      new Request(`${ISSUER}/oauth/authorize`, { method: "POST", headers: { ...origin, "content-type": "application/x-www-form-urlencoded" }, body: base().toString() }),
+      deps,
+    );
+    expect(redirected(noCors(viaPost)).pathname).toMatch(/^\/consent\//);
+    const preflight = await handleAuthorize(new Request(`${ISSUER}/oauth/authorize`, { method: "OPTIONS", headers: { ...origin, "access-control-request-method": "POST" } }), deps);
+    expect(noCors(preflight).status).toBe(400);
+    // The route answers GET and POST only: no OPTIONS handler that could answer a preflight.
+    const route = await import("../../../app/oauth/authorize/route");
+    expect(Object.keys(route).sort()).toEqual(["GET", "POST", "dynamic"]);
   });
   it("keeps the registered redirect URI's own query byte for byte", async () => {
     await registerTestClient(deps, "q", { redirect_uris: ["https://app.example/cb?tenant=a%20b"] });
     const res = await get(base({ client_id: "q", redirect_uri: "https://app.example/cb?tenant=a%20b", response_type: "token" }));
     expect(res.headers.get("location")).toMatch(/^https:\/\/app\.example\/cb\?tenant=a%20b&error=unsupported_response_type&/);
   });
-  it("accepts the request as a POSTed form too", async () => {
+  it("accepts the request as a POSTed form too, answering 303, never 307 (checklist 18)", async () => {
     const res = await handleAuthorize(
       new Request(`${ISSUER}/oauth/authorize`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: base().toString() }),
       deps,
     );
     expect(redirected(res).pathname).toMatch(/^\/consent\//);
+    // checklist 18: an error answered to a POSTed form is a 303 too (a 307 would re-POST to the client)
+    const err = await handleAuthorize(
+      new Request(`${ISSUER}/oauth/authorize`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: base({ response_type: "token" }).toString() }),
+      deps,
+    );
+    await expectError(err, "unsupported_response_type");
   });
   it("binds dpop_jkt, and rejects a malformed one", async () => {
     const jkt = createHash("sha256").update("k").digest("base64url");

@@ -170,8 +170,10 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
   it("answers access_denied after a denial and expired_token after the request's lifetime", async () => {
     const denied = (await (await request()).json()).auth_req_id;
     await deny(deps, denied);
+    // checklist 25: deny -> access_denied
     expect(await poll(deps, denied)).toEqual({ status: 400, body: { error: "access_denied" } });
 
+    // checklist 25: a request nobody answers ends in expired_token for the polling agent
     const ignored = (await (await request()).json()).auth_req_id;
     deps.advance(121);
     expect((await poll(deps, ignored)).body.error).toBe("expired_token");

@@ -101,6 +101,7 @@ describe.each(testDatabases())("device authorization grant on $name", (target) =
     const { body } = await start();
     deps.advance(601);
     expect(await claimUserCode(deps, alice, body.user_code)).toMatchObject({ ok: false, error: expect.stringContaining("expired") });
+    // checklist 25: never answered -> expired_token for the polling agent
     expect((await poll(body.device_code)).body.error).toBe("expired_token");
   });
 });

@@ -54,7 +54,7 @@ describe("DPoP proof verification (RFC 9449 section 4.3)", () => {
     expect(result.jkt).toBe(await jwkThumbprint(publicJwk));
   });
 
-  it("rejects a typ other than dpop+jwt (case 45)", async () => {
+  it("rejects a typ other than dpop+jwt (checklist 45)", async () => {
     for (const typ of ["jwt", "at+jwt", undefined]) {
       const err = await rejection(verify(await proof({ header: { typ } })));
       expect(err.code).toBe("invalid_dpop_proof");
@@ -62,7 +62,7 @@ describe("DPoP proof verification (RFC 9449 section 4.3)", () => {
     }
   });
 
-  it("rejects alg none and HMAC proofs (case 45)", async () => {
+  it("rejects alg none and HMAC proofs (checklist 45)", async () => {
     const none = `${b64({ alg: "none", typ: "dpop+jwt", jwk: publicJwk })}.${b64({ jti: "a", htm: "POST", htu: HTU, iat: nowSec })}.`;
     expect((await rejection(verify(none))).code).toBe("invalid_dpop_proof");
     const secret = new TextEncoder().encode("0123456789abcdef0123456789abcdef");
@@ -72,7 +72,7 @@ describe("DPoP proof verification (RFC 9449 section 4.3)", () => {
     expect((await rejection(verify(hs))).code).toBe("invalid_dpop_proof");
   });
 
-  it("rejects an algorithm that is not advertised (case 45)", async () => {
+  it("rejects an algorithm that is not advertised (checklist 45)", async () => {
     const pair = await generateKeyPair("ES512", { extractable: true });
     const jwk = await exportJWK(pair.publicKey);
     const p = await new SignJWT({ jti: "c", htm: "POST", htu: HTU, iat: nowSec })
@@ -81,17 +81,17 @@ describe("DPoP proof verification (RFC 9449 section 4.3)", () => {
     expect((await rejection(verify(p))).description).toMatch(/alg/);
   });
 
-  it("rejects a private key in the jwk header (case 46)", async () => {
+  it("rejects a private key in the jwk header (checklist 46)", async () => {
     const err = await rejection(verify(await proof({ header: { jwk: privateJwk } })));
     expect(err.description).toMatch(/private/);
   });
 
-  it("rejects a symmetric key in the jwk header (case 46)", async () => {
+  it("rejects a symmetric key in the jwk header (checklist 46)", async () => {
     const err = await rejection(verify(await proof({ header: { jwk: { kty: "oct", k: "c2VjcmV0" } } })));
     expect(err.code).toBe("invalid_dpop_proof");
   });
 
-  it("rejects a bad signature (case 46)", async () => {
+  it("rejects a bad signature (checklist 46)", async () => {
     const other = await generateKeyPair("ES256");
     const err = await rejection(verify(await proof({ key: other.privateKey })));
     expect(err.description).toMatch(/signature/);
@@ -105,44 +105,44 @@ describe("DPoP proof verification (RFC 9449 section 4.3)", () => {
   });
 
   for (const claim of ["jti", "htm", "htu", "iat"]) {
-    it(`rejects a proof without ${claim} (case 47)`, async () => {
+    it(`rejects a proof without ${claim} (checklist 47)`, async () => {
       const err = await rejection(verify(await proof({ omit: [claim] })));
       expect(err.code).toBe("invalid_dpop_proof");
       expect(err.description).toContain(claim);
     });
   }
 
-  it("rejects an htm that differs from the request method (case 48)", async () => {
+  it("rejects an htm that differs from the request method (checklist 48)", async () => {
     expect((await rejection(verify(await proof({ claims: { htm: "GET" } })))).description).toMatch(/htm/);
   });
 
-  it("rejects an htu for another URI (case 48)", async () => {
+  it("rejects an htu for another URI (checklist 48)", async () => {
     for (const htu of ["https://issuer.example/oauth/revoke", "https://other.example/oauth/token", "http://issuer.example/oauth/token", "not a url"]) {
       expect((await rejection(verify(await proof({ claims: { htu } })))).description).toMatch(/htu/);
     }
   });
 
-  it("accepts an htu with a query or fragment, and the normalized forms of the same URI (case 48)", async () => {
+  it("accepts an htu with a query or fragment, and the normalized forms of the same URI (checklist 48)", async () => {
     for (const htu of [`${HTU}?x=1`, `${HTU}#frag`, "https://ISSUER.example:443/oauth/token"]) {
       await expect(verify(await proof({ claims: { htu } }))).resolves.toHaveProperty("jkt");
     }
   });
 
-  it("rejects an iat 301 s off and accepts one 10 s off (case 49)", async () => {
+  it("rejects an iat 301 s off and accepts one 10 s off (checklist 49)", async () => {
     expect((await rejection(verify(await proof({ claims: { iat: nowSec - 301 } })))).description).toMatch(/old/);
     expect((await rejection(verify(await proof({ claims: { iat: nowSec + 301 } })))).description).toMatch(/future/);
     await expect(verify(await proof({ claims: { iat: nowSec - 10 } }))).resolves.toHaveProperty("jkt");
     await expect(verify(await proof({ claims: { iat: nowSec + 10 } }))).resolves.toHaveProperty("jkt");
   });
 
-  it("rejects a replayed jti (case 50)", async () => {
+  it("rejects a replayed jti (checklist 50)", async () => {
     const replay = memoryReplayStore();
     const p = await proof();
     await verify(p, { replay });
     expect((await rejection(verify(p, { replay }))).description).toMatch(/already used/);
   });
 
-  it("rejects two DPoP headers (case 51)", async () => {
+  it("rejects two DPoP headers (checklist 51)", async () => {
     const a = await proof();
     const b = await proof();
     const headers = new Headers();
@@ -161,7 +161,7 @@ describe("DPoP proof verification (RFC 9449 section 4.3)", () => {
     expect((await rejection(verify(await proof(), { accessToken: token }))).description).toMatch(/ath/);
   });
 
-  describe("server nonces (case 52)", () => {
+  describe("server nonces (checklist 52)", () => {
     const policy = (required: boolean, now = NOW) => hmacNoncePolicy({ secret: "s".repeat(32), audience: HTU, required, now: () => now });
 
     it("asks for a nonce with use_dpop_nonce and a DPoP-Nonce header when one is required and missing", async () => {

@@ -6,6 +6,8 @@ import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
 import { decryptSecret, encryptSecret } from "./encryption";
 import { ensureSigningKeys, PUBLISH_LEAD_SECONDS, publicJwks, rotateSigningKeys, signJwt } from "./index";
 import { forgetKeyCache } from "./cache";
+import { ResourceServer } from "../../resource-server/authenticate";
+import { JwksCache } from "../../resource-server/jwks-cache";
 
 const KEK = Buffer.alloc(32, 7).toString("base64url");
 
@@ -74,7 +76,7 @@ describe.each(testDatabases())("signing keys on $name", (target) => {
     await expect(signJwt(deps, { typ: "at+jwt", payload: far })).rejects.toThrow(/exp/);
   });
 
-  it("publishes a new key before it signs, and keeps the old one until its last token expired", async () => {
+  it("checklist 2: publishes a new key before it signs, and keeps the old one until its last token expired", async () => {
     await ensureSigningKeys(deps);
     const oldToken = await signJwt(deps, { typ: "at+jwt", payload: claims(deps) });
     const oldKid = decodeProtectedHeader(oldToken).kid;
@@ -98,6 +100,46 @@ describe.each(testDatabases())("signing keys on $name", (target) => {
 
     const audit = await db.auditEvent.findMany({ where: { type: "key.rotated" }, orderBy: { seq: "desc" }, take: 1 });
     expect(JSON.parse(audit[0].details)).toMatchObject({ kid: rotation.kid, retired_kids: [oldKid] });
+  });
+
+  it("checklist 2: a resource server answers 401 to a token whose key the issuer removed, and accepts it while published", async () => {
+    await ensureSigningKeys(deps);
+    const resource = deps.config.mcpResourceUrl;
+    const mint = () =>
+      signJwt(deps, { typ: "at+jwt", payload: claims(deps, { aud: resource, client_id: "c1", grant_id: "g1", jti: crypto.randomUUID(), scope: "messages:send", authorization_details: [] }) });
+    // The resource server reads the issuer's published JWKS and refreshes it once it is a minute old.
+    const jwks = new JwksCache({ issuer: deps.config.issuerUrl, loadJwks: () => publicJwks(deps), now: () => deps.now().getTime(), maxAgeMs: 60_000 });
+    const rs = new ResourceServer({
+      issuer: deps.config.issuerUrl,
+      resource,
+      scopes: ["messages:send"],
+      getKey: jwks.getKey,
+      verifyDpopProof: async () => ({ jkt: "", jti: "" }),
+      now: () => deps.now(),
+    });
+    const present = (token: string) => rs.authenticate(new Request(resource, { method: "POST", headers: { authorization: `Bearer ${token}` } }), resource);
+
+    const seen = await mint();
+    const unseen = await mint();
+    const oldKid = String(decodeProtectedHeader(seen).kid);
+    await expect(present(seen)).resolves.toBeTruthy();
+    const rotation = await rotateSigningKeys(deps);
+    deps.advance(PUBLISH_LEAD_SECONDS + 1);
+    forgetKeyCache(db);
+    const newToken = await mint();
+    expect(decodeProtectedHeader(newToken).kid).toBe(rotation.kid);
+    // The new key was published before it signed: the resource server knows it at once.
+    await expect(present(newToken)).resolves.toBeTruthy();
+    // The key is removed (here while its tokens still live, to tell "removed" from "expired").
+    await db.signingKey.update({ where: { kid: oldKid }, data: { removeAfter: deps.now() } });
+    forgetKeyCache(db);
+    deps.advance(61);
+    const err = await present(unseen).then(() => null, (e: unknown) => e);
+    const res = rs.errorResponse(err);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/error="invalid_token"/);
+    expect((await res.json()).error_description).toMatch(/unknown key/);
+    await expect(present(newToken)).resolves.toBeTruthy();
   });
 
   it("rotates by age, once, even when two processes check at the same time", async () => {

@@ -4,7 +4,10 @@ import type { Db } from "../../db/client";
 import { grantStatus } from "../../grants";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
+import { createMcpHandler } from "../../../mcp-server/http/app";
+import { createMcpContext } from "../../../mcp-server/server";
 import { publicJwks } from "../keys";
+import { handleJwks, handleMetadata } from "../metadata-handler";
 import { handleToken, tokenEndpointUrl } from "./handle";
 import { DETAILS, formRequest, json, makeClient, makeCode, makeDpopKey, makeGrant, makeUser, REDIRECT_URI } from "./test-fixtures";
 
@@ -87,7 +90,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     expect(row.expiresAt.getTime()).toBeLessThanOrEqual(grant.expiresAt.getTime());
   });
 
-  it("answers a reused code with invalid_grant and revokes the grant and every token it produced (case 27)", async () => {
+  it("answers a reused code with invalid_grant and revokes the grant and every token it produced (checklist 27)", async () => {
     const { code, verifier, grant } = await codeFor();
     const first = await json(await redeem(code, verifier));
     expect(first.access_token).toBeTruthy();
@@ -103,7 +106,40 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     await expectError(refreshed, 400, "invalid_grant");
   });
 
-  it("lets exactly one of two concurrent redemptions succeed (case 28)", async () => {
+  /** A describe_grant tool call at the real MCP server handler, which finds the issuer's keys through its metadata and JWKS. */
+  async function callMcp(token: string): Promise<{ status: number; isError: boolean; error?: unknown }> {
+    const issuer = async (input: string | URL | Request) => {
+      const u = String(input instanceof Request ? input.url : input);
+      if (u === `${deps.config.issuerUrl}/.well-known/oauth-authorization-server`) return handleMetadata(new Request(u), deps);
+      if (u === `${deps.config.issuerUrl}/oauth/jwks`) return handleJwks(new Request(u), deps);
+      return new Response(null, { status: 404 });
+    };
+    // A fresh context per call: no grant status cached from the previous call.
+    const handler = createMcpHandler(createMcpContext(deps, issuer as typeof fetch));
+    const res = await handler(
+      new Request(resource(), {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "describe_grant", arguments: {} } }),
+      }),
+    );
+    const message = (await res.json()) as { result?: { isError?: boolean; structuredContent?: { error?: unknown } } };
+    return { status: res.status, isError: Boolean(message.result?.isError), error: message.result?.structuredContent?.error };
+  }
+
+  it("stops the first access token working at the MCP server once its code is replayed (checklist 27)", async () => {
+    const { code, verifier } = await codeFor();
+    const first = await json(await redeem(code, verifier));
+    const accessToken = String(first.access_token);
+    expect(await callMcp(accessToken)).toMatchObject({ status: 200, isError: false });
+    // checklist 27: the replay is refused, and the still-unexpired first access token is then denied.
+    await expectError(await redeem(code, verifier), 400, "invalid_grant");
+    const after = await callMcp(accessToken);
+    expect(after.isError).toBe(true);
+    expect(after.error).toBe("token_revoked");
+  });
+
+  it("lets exactly one of two concurrent redemptions succeed (checklist 28)", async () => {
     const { code, verifier } = await codeFor();
     const results = await Promise.all([redeem(code, verifier), redeem(code, verifier)]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
@@ -111,7 +147,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     expect((await json(loser)).error).toBe("invalid_grant");
   });
 
-  it("rejects another client's code with invalid_grant and leaves the code usable (case 29)", async () => {
+  it("rejects another client's code with invalid_grant and leaves the code usable (checklist 29)", async () => {
     const { code, verifier } = await codeFor();
     const other = await makeClient(db);
     const res = await handleToken(formRequest(url, { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: other.id }), deps);
@@ -119,15 +155,25 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     expect((await redeem(code, verifier)).status).toBe(200);
   });
 
-  it("rejects an expired code (case 30)", async () => {
+  it("rejects an expired code (checklist 30)", async () => {
     const { code, verifier } = await codeFor({ expiresInSeconds: 60 });
     deps.advance(61);
     await expectError(await redeem(code, verifier), 400, "invalid_grant");
   });
 
-  it("rejects a redirect_uri that differs in any way (case 31)", async () => {
+  it("rejects a redirect_uri that differs in any way (checklist 31)", async () => {
     const { code, verifier } = await codeFor();
-    for (const redirect of [`${REDIRECT_URI}/`, "https://AGENT.example/callback", "https://agent.example:443/callback", `${REDIRECT_URI}?x=1`]) {
+    const variants = [
+      `${REDIRECT_URI}/`,
+      "https://AGENT.example/callback",
+      "https://agent.example:443/callback",
+      `${REDIRECT_URI}?x=1`,
+      `${REDIRECT_URI}/more`,
+      "http://agent.example/callback",
+      "https://agent.example/Callback",
+      "https://agent.example/other",
+    ];
+    for (const redirect of variants) {
       await expectError(await redeem(code, verifier, { redirect_uri: redirect }), 400, "invalid_grant");
     }
     expect((await redeem(code, verifier)).status).toBe(200);
@@ -144,18 +190,18 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     await expectError(res2, 400, "invalid_request");
   });
 
-  it("rejects a missing or wrong code_verifier with invalid_grant (case 32)", async () => {
+  it("rejects a missing or wrong code_verifier with invalid_grant (checklist 32)", async () => {
     const { code } = await codeFor();
     await expectError(await redeem(code, undefined), 400, "invalid_grant");
     await expectError(await redeem(code, "a".repeat(43)), 400, "invalid_grant");
   });
 
-  it("rejects a verifier when no challenge was stored (case 33)", async () => {
+  it("rejects a verifier when no challenge was stored (checklist 33)", async () => {
     const { code, verifier } = await codeFor({ challenge: "" });
     await expectError(await redeem(code, verifier), 400, "invalid_grant");
   });
 
-  it("rejects verifiers shorter than 43, longer than 128 or with bad characters as invalid_request (case 34)", async () => {
+  it("rejects verifiers shorter than 43, longer than 128 or with bad characters as invalid_request (checklist 34)", async () => {
     const { code } = await codeFor();
     for (const bad of ["a".repeat(42), "a".repeat(129), `${"a".repeat(42)}+`, `${"a".repeat(42)} `, `${"a".repeat(42)}/`]) {
       await expectError(await redeem(code, bad), 400, "invalid_request");
@@ -180,7 +226,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     expect(row.dpopJkt).toBe(key.jkt);
   });
 
-  it("requires the key named by dpop_jkt at authorization (case 38)", async () => {
+  it("requires the key named by dpop_jkt at authorization (checklist 38)", async () => {
     const key = await makeDpopKey(deps, url);
     const other = await makeDpopKey(deps, url);
     const { code, verifier } = await codeFor({ dpopJkt: key.jkt });
@@ -189,16 +235,21 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     expect((await redeem(code, verifier, {}, { dpop: await key.proof() })).status).toBe(200);
   });
 
-  it("rejects an invalid DPoP proof with 400 invalid_dpop_proof before touching the code", async () => {
+  it("rejects an invalid DPoP proof with 400 invalid_dpop_proof before touching the code (checklist 48, 50, 51)", async () => {
     const { code, verifier } = await codeFor();
     const key = await makeDpopKey(deps, url);
+    // checklist 48: htu for another endpoint of the issuer.
     const wrongUri = await key.proof({ htu: `${deps.config.issuerUrl}/oauth/revoke` });
     await expectError(await redeem(code, verifier, {}, { dpop: wrongUri }), 400, "invalid_dpop_proof");
     const replayed = await key.proof();
     expect((await redeem(code, verifier, {}, { dpop: replayed })).status).toBe(200);
     const { code: code2, verifier: v2 } = await codeFor();
+    // checklist 50: the same proof (same jti) a second time.
     await expectError(await redeem(code2, v2, {}, { dpop: replayed }), 400, "invalid_dpop_proof");
+    // checklist 51: two DPoP headers.
     await expectError(await redeem(code2, v2, {}, { dpop: [await key.proof(), await key.proof()] }), 400, "invalid_dpop_proof");
+    // None of those used up the second code.
+    expect((await redeem(code2, v2, {}, { dpop: await key.proof() })).status).toBe(200);
   });
 
   it("rejects a code whose grant was revoked before redemption", async () => {

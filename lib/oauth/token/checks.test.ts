@@ -22,13 +22,13 @@ describe("PKCE (RFC 7636)", () => {
     expect(s256(verifier)).toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     expect(code(() => checkPkce("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", verifier))).toBe("ok");
   });
-  it("rejects a wrong or missing verifier, and a code without a challenge", () => {
+  it("rejects a wrong or missing verifier, and a code without a challenge (checklist 32, 33)", () => {
     expect(code(() => checkPkce(s256(verifier), verifier.replace("d", "e")))).toBe("invalid_grant");
     expect(code(() => checkPkce(s256(verifier), null))).toBe("invalid_grant");
     expect(code(() => checkPkce("", verifier))).toBe("invalid_grant");
     expect(code(() => checkPkce(null, verifier))).toBe("invalid_grant");
   });
-  it("accepts 43 to 128 unreserved characters only", () => {
+  it("accepts 43 to 128 unreserved characters only (checklist 34)", () => {
     expect(code(() => checkVerifierFormat("a".repeat(43)))).toBe("ok");
     expect(code(() => checkVerifierFormat("-._~".repeat(32)))).toBe("ok");
     expect(code(() => checkVerifierFormat(null))).toBe("ok");
@@ -39,12 +39,12 @@ describe("PKCE (RFC 7636)", () => {
 });
 
 describe("narrowing", () => {
-  it("keeps or narrows the scope, never widens it", () => {
+  it("keeps or narrows the scope, never widens it (checklist 41)", () => {
     expect(narrowScope(null, "a b")).toBe("a b");
     expect(narrowScope("b", "a b")).toBe("b");
     expect(code(() => narrowScope("a c", "a b"))).toBe("invalid_scope");
   });
-  it("keeps or narrows authorization details, never widens them", () => {
+  it("keeps or narrows authorization details, never widens them (checklist 41)", () => {
     expect(narrowDetailsParam(null, DETAILS)).toEqual(DETAILS);
     const narrow = [{ type: "messaging", actions: ["send"], recipients: ["+15550100124"], max_messages: 2 }];
     expect(narrowDetailsParam(JSON.stringify(narrow), DETAILS)).toEqual(narrow);
@@ -54,7 +54,7 @@ describe("narrowing", () => {
     expect(code(() => narrowDetailsParam("[]", DETAILS))).toBe("invalid_authorization_details");
     expect(code(() => narrowDetailsParam(JSON.stringify([{ type: "payments" }]), DETAILS))).toBe("invalid_authorization_details");
   });
-  it("allows only the same resource", () => {
+  it("allows only the same resource (checklist 41)", () => {
     expect(code(() => checkSameResource(null, "https://r"))).toBe("ok");
     expect(code(() => checkSameResource("https://r", "https://r"))).toBe("ok");
     expect(code(() => checkSameResource("https://r/", "https://r"))).toBe("invalid_target");

@@ -62,18 +62,21 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     expect((await refresh(next.refresh_token)).status).toBe(200);
   });
 
-  it("answers reuse of a rotated token with invalid_grant and revokes the whole grant (case 39)", async () => {
+  it("answers reuse of a rotated token with invalid_grant and revokes the whole grant (checklist 39)", async () => {
     const { body, grant } = await start();
     const next = await json(await refresh(body.refresh_token));
     await expectError(await refresh(body.refresh_token), "invalid_grant");
     expect((await db.grant.findUniqueOrThrow({ where: { id: grant.id } })).status).toBe("revoked");
     await expectError(await refresh(next.refresh_token), "invalid_grant");
     expect((await db.issuedToken.findMany({ where: { grantId: grant.id } })).every((t) => t.revokedAt)).toBe(true);
+    // checklist 39: every refresh token of the grant is dead, the successor included.
+    expect(await db.refreshToken.count({ where: { grantId: grant.id, revokedAt: null } })).toBe(0);
     const types = (await db.auditEvent.findMany({ where: { grantId: grant.id } })).map((a) => a.type);
     expect(types).toEqual(expect.arrayContaining(["token.refreshed", "refresh.reuse_detected", "grant.revoked"]));
   });
 
-  it("lets one of two parallel refreshes win and treats the other as reuse, revoking the grant (case 40, strict policy)", async () => {
+  // checklist 40: the policy is documented at the top of lib/oauth/token/refresh.ts (one request per refresh token, no grace period).
+  it("lets one of two parallel refreshes win and treats the other as reuse, revoking the grant (checklist 40, strict policy)", async () => {
     const { body, grant } = await start();
     const results = await Promise.all([refresh(body.refresh_token), refresh(body.refresh_token)]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
@@ -96,7 +99,7 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     if (res.status === 200) await expectError(await refresh((await json(res)).refresh_token), "invalid_grant");
   });
 
-  it("refuses to widen the scope, authorization details or resource (case 41)", async () => {
+  it("refuses to widen the scope, authorization details or resource (checklist 41)", async () => {
     const { body } = await start();
     await expectError(await refresh(body.refresh_token, { scope: "messages:send admin" }), "invalid_scope");
     const wider = [{ type: "messaging", actions: ["send"], recipients: ["+15550100199"], max_messages: 3 }];
@@ -120,7 +123,7 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     expect(again.scope).toBe("messages:send messages:read");
   });
 
-  it("rejects another client's refresh token without revoking anything (case 42)", async () => {
+  it("rejects another client's refresh token without revoking anything (checklist 42)", async () => {
     const { body, grant } = await start();
     const other = await makeClient(db);
     await expectError(await refresh(body.refresh_token, {}, { client: other.id }), "invalid_grant");
@@ -128,7 +131,7 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     expect((await refresh(body.refresh_token)).status).toBe(200);
   });
 
-  it("requires the same DPoP key for a bound refresh token (case 43)", async () => {
+  it("requires the same DPoP key for a bound refresh token (checklist 43)", async () => {
     const key = await makeDpopKey(deps, url);
     const other = await makeDpopKey(deps, url);
     const { body, grant } = await start({ dpop: key });
@@ -150,19 +153,25 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     expect((await db.refreshToken.findFirstOrThrow({ where: { grantId: grant.id } })).dpopJkt).toBeNull();
   });
 
-  it("rejects an expired refresh token (case 44)", async () => {
+  it("rejects an expired refresh token (checklist 44)", async () => {
     const { body } = await start();
     deps.advance(deps.config.refreshTokenTtlSeconds + 1);
     await expectError(await refresh(body.refresh_token), "invalid_grant");
   });
 
-  it("rejects a refresh token whose grant expired or was revoked (case 44)", async () => {
+  it("rejects a refresh token whose grant expired or was revoked (checklist 44)", async () => {
     const { body } = await start({ expiresInSeconds: 120 });
     deps.advance(121);
     await expectError(await refresh(body.refresh_token), "invalid_grant");
     const second = await start();
     await db.grant.update({ where: { id: second.grant.id }, data: { status: "revoked" } });
     await expectError(await refresh(second.body.refresh_token), "invalid_grant");
+    // checklist 44: a grant revoked the way the dashboard revokes it (revokeGrant), and the grant survives as revoked.
+    const third = await start();
+    await writeTransaction(db, (tx) => revokeGrant(tx, third.grant.id, "user revoked", { type: "user", id: userId }, deps.now()));
+    await expectError(await refresh(third.body.refresh_token), "invalid_grant");
+    expect((await db.grant.findUniqueOrThrow({ where: { id: third.grant.id } })).status).toBe("revoked");
+    expect(await db.refreshToken.count({ where: { grantId: third.grant.id, rotatedAt: null, revokedAt: null } })).toBe(0);
   });
 
   it("caps refreshed tokens at the grant's expiry", async () => {
