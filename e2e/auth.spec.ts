@@ -196,3 +196,19 @@ test("an admin changes a role and revokes an account from the admin page; the re
   await expect(targetPage.getByTestId("signed-in-as")).toHaveCount(0);
   await targetPage.context().close();
 });
+
+test("before its script has run, Sign out is visibly disabled rather than a button that ignores the click", async ({ browser, baseURL, createUser, signIn }) => {
+  const user = await createUser();
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  await signIn(page, user);
+  // The session cookie stays; only the page's scripts are held back, as on a slow connection.
+  await page.route(/\/_next\/static\/.*\.js$/, (route) => route.abort());
+  await page.reload();
+  await expect(page.getByRole("heading", { name: `Welcome, ${user.email}` })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeDisabled();
+  await page.unroute(/\/_next\/static\/.*\.js$/);
+  await page.reload();
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeEnabled();
+  await context.close();
+});

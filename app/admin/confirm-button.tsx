@@ -1,13 +1,19 @@
 "use client";
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 
-/** A submit button that asks first: revoking an account cannot be undone from the console. */
+/**
+ * A submit button that asks first: revoking an account cannot be undone from the console. It
+ * stays disabled until React has hydrated it, so no early click can submit without the question.
+ */
 export function ConfirmButton({ question, label, children }: { question: string; label: string; children: ReactNode }) {
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   return (
     <button
       type="submit"
       className="danger"
       aria-label={label}
+      disabled={!hydrated}
       onClick={(event) => {
         if (!window.confirm(question)) event.preventDefault();
       }}
