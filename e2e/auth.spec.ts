@@ -128,6 +128,9 @@ test("the session cookie is HttpOnly and SameSite=Lax, and dies when an admin re
   expect(session?.secure).toBe(env.ISSUER_URL?.startsWith("https://") ?? false);
 
   expect(await adminCli(env, "revoke-account", user.email)).toContain(`Disabled ${user.email}`);
+  // The home page left open stops showing the live list by itself (the stream re-checks the session).
+  await expect(page.getByRole("status").filter({ hasText: "You are signed out" })).toBeVisible({ timeout: 5000 });
+  await expect(page.getByTestId("pending-requests").getByText("No agent is waiting")).toHaveCount(0);
   await page.goto("/");
   await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
   await page.goto("/signin");

@@ -7,8 +7,9 @@ import type { PendingItem, PendingSnapshot } from "@/lib/pending/feed-types";
 
 const POLL_MS = 1000;
 
-function useLiveSnapshot(initial: PendingSnapshot): PendingSnapshot {
+function useLiveSnapshot(initial: PendingSnapshot): { snapshot: PendingSnapshot; signedOut: boolean } {
   const [snapshot, setSnapshot] = useState(initial);
+  const [signedOut, setSignedOut] = useState(false);
   useEffect(() => {
     let stopped = false;
     let pollTimer: ReturnType<typeof setTimeout> | undefined;
@@ -17,8 +18,8 @@ function useLiveSnapshot(initial: PendingSnapshot): PendingSnapshot {
       try {
         const res = await fetch("/api/pending", { cache: "no-store" });
         if (res.status === 401) {
-          // Signed out (here, in another tab, or the account was revoked): show the page as it now is.
-          window.location.reload();
+          // Signed out (in another tab, everywhere, or the account was revoked): stop, and say so.
+          setSignedOut(true);
           return;
         }
         if (res.ok) setSnapshot(await res.json());
@@ -46,7 +47,7 @@ function useLiveSnapshot(initial: PendingSnapshot): PendingSnapshot {
       clearTimeout(pollTimer);
     };
   }, []);
-  return snapshot;
+  return { snapshot, signedOut };
 }
 
 function useBrowserNotifications(pending: PendingItem[], initialIds: string[]) {
@@ -78,7 +79,9 @@ function useBrowserNotifications(pending: PendingItem[], initialIds: string[]) {
 }
 
 export function PendingRequestsLive({ initial }: { initial: PendingSnapshot }) {
-  const { pending, notifications } = useLiveSnapshot(initial);
+  const { snapshot, signedOut } = useLiveSnapshot(initial);
+  // Once the session is over, nothing it showed stays on screen.
+  const { pending, notifications } = signedOut ? { pending: [], notifications: [] } : snapshot;
   const { permission, ask } = useBrowserNotifications(pending, initial.pending.map((p) => p.id));
   return (
     <section aria-labelledby="pending-heading" data-testid="pending-requests">
@@ -91,7 +94,11 @@ export function PendingRequestsLive({ initial }: { initial: PendingSnapshot }) {
           <span className="muted">to hear about new requests while this page is open.</span>
         </p>
       )}
-      {pending.length === 0 ? (
+      {signedOut ? (
+        <p role="status">
+          You are signed out. <a href="/signin">Sign in</a> to see the requests waiting for you.
+        </p>
+      ) : pending.length === 0 ? (
         <p className="muted">No agent is waiting for your approval.</p>
       ) : (
         <ul style={{ listStyle: "none", padding: 0 }}>
