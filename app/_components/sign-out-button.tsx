@@ -1,15 +1,13 @@
 "use client";
 import { signOut } from "next-auth/react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
+import { useHydrated } from "./use-hydrated";
 
 // next-auth's signOut POSTs to /api/auth/signout with its CSRF token (double-submit cookie),
-// so a cross-site page cannot sign the user out. The click handler exists only once React has
-// hydrated the button; until then it is disabled, so an early click is visibly not taken
-// instead of silently lost.
+// so a cross-site page cannot sign the user out. Disabled until hydrated (see useHydrated).
 export function SignOutButton() {
-  const [hydrated, setHydrated] = useState(false);
+  const hydrated = useHydrated();
   const [busy, setBusy] = useState(false);
-  useEffect(() => setHydrated(true), []);
   return (
     <button
       type="button"

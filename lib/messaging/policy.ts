@@ -53,10 +53,10 @@ export class MessagingDenial extends Error {
 export const SCOPE_SEND = "messages:send";
 export const SCOPE_READ = "messages:read";
 
-export function checkScope(scopes: string[], needed: string): void {
-  if (!scopes.includes(needed)) {
-    throw new MessagingDenial("insufficient_scope", `This needs the ${needed} scope, which the grant does not include.`, { required_scope: needed });
-  }
+/** The denial for a token without the `needed` scope; null when it has it. */
+export function scopeDenial(scopes: string[], needed: string): MessagingDenial | null {
+  if (scopes.includes(needed)) return null;
+  return new MessagingDenial("insufficient_scope", `This needs the ${needed} scope, which the grant does not include.`, { required_scope: needed });
 }
 
 /** Every recipient the details allow for sending. */

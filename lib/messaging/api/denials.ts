@@ -4,7 +4,7 @@
 import { appendAudit } from "../../audit/append";
 import { writeTransaction } from "../../db";
 import type { Authenticated } from "../../resource-server/authenticate";
-import { checkScope, MessagingDenial } from "../policy";
+import { scopeDenial, type MessagingDenial } from "../policy";
 import type { MessagingApiContext } from "./context";
 import { denialResponse, unavailable } from "./responses";
 
@@ -43,11 +43,6 @@ export async function deny(ctx: MessagingApiContext, auth: Authenticated, denial
 
 /** Null when the token has `scope`; otherwise the audited 403 insufficient_scope. */
 export async function denyWithoutScope(ctx: MessagingApiContext, auth: Authenticated, scope: string, operation: "send" | "read"): Promise<Response | null> {
-  try {
-    checkScope(auth.scopes, scope);
-    return null;
-  } catch (err) {
-    if (err instanceof MessagingDenial) return deny(ctx, auth, err, operation);
-    throw err;
-  }
+  const denial = scopeDenial(auth.scopes, scope);
+  return denial ? deny(ctx, auth, denial, operation) : null;
 }

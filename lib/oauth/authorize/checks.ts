@@ -28,9 +28,7 @@ const PARAMS = [
   "resource", "authorization_details", "requested_expiry", "dpop_jkt", "request_uri", "request", "prompt", "nonce",
 ];
 
-/** One value or none. Every known parameter may appear at most once (OAuth 2.1 section 3.1). */
-export const param = singleParam;
-
+/** Every known parameter may appear at most once (OAuth 2.1 section 3.1): the first one repeated. */
 export function repeatedParam(params: URLSearchParams): string | undefined {
   return PARAMS.find((name) => params.getAll(name).length > 1);
 }
@@ -68,18 +66,18 @@ export function checkRedirectUri(client: ClientRecord, params: URLSearchParams):
 }
 
 export function checkResponseType(params: URLSearchParams): void {
-  const type = param(params, "response_type");
+  const type = singleParam(params, "response_type");
   if (!type) throw new OAuthError("invalid_request", "response_type is required");
   if (type !== "code") throw new OAuthError("unsupported_response_type", "only response_type=code is supported");
-  const mode = param(params, "response_mode");
+  const mode = singleParam(params, "response_mode");
   if (mode !== undefined && mode !== "query") throw new OAuthError("invalid_request", "only response_mode=query is supported");
 }
 
 /** PKCE with S256 is mandatory (OAuth 2.1 section 4.1.1, RFC 7636 section 4.2-4.3). */
 export function checkPkce(params: URLSearchParams): string {
-  const challenge = param(params, "code_challenge");
+  const challenge = singleParam(params, "code_challenge");
   if (!challenge) throw new OAuthError("invalid_request", "code_challenge is required (PKCE)");
-  const method = param(params, "code_challenge_method");
+  const method = singleParam(params, "code_challenge_method");
   if (method !== "S256") throw new OAuthError("invalid_request", "code_challenge_method must be S256");
   // BASE64URL(SHA-256(verifier)) is always 43 characters of the base64url alphabet.
   if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) throw new OAuthError("invalid_request", "code_challenge must be 43 base64url characters");
@@ -88,7 +86,7 @@ export function checkPkce(params: URLSearchParams): string {
 
 /** RFC 9449 section 10: the JWK thumbprint the code will be bound to. */
 export function checkDpopJkt(params: URLSearchParams): string | null {
-  const jkt = param(params, "dpop_jkt");
+  const jkt = singleParam(params, "dpop_jkt");
   if (jkt === undefined) return null;
   if (!/^[A-Za-z0-9_-]{43}$/.test(jkt)) throw new OAuthError("invalid_request", "dpop_jkt must be a base64url SHA-256 JWK thumbprint");
   return jkt;

@@ -5,7 +5,8 @@ import { writeTransaction } from "../../db";
 import type { Deps } from "../../deps";
 import { readForm } from "../../http/body";
 import { OAuthError } from "../errors";
-import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri, param } from "./checks";
+import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri } from "./checks";
+import { singleParam } from "../request-params";
 import { authorizeErrorPage } from "./error-page";
 import { errorRedirectUrl, seeOther } from "./redirect";
 import { redeemRequestUri, storeAuthorizationRequest } from "./request-store";
@@ -26,7 +27,7 @@ async function readParams(req: Request): Promise<URLSearchParams> {
 
 /** RFC 9126 section 4: with a request_uri, only the pushed parameters count. */
 async function fromPushedRequest(deps: Deps, params: URLSearchParams): Promise<Response> {
-  const requestUri = param(params, "request_uri")!;
+  const requestUri = singleParam(params, "request_uri")!;
   const clientId = params.get("client_id");
   if (!clientId || params.getAll("client_id").length > 1) throw new AuthorizePageError("The request has no client_id.");
   const client = await checkClient(deps, params);
