@@ -1,10 +1,11 @@
-// The grants dashboard (issue 4): every grant the user gave, live ones first with Revoke
-// buttons (one per grant, Revoke all per agent), then past ones.
+// The grants dashboard: every grant the user gave, live ones first with Revoke buttons (one per
+// grant, Revoke all per agent) and each entry's messages used and left, then past ones.
 import type { Metadata } from "next";
 import { requireUser } from "@/lib/auth/session";
 import { appDeps } from "@/lib/deps";
 import { groupByClient, listGrantsForUser, type GrantView } from "@/lib/grants/queries";
-import { limitsInWords, timeLeftInWords, usesLeftInWords } from "@/lib/grants/words";
+import { entryUsageInWords } from "@/lib/authorization-details";
+import { limitsInWords, timeLeftInWords } from "@/lib/grants/words";
 import { revokeAgentAction, revokeGrantAction } from "./actions";
 
 export const dynamic = "force-dynamic";
@@ -21,11 +22,20 @@ const VIA: Record<string, string> = {
 function ActiveGrant({ grant, now }: { grant: GrantView; now: Date }) {
   return (
     <li className="card" data-grant-id={grant.id} data-testid="grant">
-      {limitsInWords(grant, { now }).map((line) => (
-        <div key={line}>{line}</div>
+      {/* limitsInWords lists the entries first, in order: each is its own budget. */}
+      {limitsInWords(grant, { now }).map((line, i) => (
+        <div key={line}>
+          {line}
+          {grant.limits[i] && (
+            <>
+              {" "}
+              · <span data-testid="uses-left">{entryUsageInWords(grant.limits[i])}</span>
+            </>
+          )}
+        </div>
       ))}
       <div className="muted">
-        <span data-testid="uses-left">{usesLeftInWords(grant)}</span> · <span data-testid="time-left">{timeLeftInWords(grant.expiresAt, now)}</span> ·{" "}
+        <span data-testid="time-left">{timeLeftInWords(grant.expiresAt, now)}</span> ·{" "}
         {VIA[grant.createdVia] ?? grant.createdVia}
       </div>
       <form action={revokeGrantAction}>

@@ -2,3 +2,4 @@ export * from "./messaging";
 export * from "./narrowing";
 export * from "./phone";
 export * from "./words";
+export * from "./quota";

@@ -2,6 +2,7 @@
 // the grants dashboard and describe_grant all say the same sentence.
 import type { MessagingDetail } from "./messaging";
 import { formatPhone } from "./phone";
+import type { EntryLimit } from "./quota";
 
 export interface WordsOptions {
   /** When the grant ends; rendered as a local time. */
@@ -35,6 +36,14 @@ export function describeMessagingDetail(detail: MessagingDetail, options: WordsO
 
 export function describeDetails(details: MessagingDetail[], options: WordsOptions = {}): string[] {
   return details.map((d) => describeMessagingDetail(d, options));
+}
+
+/** One entry's budget: "3 messages left", "1 used, 0 of 1 message left", "4 used, no message limit". */
+export function entryUsageInWords(limit: Pick<EntryLimit, "max_messages" | "used" | "left">): string {
+  const used = limit.used ? `${limit.used} used, ` : "";
+  if (limit.max_messages === null || limit.left === null) return `${used}no message limit`;
+  const of = limit.used ? ` of ${limit.max_messages}` : "";
+  return `${used}${limit.left}${of} message${limit.max_messages === 1 ? "" : "s"} left`;
 }
 
 const SCOPE_WORDS: Record<string, string> = {

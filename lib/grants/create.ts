@@ -1,10 +1,11 @@
-// A grant is the first-class record of what a user allowed one agent to do (issue 4): the
-// user, the client, the resource, the scopes, the authorization details as asked and as
-// granted, when it ends, how many messages are left and how it came to be. Every token
+// A grant is the first-class record of what a user allowed one agent to do: the user, the
+// client, the resource, the scopes, the authorization details as asked and as granted, when
+// it ends, each entry's message budget (entries.ts) and how it came to be. Every token
 // carries its id (grant_id) and none outlives it.
 import type { Tx } from "../db";
 import type { Grant } from "../generated/sqlite/client";
-import { messageQuota, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import { parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import { entryRowsFor } from "./entries";
 
 export type GrantCreatedVia = "code" | "ciba" | "device" | "exchange" | "client_credentials";
 
@@ -36,8 +37,8 @@ function checkExpiry(expiresAt: Date): void {
 }
 
 /**
- * Creates an active grant inside the caller's write transaction. usesLeft starts at the
- * total message quota of the granted details (null when unlimited).
+ * Creates an active grant inside the caller's write transaction, with one message budget per
+ * granted entry (GrantEntry; none spent yet).
  */
 export async function createGrant(tx: Tx, input: CreateGrantInput): Promise<Grant> {
   const granted = checkGrantedDetails(input.grantedDetails);
@@ -51,12 +52,12 @@ export async function createGrant(tx: Tx, input: CreateGrantInput): Promise<Gran
       authorizationDetails: JSON.stringify(granted),
       requestedAuthorizationDetails: JSON.stringify(input.requestedDetails),
       expiresAt: input.expiresAt,
-      usesLeft: messageQuota(granted),
       status: "active",
       createdVia: input.createdVia,
       requestId: input.requestId ?? null,
       dpopJkt: input.dpopJkt ?? null,
       parentGrantId: input.parentGrantId ?? null,
+      entries: { create: entryRowsFor(granted) },
     },
   });
 }

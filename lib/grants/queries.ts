@@ -1,6 +1,7 @@
 // Read models for the grants dashboard (/grants) and anything that lists a user's grants.
 import type { Db, Tx } from "../db";
-import type { MessagingDetail } from "../authorization-details";
+import { entryLimits, type EntryLimit, type EntryUsage, type MessagingDetail } from "../authorization-details";
+import type { Grant } from "../generated/sqlite/client";
 import { grantedDetailsOf } from "./create";
 import { effectiveStatus } from "./status";
 
@@ -11,7 +12,8 @@ export interface GrantView {
   resource: string;
   scope: string;
   details: MessagingDetail[];
-  usesLeft: number | null;
+  /** Each entry's budget, in the order of `details`. */
+  limits: EntryLimit[];
   status: "active" | "revoked" | "expired";
   createdVia: string;
   createdAt: Date;
@@ -26,6 +28,27 @@ export interface ListGrantsOptions {
   pastLimit?: number;
 }
 
+type GrantRow = Grant & { client: { name: string | null }; entries: EntryUsage[] };
+
+function grantView(row: GrantRow, now: Date): GrantView {
+  const details = grantedDetailsOf(row);
+  return {
+    id: row.id,
+    clientId: row.clientId,
+    clientName: row.client.name,
+    resource: row.resource,
+    scope: row.scope,
+    details,
+    limits: entryLimits(details, row.entries),
+    status: effectiveStatus(row, now),
+    createdVia: row.createdVia,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+    revokedReason: row.revokedReason,
+  };
+}
+
 /**
  * A user's grants: every live one, then past ones (revoked or expired), newest first.
  * Grants derived by token exchange are internal to the MCP server and follow their parent,
@@ -36,25 +59,9 @@ export async function listGrantsForUser(db: Db | Tx, userId: string, options: Li
   const rows = await db.grant.findMany({
     where: { userId, parentGrantId: null },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    include: { client: { select: { name: true } } },
+    include: { client: { select: { name: true } }, entries: { select: { position: true, maxMessages: true, used: true } } },
   });
-  const views = rows.map(
-    (row): GrantView => ({
-      id: row.id,
-      clientId: row.clientId,
-      clientName: row.client.name,
-      resource: row.resource,
-      scope: row.scope,
-      details: grantedDetailsOf(row),
-      usesLeft: row.usesLeft,
-      status: effectiveStatus(row, now),
-      createdVia: row.createdVia,
-      createdAt: row.createdAt,
-      expiresAt: row.expiresAt,
-      revokedAt: row.revokedAt,
-      revokedReason: row.revokedReason,
-    }),
-  );
+  const views = rows.map((row) => grantView(row, now));
   return {
     active: views.filter((v) => v.status === "active"),
     past: views.filter((v) => v.status !== "active").slice(0, options.pastLimit ?? 50),

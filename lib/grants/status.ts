@@ -2,6 +2,7 @@
 // expiry; an expired grant is reported as expired even before any sweep rewrites its row.
 import type { Db, Tx } from "../db";
 import type { Grant } from "../generated/sqlite/client";
+import { entryLimits, parseMessagingDetails, type EntryLimit } from "../authorization-details";
 
 export type GrantState = "active" | "revoked" | "expired" | "unknown";
 
@@ -28,7 +29,8 @@ export interface GrantStatusEntry {
   status: GrantState;
   /** ISO 8601, or null for an unknown id. */
   expires_at: string | null;
-  uses_left: number | null;
+  /** Each authorization-details entry's budget (empty for an unknown id). */
+  message_limits: EntryLimit[];
 }
 
 export const MAX_STATUS_IDS = 100;
@@ -43,15 +45,23 @@ export async function grantStatus(db: Db | Tx, ids: string[], now: Date = new Da
   const rows = unique.length
     ? await db.grant.findMany({
         where: { id: { in: unique } },
-        select: { id: true, status: true, expiresAt: true, usesLeft: true, user: { select: { disabledAt: true } } },
+        select: {
+          id: true,
+          status: true,
+          expiresAt: true,
+          authorizationDetails: true,
+          entries: { select: { position: true, maxMessages: true, used: true } },
+          user: { select: { disabledAt: true } },
+        },
       })
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   return unique.map((id) => {
     const row = byId.get(id);
-    if (!row) return { id, status: "unknown", expires_at: null, uses_left: null };
+    if (!row) return { id, status: "unknown", expires_at: null, message_limits: [] };
     // A disabled account voids its grants at once, before any sweep rewrites their rows.
     const status = row.user.disabledAt ? "revoked" : effectiveStatus(row, now);
-    return { id, status, expires_at: row.expiresAt.toISOString(), uses_left: row.usesLeft };
+    const limits = entryLimits(parseMessagingDetails(JSON.parse(row.authorizationDetails)), row.entries);
+    return { id, status, expires_at: row.expiresAt.toISOString(), message_limits: limits };
   });
 }

@@ -1,6 +1,6 @@
-// The grants dashboard's limits in words: what the grant allows, how many messages are left
-// and how long it has to run.
-import { describeDetails, describeScope, messageQuota, type WordsOptions } from "../authorization-details";
+// The grants dashboard's limits in words: what the grant allows, how many messages each entry
+// has left and how long it has to run.
+import { describeDetails, describeScope, type WordsOptions } from "../authorization-details";
 import type { GrantView } from "./queries";
 
 /** "45 minutes left", "2 hours 5 minutes left", "3 days left", "ended". */
@@ -14,14 +14,6 @@ export function timeLeftInWords(expiresAt: Date, now: Date): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${plural(hours, "hour")}${minutes % 60 ? ` ${plural(minutes % 60, "minute")}` : ""} left`;
   return `${plural(Math.floor(hours / 24), "day")} left`;
-}
-
-/** "2 of 3 messages left", "no message limit". */
-export function usesLeftInWords(grant: Pick<GrantView, "usesLeft" | "details">): string {
-  if (grant.usesLeft === null) return "no message limit";
-  const total = messageQuota(grant.details);
-  const of = total !== null && total !== grant.usesLeft ? ` of ${total}` : "";
-  return `${grant.usesLeft}${of} message${(total ?? grant.usesLeft) === 1 ? "" : "s"} left`;
 }
 
 /** The grant's limits, one sentence per line: the details with their end, then other scopes. */

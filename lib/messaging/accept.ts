@@ -1,5 +1,5 @@
-// Step 1 of a send (the transactional outbox): in ONE transaction, re-check the grant, take
-// one unit of quota, write the Message (status pending) and its audit entry. Either all of it
+// Step 1 of a send (the transactional outbox): in ONE transaction, re-check the grant, spend
+// one message from an authorization-details entry covering the recipient, write the Message (status pending) and its audit entry. Either all of it
 // commits or none of it does, so a message never exists without its entry and the quota is
 // never taken for a message that was not recorded. Delivery happens after the commit
 // (deliver.ts); the reconciler re-drives anything left pending by a crash.
@@ -8,8 +8,9 @@ import { appendAudit } from "../audit/append";
 import type { AuditActorType } from "../audit/events";
 import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
-import { readGrantStatus } from "../resource-server/grant-status";
-import { denialForGrantReason, MessagingDenial } from "./policy";
+import { spendFromEntries } from "../grants/entries";
+import { readGrantStatus, type ChainGrant } from "../resource-server/grant-status";
+import { denialForGrantReason, MessagingDenial, quotaDenial } from "./policy";
 
 export interface AcceptInput {
   /** grant_id of the token that asked (the root grant is found through parentGrantId). */
@@ -41,16 +42,16 @@ export interface MessageRecord {
 export const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /**
- * Takes one message from every limited grant on the chain. The conditional UPDATE is atomic
- * in both databases, so concurrent senders can never take more than there is: a second
- * writer re-evaluates `usesLeft > 0` after the first commits (PostgreSQL row lock) or runs
- * after it (SQLite's single writer).
+ * Spends one message for `recipient` on every grant of the chain (the token's grant up to the
+ * one the user approved), each from one of its own entries covering the recipient, chosen by
+ * the documented rule (lib/authorization-details/quota.ts). Every entry is its own budget, as
+ * the consent screen words it; the spend is a conditional UPDATE per entry, exact under
+ * concurrency on both databases (lib/grants/entries.ts).
  */
-async function takeQuota(tx: Tx, chain: { id: string; usesLeft: number | null }[]): Promise<void> {
+async function spendMessage(tx: Tx, chain: ChainGrant[], recipient: string): Promise<void> {
   for (const grant of chain) {
-    if (grant.usesLeft === null) continue;
-    const taken = await tx.grant.updateMany({ where: { id: grant.id, usesLeft: { gt: 0 } }, data: { usesLeft: { decrement: 1 } } });
-    if (taken.count !== 1) throw new MessagingDenial("quota_exhausted", "The grant's message limit has been reached.", { uses_left: 0 });
+    const spent = await spendFromEntries(tx, grant.id, grant.details, recipient);
+    if (spent === null) throw quotaDenial(recipient);
   }
 }
 
@@ -77,7 +78,7 @@ export async function acceptMessage(deps: Deps, input: AcceptInput): Promise<{ m
       if (!status.live) throw denialForGrantReason(status.reason);
       const replay = await findReplay(tx, status.rootGrantId!, input);
       if (replay) return { message: replay, replayed: true };
-      await takeQuota(tx, status.chain!);
+      await spendMessage(tx, status.chain!, input.recipient);
       const message = await tx.message.create({
         data: {
           grantId: status.rootGrantId!,
@@ -112,7 +113,7 @@ export async function acceptMessage(deps: Deps, input: AcceptInput): Promise<{ m
     return await attempt();
   } catch (err) {
     // Two requests with one Idempotency-Key raced (PostgreSQL): the loser's transaction rolled
-    // back entirely, quota included; answer with the winner's message.
+    // back entirely, the spent message included; answer with the winner's message.
     if (isUniqueViolation(err) && input.idempotencyKey) return attempt();
     throw err;
   }

@@ -77,6 +77,14 @@ export function checkRecipient(to: unknown, details: MessagingDetail[]): string 
   return e164;
 }
 
+/**
+ * Every entry of the grant that covers `recipient` has spent its max_messages. Other
+ * recipients may still have messages left in their own entries (docs/mcp-clients.md).
+ */
+export function quotaDenial(recipient: string): MessagingDenial {
+  return new MessagingDenial("quota_exhausted", `The grant's message limit for ${recipient} has been reached.`, { recipient, uses_left: 0 });
+}
+
 export const MAX_BODY_LENGTH = 1600;
 
 export function checkBody(body: unknown): string {

@@ -5,6 +5,7 @@ import type { Db } from "../db";
 import { loadConfig, type AppConfig } from "../config";
 import type { Deps } from "../deps";
 import type { MessagingDetail } from "../authorization-details";
+import { entryRowsFor } from "../grants/entries";
 
 export function testConfig(env: Record<string, string> = {}): AppConfig {
   return loadConfig({ APP_ENV: "test", DATA_DIR: "tmp/test-data", ...env });
@@ -23,7 +24,17 @@ export interface GrantFixture {
 
 export async function makeGrant(
   db: Db,
-  options: { recipients?: string[]; maxMessages?: number | null; expiresInSeconds?: number; scope?: string; parentGrantId?: string; userId?: string; clientId?: string } = {},
+  options: {
+    recipients?: string[];
+    maxMessages?: number | null;
+    /** Several entries, each its own budget; replaces recipients and maxMessages. */
+    details?: MessagingDetail[];
+    expiresInSeconds?: number;
+    scope?: string;
+    parentGrantId?: string;
+    userId?: string;
+    clientId?: string;
+  } = {},
 ): Promise<GrantFixture> {
   const suffix = randomUUID().slice(0, 8);
   const userId = options.userId ?? (await db.user.create({ data: { email: `u-${suffix}@example.com`, passwordHash: "x" } })).id;
@@ -31,19 +42,20 @@ export async function makeGrant(
   const detail: MessagingDetail = { type: "messaging", actions: ["send"], recipients: options.recipients ?? ["+15550100123"] };
   const max = options.maxMessages === undefined ? 2 : options.maxMessages;
   if (max !== null) detail.max_messages = max;
+  const details = options.details ?? [detail];
   const grant = await db.grant.create({
     data: {
       userId,
       clientId,
       resource: "http://localhost:3001/mcp",
       scope: options.scope ?? "messages:send messages:read",
-      authorizationDetails: JSON.stringify([detail]),
-      requestedAuthorizationDetails: JSON.stringify([detail]),
+      authorizationDetails: JSON.stringify(details),
+      requestedAuthorizationDetails: JSON.stringify(details),
       expiresAt: new Date(Date.now() + (options.expiresInSeconds ?? 3600) * 1000),
-      usesLeft: max,
       createdVia: options.parentGrantId ? "exchange" : "code",
       parentGrantId: options.parentGrantId,
+      entries: { create: entryRowsFor(details) },
     },
   });
-  return { userId, clientId, grantId: grant.id, details: [detail] };
+  return { userId, clientId, grantId: grant.id, details };
 }

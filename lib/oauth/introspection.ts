@@ -4,7 +4,7 @@
 // not live right now (expired, revoked, its grant revoked or over), is { "active": false }
 // (section 2.2), with no hint why.
 import type { Deps } from "../deps";
-import { getLiveGrant } from "../grants";
+import { getLiveGrant, grantEntryLimits } from "../grants";
 import { withCors } from "../http/cors";
 import { authenticateClient } from "./clients/authenticate";
 import type { ClientRecord } from "./clients/store";
@@ -28,6 +28,9 @@ async function introspectAccessToken(deps: Deps, client: ClientRecord, token: st
   if (client.kind !== "service" && claims.client_id !== client.id) return INACTIVE;
   const issued = await deps.db.issuedToken.findUnique({ where: { jti: claims.jti! } });
   if (!issued || issued.revokedAt || !(await grantIsLive(deps, claims.grant_id))) return INACTIVE;
+  // What each authorization-details entry of the grant has left (docs/mcp-clients.md,
+  // "Message limits"); an extension member, which RFC 7662 section 2.2 allows.
+  const limits = typeof claims.grant_id === "string" ? await grantEntryLimits(deps.db, claims.grant_id) : null;
   return {
     active: true,
     iss: claims.iss,
@@ -43,6 +46,7 @@ async function introspectAccessToken(deps: Deps, client: ClientRecord, token: st
     cnf: claims.cnf,
     authorization_details: claims.authorization_details,
     grant_id: claims.grant_id,
+    message_limits: limits ?? undefined,
     act: claims.act,
   };
 }

@@ -2,6 +2,7 @@
 // read the shared database (same DATABASE_URL as the issuer) and cache each answer for at
 // most `maxAgeMs`, so a revocation in the dashboard is seen within one second (DESIGN.md,
 // flow 6) while a burst of tool calls costs one query.
+import { parseMessagingDetails, type EntryUsage, type MessagingDetail } from "../authorization-details";
 import type { Db } from "../db";
 
 export type GrantDenialReason = "grant_not_found" | "grant_revoked" | "grant_expired" | "account_disabled" | "token_revoked";
@@ -12,13 +13,20 @@ export interface GrantStatus {
   /** The grant the user approved (the root of a token-exchange chain). */
   rootGrantId?: string;
   expiresAt?: Date;
-  /** The smallest number of messages left along the chain, null when none has a limit. */
-  usesLeft?: number | null;
   /** The root grant's owner and client (the user who approved, the agent they approved). */
   userId?: string;
   clientId?: string;
-  /** Every grant from the token's up to the root, each of which must have room for a message. */
-  chain?: { id: string; usesLeft: number | null }[];
+  /**
+   * Every grant from the token's up to the root (the last), with its granted details and what
+   * each entry has spent: a send needs a message left in a covering entry of each of them.
+   */
+  chain?: ChainGrant[];
+}
+
+export interface ChainGrant {
+  id: string;
+  details: MessagingDetail[];
+  entries: EntryUsage[];
 }
 
 type Reader = Pick<Db, "grant" | "issuedToken">;
@@ -29,12 +37,15 @@ interface GrantRow {
   id: string;
   status: string;
   expiresAt: Date;
-  usesLeft: number | null;
+  authorizationDetails: string;
+  entries: EntryUsage[];
   parentGrantId: string | null;
   userId: string;
   clientId: string;
   user: { disabledAt: Date | null };
 }
+
+const GRANT_FIELDS = { id: true, status: true, expiresAt: true, authorizationDetails: true, parentGrantId: true, userId: true, clientId: true } as const;
 
 /** Reads the status without caching: the grant, its parents (token exchange), the user and the token. */
 export async function readGrantStatus(db: Reader, grantId: string, jti: string | undefined, now: Date): Promise<GrantStatus> {
@@ -47,16 +58,16 @@ export async function readGrantStatus(db: Reader, grantId: string, jti: string |
   for (let depth = 0; id && depth < MAX_CHAIN; depth++) {
     const grant: GrantRow | null = await db.grant.findUnique({
       where: { id },
-      select: { id: true, status: true, expiresAt: true, usesLeft: true, parentGrantId: true, userId: true, clientId: true, user: { select: { disabledAt: true } } },
+      select: { ...GRANT_FIELDS, entries: { select: { position: true, maxMessages: true, used: true } }, user: { select: { disabledAt: true } } },
     });
     if (!grant) return { live: false, reason: "grant_not_found" };
     if (grant.status === "revoked") return { live: false, reason: "grant_revoked" };
     if (grant.status !== "active" || grant.expiresAt.getTime() <= now.getTime()) return { live: false, reason: "grant_expired" };
     if (grant.user.disabledAt) return { live: false, reason: "account_disabled" };
-    const usesLeft = status?.usesLeft === undefined || status.usesLeft === null ? grant.usesLeft : grant.usesLeft === null ? status.usesLeft : Math.min(grant.usesLeft, status.usesLeft);
     const expiresAt = status?.expiresAt && status.expiresAt < grant.expiresAt ? status.expiresAt : grant.expiresAt;
-    const chain = [...(status?.chain ?? []), { id: grant.id, usesLeft: grant.usesLeft }];
-    status = { live: true, rootGrantId: grant.id, expiresAt, usesLeft, userId: grant.userId, clientId: grant.clientId, chain };
+    const link: ChainGrant = { id: grant.id, details: parseMessagingDetails(JSON.parse(grant.authorizationDetails)), entries: grant.entries };
+    const chain = [...(status?.chain ?? []), link];
+    status = { live: true, rootGrantId: grant.id, expiresAt, userId: grant.userId, clientId: grant.clientId, chain };
     id = grant.parentGrantId;
   }
   return status ?? { live: false, reason: "grant_not_found" };
@@ -86,7 +97,7 @@ export class GrantStatusCache {
     return status;
   }
 
-  /** Forgets what is known about a grant (after this process changed it, e.g. took a quota unit). */
+  /** Forgets what is known about a grant (after this process changed it, e.g. spent a message). */
   forget(grantId: string): void {
     for (const key of this.entries.keys()) if (key.startsWith(`${grantId}\u0000`)) this.entries.delete(key);
   }

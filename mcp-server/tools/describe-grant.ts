@@ -1,7 +1,7 @@
-// describe_grant {}: the grant's limits, uses left and expiry, in words (the same sentence the
-// consent screen showed) and as data.
+// describe_grant {}: the grant's limits, each entry's messages used and left, and its expiry,
+// in words (the same sentences the consent screen showed) and as data.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { describeDetails, parseMessagingDetails } from "@/lib/authorization-details";
+import { describeDetails, describeMessagingDetail, entryLimits, entryUsageInWords } from "@/lib/authorization-details";
 import type { CallState, McpContext } from "../context";
 import { auditToolCall } from "./audit";
 import { requireLiveGrant } from "./grant-check";
@@ -11,19 +11,21 @@ export async function describeGrantTool(ctx: McpContext, call: CallState): Promi
   const status = await requireLiveGrant(ctx, call);
   await auditToolCall(ctx, call, { tool: "describe_grant", allowed: true });
   const { claims, scopes } = call.auth;
-  const root = await ctx.deps.db.grant.findUniqueOrThrow({ where: { id: status.rootGrantId! } });
-  const details = parseMessagingDetails(JSON.parse(root.authorizationDetails));
-  const expiresAt = status.expiresAt ?? root.expiresAt;
+  // The chain ends with the grant the user approved; its entries are the budgets they saw.
+  const root = status.chain![status.chain!.length - 1];
+  const expiresAt = status.expiresAt!;
   const words = describeDetails(claims.authorization_details, { until: expiresAt, timeZone: "UTC", now: ctx.deps.now() });
+  const limits = entryLimits(root.details, root.entries);
   const data = {
     grant_id: root.id,
     status: "active",
     scope: scopes,
     authorization_details: claims.authorization_details,
-    granted_authorization_details: details,
-    uses_left: status.usesLeft ?? null,
+    granted_authorization_details: root.details,
+    message_limits: limits,
     expires_at: expiresAt.toISOString(),
     words: words.map((w) => `${w} (UTC)`),
   };
-  return okResult(data, `${data.words.join("; ")}. Messages left: ${data.uses_left ?? "no limit"}.`);
+  const left = limits.map((l) => `${describeMessagingDetail(root.details[l.entry])}: ${entryUsageInWords(l)}`);
+  return okResult(data, `${data.words.join("; ")}. Messages left per entry: ${left.join("; ")}.`);
 }

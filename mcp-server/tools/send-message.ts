@@ -1,12 +1,14 @@
 // send_message { to, body, idempotency_key? }: checks scope (at the HTTP layer), grant,
-// recipient and quota, audits the decision, then sends through the messaging API with an
-// exchanged token. The messaging API takes the quota atomically (one conditional UPDATE in
-// the same transaction that records the message), so concurrent calls can never overspend;
-// the check here only answers early.
+// recipient and the message limit of the entries covering it, audits the decision, then sends
+// through the messaging API with an exchanged token. The messaging API spends the message
+// atomically (one conditional UPDATE per entry, in the same transaction that records the
+// message), so concurrent calls can never overspend; the check here only answers early.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { checkBody, checkRecipient, MessagingDenial, SCOPE_SEND } from "@/lib/messaging/policy";
+import { entryToSpend } from "@/lib/authorization-details";
+import { checkBody, checkRecipient, MessagingDenial, quotaDenial, SCOPE_SEND } from "@/lib/messaging/policy";
+import type { GrantStatus } from "@/lib/resource-server/grant-status";
 import type { CallState, McpContext } from "../context";
 import { ExchangeError } from "../downstream/token-exchange";
 import { MessagingUnavailableError, postMessage } from "../downstream/messaging-client";
@@ -22,12 +24,20 @@ export const sendMessageInput = {
 
 type Args = { to: string; body: string; idempotency_key?: string };
 
-function denialFromApi(status: number, body: Record<string, unknown>): MessagingDenial | null {
+function denialFromApi(status: number, body: Record<string, unknown>, to: string): MessagingDenial | null {
   const code = body.error;
-  if (status === 403 && code === "quota_exhausted") return new MessagingDenial("quota_exhausted", "The grant's message limit has been reached.", { uses_left: 0 });
+  if (status === 403 && code === "quota_exhausted") return quotaDenial(to);
   if (status === 403 && code === "recipient_not_allowed") return new MessagingDenial("recipient_not_allowed", String(body.error_description ?? "The recipient is not allowed."));
   if (status === 422 && code === "idempotency_key_reused") return new MessagingDenial("idempotency_key_reused", "This idempotency_key was already used for a different message.");
   return null;
+}
+
+/**
+ * An early answer from the (at most 500 ms stale) grant status: every grant on the chain needs
+ * an entry covering `to` with a message left. The messaging API spends atomically and decides.
+ */
+function hasMessageLeft(status: GrantStatus, to: string): boolean {
+  return (status.chain ?? []).every((grant) => entryToSpend(grant.details, grant.entries, to) !== null);
 }
 
 export async function sendMessageTool(ctx: McpContext, call: CallState, args: Args): Promise<CallToolResult> {
@@ -35,7 +45,7 @@ export async function sendMessageTool(ctx: McpContext, call: CallState, args: Ar
   const grant = await requireLiveGrant(ctx, call);
   const to = checkRecipient(args.to, claims.authorization_details);
   const body = checkBody(args.body);
-  if (grant.usesLeft === 0) throw new MessagingDenial("quota_exhausted", "The grant's message limit has been reached.", { uses_left: 0 });
+  if (!hasMessageLeft(grant, to)) throw quotaDenial(to);
   const facts = { recipient: to, ...bodyFacts(body) };
   await auditToolCall(ctx, call, { tool: "send_message", allowed: true, details: facts });
 
@@ -54,7 +64,7 @@ export async function sendMessageTool(ctx: McpContext, call: CallState, args: Ar
       const m = result.body as { id?: string; status?: string; created_at?: string };
       return okResult({ message_id: m.id, status: m.status, to, created_at: m.created_at }, `Message ${m.status === "delivered" ? "sent" : m.status} to ${to}.`);
     }
-    const denial = denialFromApi(result.status, result.body);
+    const denial = denialFromApi(result.status, result.body, to);
     if (denial) throw denial;
     if (result.status === 401 && attempt === 0) {
       // The exchanged token was refused (expired, key rotated, grant changed): exchange afresh once.
