@@ -5,6 +5,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JW
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Db } from "@/lib/db";
+import { grantEntryLimits } from "@/lib/grants/entries";
 import { makeGrant, type GrantFixture } from "@/lib/messaging/test-fixtures";
 import { accessTokenHash, jwkThumbprint } from "@/lib/oauth/dpop";
 import { forgedAccessTokens } from "@/lib/resource-server/test-issuer";
@@ -280,6 +281,30 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     await Promise.all(clients.map((c) => c.close()));
   });
 
+  it("checklist 100: spends each authorization-details entry's own max_messages over HTTP, as the consent screen worded it", async () => {
+    const g = await makeGrant(db, {
+      details: [
+        { type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 1 },
+        { type: "messaging", actions: ["send"], recipients: ["+15550100999"], max_messages: 5 },
+      ],
+    });
+    const client = await connect(await tokenFor(g));
+    expect((await call(client, "send_message", { to: "+15550100123", body: "1" })).isError).toBeFalsy();
+    const second = await call(client, "send_message", { to: "+15550100123", body: "2" });
+    expect(second.structuredContent).toMatchObject({ error: "quota_exhausted", limit: "max_messages", recipient: "+15550100123" });
+    for (let i = 0; i < 5; i++) expect((await call(client, "send_message", { to: "+15550100999", body: `b${i}` })).isError, `send ${i}`).toBeFalsy();
+    expect((await call(client, "send_message", { to: "+15550100999", body: "b5" })).structuredContent).toMatchObject({ error: "quota_exhausted" });
+    const described = await call(client, "describe_grant");
+    expect(described.structuredContent!.message_limits).toEqual([
+      { entry: 0, recipients: ["+15550100123"], max_messages: 1, used: 1, left: 0 },
+      { entry: 1, recipients: ["+15550100999"], max_messages: 5, used: 5, left: 0 },
+    ]);
+    expect(await db.message.count({ where: { grantId: g.grantId, recipient: "+15550100123" } })).toBe(1);
+    // Each denial has its audit entry.
+    expect(await db.auditEvent.count({ where: { grantId: g.grantId, type: "tool.denied", reason: "quota_exhausted" } })).toBe(2);
+    await client.close();
+  });
+
   it("denies the next call within one second of a revocation (checklist 63)", async () => {
     const g = await makeGrant(db, { maxMessages: 5 });
     const client = await connect(await tokenFor(g));
@@ -322,7 +347,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     const client = await connect(await tokenFor(g));
     await call(client, "send_message", { to: "+15550100123", body: "hello" });
     const described = await call(client, "describe_grant");
-    expect(described.structuredContent).toMatchObject({ grant_id: g.grantId, uses_left: 2, status: "active" });
+    expect(described.structuredContent).toMatchObject({ grant_id: g.grantId, message_limits: [{ entry: 0, max_messages: 3, used: 1, left: 2 }], status: "active" });
     expect(String((described.structuredContent!.words as string[])[0])).toContain("Send up to 3 messages to +1 555-010-0123");
     const listed = await call(client, "list_messages");
     expect(listed.structuredContent).toMatchObject({ count: 1 });
@@ -353,7 +378,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     // Nothing went upstream: no token exchange, no call to the messaging API, no quota taken.
     expect(stack.exchanges).toBe(exchangesBefore);
     expect(stack.messagingAuth.length).toBe(upstreamBefore);
-    expect((await db.grant.findUniqueOrThrow({ where: { id: g.grantId } })).usesLeft).toBe(3);
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 0, left: 3 }]);
     // With the store back, the same call goes through.
     const after = await sendTo("+15550100123");
     expect(after.status).toBe(200);

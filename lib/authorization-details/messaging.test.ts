@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AuthorizationDetailsError, parseAuthorizationDetailsParam, parseMessagingDetails } from "./messaging";
-import { isWithin, messageQuota, narrowDetails, wasNarrowed } from "./narrowing";
+import { isWithin, narrowDetails, wasNarrowed } from "./narrowing";
 import { formatPhone, normalizeE164 } from "./phone";
 import { describeMessagingDetail } from "./words";
 
@@ -65,10 +65,6 @@ describe("narrowing on the consent screen", () => {
     const wider = parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123", "+15550100199"], max_messages: 3 }]);
     expect(isWithin(wider, asked)).toBe(false);
     expect(isWithin(parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123"] }]), asked)).toBe(false);
-  });
-  it("sums the quota, or reports none", () => {
-    expect(messageQuota(asked)).toBe(3);
-    expect(messageQuota(parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123"] }]))).toBeNull();
   });
 });
 

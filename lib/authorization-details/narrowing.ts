@@ -2,16 +2,6 @@
 // token may carry less than what was approved, never more (RFC 9396 section 6.1, RFC 8693).
 import type { MessagingDetail } from "./messaging";
 
-/** The messages a set of details allows in total, or null for no numeric limit. */
-export function messageQuota(details: MessagingDetail[]): number | null {
-  let total = 0;
-  for (const d of details) {
-    if (d.max_messages === undefined) return null;
-    total += d.max_messages;
-  }
-  return details.length ? total : 0;
-}
-
 function detailWithin(candidate: MessagingDetail, allowed: MessagingDetail): boolean {
   if (!candidate.actions.every((a) => allowed.actions.includes(a))) return false;
   if (!candidate.recipients.every((r) => allowed.recipients.includes(r))) return false;

@@ -7,6 +7,7 @@ import { testDeps, type TestDeps } from "../../tests/harness/test-deps";
 import { insertClient } from "../oauth/clients/create";
 import { validateClientMetadata } from "../oauth/clients/validate-metadata";
 import { handleAuthorize } from "../oauth/authorize/handle";
+import { grantEntryLimits } from "../grants/entries";
 import { decideRequest } from "./decide";
 import { handleConsentDecision } from "./post-handler";
 import { loadConsentPage, type ConsentView } from "./view-model";
@@ -106,7 +107,8 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect(stored).toMatchObject({ clientId: "agent", redirectUri: CB, requestId: id });
     expect(JSON.stringify(await db.auditEvent.findMany())).not.toContain(code);
     const [grant] = await grantsFor(id);
-    expect(grant).toMatchObject({ userId: alice, clientId: "agent", usesLeft: 3, createdVia: "code" });
+    expect(grant).toMatchObject({ userId: alice, clientId: "agent", createdVia: "code" });
+    expect(await grantEntryLimits(db, grant.id)).toMatchObject([{ max_messages: 3, used: 0, left: 3 }]);
     expect(grant.expiresAt.getTime() - deps.now().getTime()).toBe(7200_000);
     expect(await db.auditEvent.count({ where: { type: "code.issued", grantId: grant.id } })).toBe(1);
   });
@@ -237,7 +239,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect(claims).toMatchObject({ scope: "messages:send", aud: deps.config.mcpResourceUrl, authorization_details: granted });
     const [grant] = await grantsFor(id);
     expect(JSON.parse(grant.authorizationDetails)).toEqual(granted);
-    expect(grant.usesLeft).toBe(1);
+    expect(await grantEntryLimits(db, grant.id)).toMatchObject([{ max_messages: 1, left: 1 }]);
   });
 
   it("checklist 17: the code redirect and the denial carry iss and a 2,000-character state unchanged", async () => {
@@ -295,7 +297,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     const [grant] = await grantsFor(id);
     expect(JSON.parse(grant.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [B], max_messages: 1 }]);
     expect(JSON.parse(grant.requestedAuthorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [A, B], max_messages: 3 }]);
-    expect(grant.usesLeft).toBe(1);
+    expect(await grantEntryLimits(db, grant.id)).toMatchObject([{ recipients: [B], max_messages: 1, left: 1 }]);
     expect(grant.expiresAt.getTime() - deps.now().getTime()).toBe(3600_000);
     const narrowed = await db.auditEvent.findFirstOrThrow({ where: { type: "consent.narrowed", grantId: grant.id } });
     expect(JSON.parse(narrowed.details)).toMatchObject({ granted_seconds: 3600, requested_seconds: 7200 });

@@ -5,6 +5,7 @@ import { testDatabases } from "../../tests/harness/databases";
 import type { MessagingDetail } from "../authorization-details";
 import { createGrant, grantedDetailsOf } from "./create";
 import { revokeGrant, revokeGrantsForClient } from "./revoke";
+import { grantEntryLimits } from "./entries";
 import { getLiveGrant, grantStatus } from "./status";
 import { listGrantsForUser } from "./queries";
 
@@ -41,17 +42,26 @@ describe.each(testDatabases())("grants on $name", (target) => {
       }),
     );
 
-  it("records the user, agent, resource, scopes, both detail sets, expiry, quota and origin", async () => {
+  it("records the user, agent, resource, scopes, both detail sets, expiry, each entry's message budget and origin", async () => {
     const grant = await make();
-    expect(grant).toMatchObject({ userId, clientId: "agent-a", scope: "messages:send", status: "active", createdVia: "ciba", usesLeft: 3 });
+    expect(grant).toMatchObject({ userId, clientId: "agent-a", scope: "messages:send", status: "active", createdVia: "ciba" });
+    expect(await grantEntryLimits(db, grant.id)).toEqual([{ entry: 0, recipients: granted[0].recipients, max_messages: 3, used: 0, left: 3 }]);
     expect(grant.expiresAt.toISOString()).toBe(inOneHour.toISOString());
     expect(grantedDetailsOf(grant)).toEqual(granted);
     expect(JSON.parse(grant.requestedAuthorizationDetails)).toEqual(asked);
   });
 
-  it("has no use limit when the granted details set no max_messages", async () => {
-    const grant = await make("agent-a", { grantedDetails: [{ type: "messaging", actions: ["send"], recipients: ["+15550100123"] }] });
-    expect(grant.usesLeft).toBeNull();
+  it("gives an entry without max_messages no limit, and every other entry its own", async () => {
+    const grant = await make("agent-a", {
+      grantedDetails: [
+        { type: "messaging", actions: ["send"], recipients: ["+15550100123"] },
+        { type: "messaging", actions: ["send"], recipients: ["+15550100999"], max_messages: 5 },
+      ],
+    });
+    expect(await grantEntryLimits(db, grant.id)).toMatchObject([
+      { entry: 0, max_messages: null, used: 0, left: null },
+      { entry: 1, max_messages: 5, used: 0, left: 5 },
+    ]);
   });
 
   it("refuses to grant details without recipients", async () => {
@@ -63,7 +73,7 @@ describe.each(testDatabases())("grants on $name", (target) => {
     expect((await getLiveGrant(db, grant.id, now))?.id).toBe(grant.id);
     expect(await getLiveGrant(db, grant.id, inOneHour)).toBeNull();
     const [status] = await grantStatus(db, [grant.id], inOneHour);
-    expect(status).toEqual({ id: grant.id, status: "expired", expires_at: inOneHour.toISOString(), uses_left: 3 });
+    expect(status).toEqual({ id: grant.id, status: "expired", expires_at: inOneHour.toISOString(), message_limits: [{ entry: 0, recipients: granted[0].recipients, max_messages: 3, used: 0, left: 3 }] });
   });
 
   it("revoking ends its refresh and access tokens and its exchanged children, with audit entries", async () => {

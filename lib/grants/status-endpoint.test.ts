@@ -41,12 +41,12 @@ describe.each(testDatabases())("GET /api/grants/status on $name", (target) => {
   const get = (query: string, authorization?: string) =>
     handleGrantStatus(new Request(`http://localhost:3000/api/grants/status?${query}`, { headers: authorization ? { authorization } : {} }), deps);
 
-  it("tells the MCP service client each grant's status, expiry and uses left, and sees a revocation at once", async () => {
+  it("tells the MCP service client each grant's status, expiry and each entry's messages left, and sees a revocation at once", async () => {
     const res = await get(`ids=${grantId},unknown-id`, basic("mcp-server", SECRET));
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toContain("no-store");
     const body = await res.json();
-    expect(body.grants[0]).toMatchObject({ id: grantId, status: "active", uses_left: 2, expires_at: expect.any(String) });
+    expect(body.grants[0]).toMatchObject({ id: grantId, status: "active", message_limits: [{ entry: 0, max_messages: 2, used: 0, left: 2 }], expires_at: expect.any(String) });
     expect(body.grants[1]).toEqual({ id: "unknown-id", status: "unknown" });
     await writeTransaction(db, (tx) => revokeGrant(tx, grantId, "test", { type: "system" }));
     expect((await (await get(`ids=${grantId}`, basic("mcp-server", SECRET))).json()).grants[0].status).toBe("revoked");

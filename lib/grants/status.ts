@@ -29,8 +29,8 @@ export interface GrantStatusEntry {
   status: GrantState;
   /** ISO 8601, or null for an unknown id. */
   expires_at: string | null;
-  /** Each authorization-details entry's budget (empty for an unknown id). */
-  message_limits: EntryLimit[];
+  /** Each authorization-details entry's budget (absent for an unknown id). */
+  message_limits?: EntryLimit[];
 }
 
 export const MAX_STATUS_IDS = 100;
@@ -58,7 +58,7 @@ export async function grantStatus(db: Db | Tx, ids: string[], now: Date = new Da
   const byId = new Map(rows.map((r) => [r.id, r]));
   return unique.map((id) => {
     const row = byId.get(id);
-    if (!row) return { id, status: "unknown", expires_at: null, message_limits: [] };
+    if (!row) return { id, status: "unknown", expires_at: null };
     // A disabled account voids its grants at once, before any sweep rewrites their rows.
     const status = row.user.disabledAt ? "revoked" : effectiveStatus(row, now);
     const limits = entryLimits(parseMessagingDetails(JSON.parse(row.authorizationDetails)), row.entries);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { limitsInWords, timeLeftInWords, usesLeftInWords } from "./words";
+import { entryUsageInWords } from "../authorization-details";
+import { limitsInWords, timeLeftInWords } from "./words";
 
 const now = new Date("2026-11-22T15:00:00Z");
 const details = [{ type: "messaging" as const, actions: ["send" as const], recipients: ["+15550100123"], max_messages: 3 }];
@@ -13,10 +14,12 @@ describe("grant limits in words", () => {
     expect(timeLeftInWords(new Date(now.getTime() - 1), now)).toBe("ended");
   });
 
-  it("say how many messages are left of the quota", () => {
-    expect(usesLeftInWords({ usesLeft: 2, details })).toBe("2 of 3 messages left");
-    expect(usesLeftInWords({ usesLeft: 3, details })).toBe("3 messages left");
-    expect(usesLeftInWords({ usesLeft: null, details: [{ ...details[0], max_messages: undefined }] })).toBe("no message limit");
+  it("say how many messages one entry has used and has left", () => {
+    expect(entryUsageInWords({ max_messages: 3, used: 1, left: 2 })).toBe("1 used, 2 of 3 messages left");
+    expect(entryUsageInWords({ max_messages: 3, used: 0, left: 3 })).toBe("3 messages left");
+    expect(entryUsageInWords({ max_messages: 1, used: 1, left: 0 })).toBe("1 used, 0 of 1 message left");
+    expect(entryUsageInWords({ max_messages: null, used: 0, left: null })).toBe("no message limit");
+    expect(entryUsageInWords({ max_messages: null, used: 4, left: null })).toBe("4 used, no message limit");
   });
 
   it("describe what the grant allows until when, plus scopes the details do not cover", () => {

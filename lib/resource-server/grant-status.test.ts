@@ -33,7 +33,14 @@ describe.each(testDatabases())("grant status for resource servers on $name", (ta
     expect(await readGrantStatus(db, g.grantId, `jti-${g.grantId}`, new Date())).toMatchObject({ live: false, reason: "token_revoked" });
     const root = await makeGrant(db);
     const child = await makeGrant(db, { parentGrantId: root.grantId, userId: root.userId, clientId: root.clientId, maxMessages: 9 });
-    expect(await readGrantStatus(db, child.grantId, undefined, new Date())).toMatchObject({ live: true, rootGrantId: root.grantId, usesLeft: 2 });
+    expect(await readGrantStatus(db, child.grantId, undefined, new Date())).toMatchObject({
+      live: true,
+      rootGrantId: root.grantId,
+      chain: [
+        { id: child.grantId, entries: [{ position: 0, maxMessages: 9, used: 0 }] },
+        { id: root.grantId, entries: [{ position: 0, maxMessages: 2, used: 0 }] },
+      ],
+    });
     await db.grant.update({ where: { id: root.grantId }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect(await readGrantStatus(db, child.grantId, undefined, new Date())).toMatchObject({ live: false, reason: "grant_expired" });
     const other = await makeGrant(db);

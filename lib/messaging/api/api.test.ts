@@ -8,6 +8,7 @@ import { JwksCache } from "../../resource-server/jwks-cache";
 import { forgedAccessTokens, startTestIssuer, type TestIssuer } from "../../resource-server/test-issuer";
 import { sandboxProvider } from "../providers/sandbox";
 import type { MessagingProvider } from "../providers";
+import { grantEntryLimits } from "../../grants/entries";
 import { makeGrant, testDeps, type GrantFixture } from "../test-fixtures";
 import { createMessagingApiContext, type MessagingApiContext } from "./context";
 import { handleGetMessage } from "./get-message";
@@ -311,7 +312,7 @@ describe.each(testDatabases())("the messaging API on $name", (target) => {
     }
     expect(handedToProvider.length).toBe(handedBefore);
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(0);
-    expect((await db.grant.findUniqueOrThrow({ where: { id: g.grantId } })).usesLeft).toBe(3);
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 0, left: 3 }]);
     expect(await db.auditEvent.count({ where: { grantId: g.grantId } })).toBe(0);
     // With the store back, the same request goes through.
     expect((await send(t, { to: "+15550100123", body: "x" })).status).toBe(201);
