@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MessagingDetail } from "../authorization-details";
 import type { Db } from "../db";
+import { grantEntryLimits } from "../grants/entries";
 import { testDatabases } from "../../tests/harness/databases";
 import { acceptMessage } from "./accept";
 import { MessagingDenial } from "./policy";
@@ -8,6 +10,9 @@ import { sendMessage } from "./send";
 import { makeGrant, testDeps } from "./test-fixtures";
 
 const actor = { type: "service" as const, id: "mcp-server" };
+const A = "+15550100123";
+const B = "+15550100999";
+const entry = (recipients: string[], max?: number): MessagingDetail => ({ type: "messaging", actions: ["send"], recipients, ...(max === undefined ? {} : { max_messages: max }) });
 
 describe.each(testDatabases())("sending messages on $name", (target) => {
   let db: Db;
@@ -16,13 +21,13 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
   });
   afterAll(() => target.close());
 
-  it("writes the message, takes one unit of quota and audits queued then delivered", async () => {
+  it("writes the message, spends one message of its entry and audits queued then delivered", async () => {
     const g = await makeGrant(db, { maxMessages: 2 });
     const deps = testDeps(db);
     const { message } = await sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: "+15550100123", body: "Running late", actor });
     expect(message.status).toBe("delivered");
     expect(message.providerMessageId).toBe(`sandbox_${message.id}`);
-    expect((await db.grant.findUniqueOrThrow({ where: { id: g.grantId } })).usesLeft).toBe(1);
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 1, left: 1 }]);
     const events = await db.auditEvent.findMany({ where: { grantId: g.grantId }, orderBy: { seq: "asc" } });
     expect(events.map((e) => e.type)).toEqual(["message.queued", "message.delivered"]);
     expect(events.map((e) => e.details).join(" ")).not.toContain("Running late");
@@ -39,17 +44,79 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
     expect(ok).toHaveLength(3);
     expect(denied).toHaveLength(7);
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(3);
-    expect((await db.grant.findUniqueOrThrow({ where: { id: g.grantId } })).usesLeft).toBe(0);
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 3, left: 0 }]);
   });
 
-  it("takes quota from every grant on a token-exchange chain and files the message under the root grant", async () => {
+  it("checklist 100: each entry is its own budget: a second send to a max_messages 1 recipient is denied while the other entry still sends 5", async () => {
+    const g = await makeGrant(db, { details: [entry([A], 1), entry([B], 5)] });
+    const deps = testDeps(db);
+    const send = (to: string, body: string) => sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: to, body, actor });
+    await send(A, "a1");
+    await expect(send(A, "a2")).rejects.toMatchObject({ code: "quota_exhausted", limit: "max_messages", details: { recipient: A } });
+    for (let i = 0; i < 5; i++) await send(B, `b${i}`);
+    await expect(send(B, "b5")).rejects.toMatchObject({ code: "quota_exhausted" });
+    expect(await db.message.count({ where: { grantId: g.grantId, recipient: A } })).toBe(1);
+    expect(await db.message.count({ where: { grantId: g.grantId, recipient: B } })).toBe(5);
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([
+      { entry: 0, max_messages: 1, used: 1, left: 0 },
+      { entry: 1, max_messages: 5, used: 5, left: 0 },
+    ]);
+  });
+
+  it("checklist 101: an entry without max_messages leaves only its own recipients unlimited", async () => {
+    const g = await makeGrant(db, { details: [entry([A]), entry([B], 2)] });
+    const deps = testDeps(db);
+    const send = (to: string, body: string) => sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: to, body, actor });
+    for (let i = 0; i < 12; i++) await send(A, `a${i}`);
+    await send(B, "b1");
+    await send(B, "b2");
+    await expect(send(B, "b3")).rejects.toMatchObject({ code: "quota_exhausted", details: { recipient: B } });
+    await send(A, "still unlimited");
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([
+      { entry: 0, max_messages: null, used: 13, left: null },
+      { entry: 1, max_messages: 2, used: 2, left: 0 },
+    ]);
+  });
+
+  it("checklist 103: a recipient in an unlimited and a limited entry spends nothing from the limited one; otherwise the first listed entry with a message left", async () => {
+    const unlimitedFirst = await makeGrant(db, { details: [entry([A, B], 1), entry([A])] });
+    const deps = testDeps(db);
+    const send = (grantId: string, to: string) => sendMessage(deps, sandboxProvider(), { grantId, recipient: to, body: "x", actor });
+    for (let i = 0; i < 3; i++) await send(unlimitedFirst.grantId, A);
+    await send(unlimitedFirst.grantId, B); // the limited entry's one message was kept for B
+    expect(await grantEntryLimits(db, unlimitedFirst.grantId)).toMatchObject([{ used: 1, left: 0 }, { used: 3, left: null }]);
+
+    const overlapping = await makeGrant(db, { details: [entry([A], 1), entry([A, B], 2)] });
+    await send(overlapping.grantId, A); // entry 0, listed first
+    await send(overlapping.grantId, A); // entry 0 is spent: entry 1
+    expect(await grantEntryLimits(db, overlapping.grantId)).toMatchObject([{ used: 1, left: 0 }, { used: 1, left: 1 }]);
+    await send(overlapping.grantId, B);
+    await expect(send(overlapping.grantId, A)).rejects.toMatchObject({ code: "quota_exhausted" });
+  });
+
+  it("checklist 102: 20 parallel sends against max_messages 3 spend exactly 3, and never from the other entry", async () => {
+    const g = await makeGrant(db, { details: [entry([A], 3), entry([B], 5)] });
+    const deps = testDeps(db);
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: A, body: `p${i}`, actor })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
+    const denied = results.filter((r) => r.status === "rejected" && r.reason instanceof MessagingDenial && r.reason.code === "quota_exhausted");
+    expect(denied).toHaveLength(17);
+    expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(3);
+    expect(await db.auditEvent.count({ where: { grantId: g.grantId, type: "message.queued" } })).toBe(3);
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 3, left: 0 }, { used: 0, left: 5 }]);
+  });
+
+  it("spends from an entry of every grant on a token-exchange chain and files the message under the root grant", async () => {
     const root = await makeGrant(db, { maxMessages: 1 });
     const child = await makeGrant(db, { maxMessages: 5, parentGrantId: root.grantId, userId: root.userId, clientId: root.clientId });
     const deps = testDeps(db);
     const { message } = await sendMessage(deps, sandboxProvider(), { grantId: child.grantId, recipient: "+15550100123", body: "hi", actor });
     expect(message.grantId).toBe(root.grantId);
     await expect(acceptMessage(deps, { grantId: child.grantId, recipient: "+15550100123", body: "again", actor })).rejects.toMatchObject({ code: "quota_exhausted", limit: "max_messages" });
-    expect((await db.grant.findUniqueOrThrow({ where: { id: child.grantId } })).usesLeft).toBe(4);
+    expect(await grantEntryLimits(db, child.grantId)).toMatchObject([{ used: 1, left: 4 }]);
+    expect(await grantEntryLimits(db, root.grantId)).toMatchObject([{ used: 1, left: 0 }]);
   });
 
   it("refuses a revoked or expired grant and writes nothing", async () => {
@@ -69,7 +136,7 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
     const runs = await Promise.all([sendMessage(deps, sandboxProvider(), input), sendMessage(deps, sandboxProvider(), input), sendMessage(deps, sandboxProvider(), input)]);
     expect(new Set(runs.map((r) => r.message.id)).size).toBe(1);
     expect(runs.filter((r) => !r.replayed)).toHaveLength(1);
-    expect((await db.grant.findUniqueOrThrow({ where: { id: g.grantId } })).usesLeft).toBe(4);
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 1, left: 4 }]);
     await expect(sendMessage(deps, sandboxProvider(), { ...input, body: "different" })).rejects.toMatchObject({ code: "idempotency_key_reused" });
   });
 
@@ -88,6 +155,6 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
     }
     expect(sent).toBe(0);
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(0);
-    expect((await db.grant.findUniqueOrThrow({ where: { id: g.grantId } })).usesLeft).toBe(5);
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 0, left: 5 }]);
   });
 });

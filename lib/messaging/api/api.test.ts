@@ -218,6 +218,24 @@ describe.each(testDatabases())("the messaging API on $name", (target) => {
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(1);
   });
 
+  it("checklist 100: enforces each entry's own max_messages, as the consent screen worded it, and audits the denial", async () => {
+    const g = await makeGrant(db, {
+      details: [
+        { type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 1 },
+        { type: "messaging", actions: ["send"], recipients: ["+15550100999"], max_messages: 5 },
+      ],
+    });
+    const t = await token(g);
+    expect((await send(t, { to: "+15550100123", body: "1" })).status).toBe(201);
+    const second = await send(t, { to: "+15550100123", body: "2" });
+    expect(second.status).toBe(403);
+    expect(await second.json()).toMatchObject({ error: "quota_exhausted", limit: "max_messages", recipient: "+15550100123" });
+    for (let i = 0; i < 5; i++) expect((await send(t, { to: "+15550100999", body: `b${i}` })).status, `send ${i}`).toBe(201);
+    expect((await send(t, { to: "+15550100999", body: "b5" })).status).toBe(403);
+    expect(await db.message.count({ where: { grantId: g.grantId, recipient: "+15550100123" } })).toBe(1);
+    expect(await db.auditEvent.count({ where: { grantId: g.grantId, reason: "quota_exhausted" } })).toBe(2);
+  });
+
   it("denies a revoked grant or token on the very next request, reads included (checklist 63)", async () => {
     const g = await makeGrant(db, { maxMessages: 5 });
     const t = await token(g);
