@@ -92,7 +92,7 @@ test.describe("MCP server with the MCP SDK client", () => {
     expect(results.filter((r) => !r.isError)).toHaveLength(3);
     expect(results.filter((r) => r.structuredContent?.error === "quota_exhausted")).toHaveLength(5);
     const described = await agent.call("describe_grant");
-    expect(described.structuredContent).toMatchObject({ uses_left: 0 });
+    expect(described.structuredContent).toMatchObject({ message_limits: [{ max_messages: 3, used: 3, left: 0 }] });
     await agent.client.close();
   });
 

@@ -12,14 +12,17 @@ export interface EntryUsage {
   used: number;
 }
 
-/** One entry's limit as resource servers and clients see it (wire names, RFC 9396 style). */
+/**
+ * One entry's limit as resource servers and clients see it. Wire names; as in the
+ * authorization details themselves (RFC 9396), an entry without a limit has no max_messages,
+ * and then no `left` either.
+ */
 export interface EntryLimit {
   entry: number;
   recipients: string[];
-  max_messages: number | null;
+  max_messages?: number;
   used: number;
-  /** null: no limit. */
-  left: number | null;
+  left?: number;
 }
 
 function covers(detail: MessagingDetail, recipient: string): boolean {
@@ -55,8 +58,9 @@ export function entryToSpend(details: MessagingDetail[], usage: EntryUsage[], re
 export function entryLimits(details: MessagingDetail[], usage: EntryUsage[]): EntryLimit[] {
   const byPosition = new Map(usage.map((u) => [u.position, u]));
   return details.map((detail, entry) => {
-    const max = detail.max_messages ?? null;
     const used = byPosition.get(entry)?.used ?? 0;
-    return { entry, recipients: detail.recipients, max_messages: max, used, left: max === null ? null : Math.max(0, max - used) };
+    const max = detail.max_messages;
+    if (max === undefined) return { entry, recipients: detail.recipients, used };
+    return { entry, recipients: detail.recipients, max_messages: max, used, left: Math.max(0, max - used) };
   });
 }

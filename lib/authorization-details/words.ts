@@ -41,7 +41,7 @@ export function describeDetails(details: MessagingDetail[], options: WordsOption
 /** One entry's budget: "3 messages left", "1 used, 0 of 1 message left", "4 used, no message limit". */
 export function entryUsageInWords(limit: Pick<EntryLimit, "max_messages" | "used" | "left">): string {
   const used = limit.used ? `${limit.used} used, ` : "";
-  if (limit.max_messages === null || limit.left === null) return `${used}no message limit`;
+  if (limit.max_messages === undefined || limit.left === undefined) return `${used}no message limit`;
   const of = limit.used ? ` of ${limit.max_messages}` : "";
   return `${used}${limit.left}${of} message${limit.max_messages === 1 ? "" : "s"} left`;
 }

@@ -58,9 +58,9 @@ describe.each(testDatabases())("grants on $name", (target) => {
         { type: "messaging", actions: ["send"], recipients: ["+15550100999"], max_messages: 5 },
       ],
     });
-    expect(await grantEntryLimits(db, grant.id)).toMatchObject([
-      { entry: 0, max_messages: null, used: 0, left: null },
-      { entry: 1, max_messages: 5, used: 0, left: 5 },
+    expect(await grantEntryLimits(db, grant.id)).toEqual([
+      { entry: 0, recipients: ["+15550100123"], used: 0 },
+      { entry: 1, recipients: ["+15550100999"], max_messages: 5, used: 0, left: 5 },
     ]);
   });
 

@@ -2,9 +2,12 @@
 // exchange trust exactly the keys in the published JWKS.
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { MessagingDetail } from "../authorization-details";
 import type { Db } from "../db/client";
 import { testDatabases } from "../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../tests/harness/test-deps";
+import { writeTransaction } from "../db";
+import { spendFromEntries } from "../grants/entries";
 import { forgetKeyCache } from "./keys/cache";
 import { PUBLISH_LEAD_SECONDS, publicJwks, rotateSigningKeys } from "./keys";
 import { handleIntrospection, INTROSPECTION_PATH } from "./introspection";
@@ -31,8 +34,8 @@ describe.each(testDatabases())("signing key rotation seen by introspection, on $
     userId = await makeUser(db);
   });
 
-  async function accessToken(): Promise<string> {
-    const grant = await makeGrant(deps, { userId, clientId: client.id, resource: deps.config.mcpResourceUrl, expiresInSeconds: 86_400 });
+  async function accessToken(details?: MessagingDetail[]): Promise<string> {
+    const grant = await makeGrant(deps, { userId, clientId: client.id, resource: deps.config.mcpResourceUrl, expiresInSeconds: 86_400, details });
     const { code, verifier } = await makeCode(deps, { grantId: grant.id, clientId: client.id, resource: deps.config.mcpResourceUrl });
     const res = await handleToken(
       formRequest(tokenEndpointUrl(deps), { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT_URI }, { basic: { id: client.id, secret: SECRET } }),
@@ -68,5 +71,26 @@ describe.each(testDatabases())("signing key rotation seen by introspection, on $
     expect((await publicJwks(deps)).keys.map((k) => k.kid)).not.toContain(oldKid);
     expect(await active(during)).toBe(false);
     expect(await active(after)).toBe(true);
+  });
+
+  it("checklist 104: shows the token's client what each authorization-details entry has used and has left", async () => {
+    const A = "+15550100123";
+    const B = "+15550100999";
+    const details: MessagingDetail[] = [
+      { type: "messaging", actions: ["send"], recipients: [A], max_messages: 1 },
+      { type: "messaging", actions: ["send"], recipients: [B] },
+    ];
+    const token = await accessToken(details);
+    const introspect = async () =>
+      json(await handleIntrospection(formRequest(deps.config.issuerUrl + INTROSPECTION_PATH, { token }, { basic: { id: client.id, secret: SECRET } }), deps));
+    const first = await introspect();
+    expect(first).toMatchObject({ active: true });
+    const grantId = String(first.grant_id);
+    await writeTransaction(db, (tx) => spendFromEntries(tx, grantId, details, A));
+    await writeTransaction(db, (tx) => spendFromEntries(tx, grantId, details, B));
+    expect((await introspect()).message_limits).toEqual([
+      { entry: 0, recipients: [A], max_messages: 1, used: 1, left: 0 },
+      { entry: 1, recipients: [B], used: 1 },
+    ]);
   });
 });
