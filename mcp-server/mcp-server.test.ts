@@ -342,7 +342,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect(audit.reason).toBe("insufficient_scope");
   });
 
-  it("describes the grant in words and as data, and lists the grant's messages", async () => {
+  it("checklist 104: describes the grant in words and as data, with each entry's messages used and left, and lists the grant's messages", async () => {
     const g = await makeGrant(db, { maxMessages: 3 });
     const client = await connect(await tokenFor(g));
     await call(client, "send_message", { to: "+15550100123", body: "hello" });

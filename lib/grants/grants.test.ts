@@ -51,7 +51,7 @@ describe.each(testDatabases())("grants on $name", (target) => {
     expect(JSON.parse(grant.requestedAuthorizationDetails)).toEqual(asked);
   });
 
-  it("gives an entry without max_messages no limit, and every other entry its own", async () => {
+  it("checklist 101: gives an entry without max_messages no limit, and every other entry its own", async () => {
     const grant = await make("agent-a", {
       grantedDetails: [
         { type: "messaging", actions: ["send"], recipients: ["+15550100123"] },
