@@ -33,7 +33,7 @@ async function startLossyProxy(upstream: string): Promise<LossyProxy> {
     try {
       const body = await readBody(req);
       const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => !HOP_BY_HOP.has(k) && typeof v === "string")) as Record<string, string>;
-      const answer = await fetch(upstream + req.url, { method: req.method, headers, body: body.length ? body : undefined, redirect: "manual" });
+      const answer = await fetch(upstream + req.url, { method: req.method, headers, body: body.length ? new Uint8Array(body) : undefined, redirect: "manual" });
       const text = await answer.text();
       if (new URLSearchParams(body.toString()).get("grant_type") === "refresh_token") {
         refreshAnswers.push({ status: answer.status, body: JSON.parse(text) as Record<string, unknown> });
