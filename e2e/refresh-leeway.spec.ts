@@ -63,7 +63,8 @@ function via(proxy: LossyProxy, issuer: string): typeof fetch {
 }
 
 test.describe("refresh reuse leeway", () => {
-  test.setTimeout(120_000);
+  // A full browser approval and three refreshes on a loaded machine took 1.6 min.
+  test.setTimeout(180_000);
 
   test("a lost refresh answer costs the agent nothing: its retry gets the same refresh token, the grant lives on, no new consent (checklist 176)", async ({ page, baseURL, mcpUrl, createUser, signIn }) => {
     const user = await createUser();
