@@ -20,13 +20,13 @@ export interface Agent {
 }
 
 /** Runs the SDK's standard flow: 401, discovery, registration, browser approval, code exchange. */
-export async function authorizeAgent(page: Page, mcpUrl: string, details: { recipients: string[]; max: number }): Promise<Agent> {
+export async function authorizeAgent(page: Page, mcpUrl: string, details: { recipients: string[]; max: number }, o: { fetch?: typeof fetch } = {}): Promise<Agent> {
   const callback = await startLoopbackCallback();
   let authorizationUrl: URL | undefined;
   const requests: string[] = [];
   const recordingFetch: typeof fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const res = await fetch(input, init);
+    const res = await (o.fetch ?? fetch)(input, init);
     requests.push(`${init?.method ?? "GET"} ${url.pathname} ${res.status}`);
     return res;
   };

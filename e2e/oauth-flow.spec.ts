@@ -205,8 +205,9 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
     const grantId = String(payload.grant_id);
     expect(await callMcp(page, accessToken, mcpUrl)).toMatchObject({ status: 200, isError: false });
 
-    // 6. A refresh (same key), then reuse of the old refresh token: invalid_grant, and the
-    // grant is revoked, so the new refresh token is dead too; then revocation (RFC 7009).
+    // 6. A refresh (same key); its retry inside the reuse leeway gets the same successor; once
+    // the successor is used, reuse of the old refresh token is invalid_grant and the grant is
+    // revoked, so the newest refresh token is dead too; then revocation (RFC 7009).
     const lifecycle = await page.evaluate(
       async ({ oldRefresh }) => {
         const w = window as unknown as {
@@ -226,20 +227,25 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
         };
         const first = await refresh(oldRefresh);
         if (!first.ok) return { first };
+        const retry = await refresh(oldRefresh);
+        const second = await refresh(first.tokens.refresh_token);
+        if (!second.ok) return { first, retry, second };
         const reuse = await refresh(oldRefresh);
-        const afterReuse = await refresh(first.tokens.refresh_token);
+        const afterReuse = await refresh(second.tokens.refresh_token);
         const revocation = await oauth.revocationRequest(agent.server, agent.client, oauth.None(), first.tokens.access_token, {
           additionalParameters: { token_type_hint: "access_token" },
           ...insecure,
         });
         const revocationStatus = revocation.status;
         await oauth.processRevocationResponse(revocation);
-        return { first, reuse, afterReuse, revocationStatus };
+        return { first, retry, second, reuse, afterReuse, revocationStatus };
       },
       { oldRefresh: String(tokens.refresh_token) },
     );
     expect(lifecycle.first.ok).toBe(true);
     expect(lifecycle.first.ok && lifecycle.first.tokens.refresh_token).not.toBe(tokens.refresh_token);
+    expect(lifecycle.retry).toMatchObject({ ok: true, tokens: { refresh_token: lifecycle.first.ok && lifecycle.first.tokens.refresh_token } });
+    expect(lifecycle.second?.ok).toBe(true);
     expect(lifecycle.reuse).toMatchObject({ ok: false, error: "invalid_grant", status: 400 });
     expect(lifecycle.afterReuse).toMatchObject({ ok: false, error: "invalid_grant", status: 400 });
     expect(lifecycle.revocationStatus).toBe(200);

@@ -7,6 +7,7 @@ import { ensureSigningKeys } from "./oauth/keys";
 import { auditCheckpointTask } from "./audit/checkpoint-task";
 import { providerFromConfig } from "./messaging/providers";
 import { reconcileOutbox } from "./messaging/reconciler";
+import { eraseExpiredSuccessors } from "./oauth/tokens/refresh-token";
 
 export interface BackgroundTask {
   name: string;
@@ -17,6 +18,8 @@ export interface BackgroundTask {
 export const BACKGROUND_TASKS: BackgroundTask[] = [
   { name: "signing key rotation", everySeconds: 600, run: ensureSigningKeys },
   auditCheckpointTask,
+  // Sealed refresh successors are erased once the reuse leeway is over (oauth/tokens/refresh-token.ts).
+  { name: "refresh successor erasure", everySeconds: 60, run: eraseExpiredSuccessors },
   // The messaging API delivers in this process; a crash between accepting and delivering
   // leaves a pending Message that this re-drives idempotently (the MCP server runs it too).
   { name: "outbox reconciler", everySeconds: 30, run: (d) => reconcileOutbox(d, providerFromConfig(d.config.messaging)) },

@@ -50,4 +50,11 @@ describe("configuration", () => {
     expect(() => loadConfig({ MESSAGING_PROVIDER: "twilio", DATA_DIR: tempDir() })).toThrow(/TWILIO_ACCOUNT_SID/);
     expect(loadConfig({ PORT: "", APP_ENV: "", DATA_DIR: tempDir() }).port).toBe(3000);
   });
+
+  it("reads the refresh reuse leeway: 30 s by default, 0 turns it off, more than 300 s is refused", () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).refreshReuseLeewaySeconds).toBe(30);
+    expect(loadConfig({ REFRESH_REUSE_LEEWAY_SECONDS: "0", DATA_DIR: tempDir() }).refreshReuseLeewaySeconds).toBe(0);
+    expect(() => loadConfig({ REFRESH_REUSE_LEEWAY_SECONDS: "301", DATA_DIR: tempDir() })).toThrow(/REFRESH_REUSE_LEEWAY_SECONDS/);
+    expect(() => loadConfig({ REFRESH_REUSE_LEEWAY_SECONDS: "-1", DATA_DIR: tempDir() })).toThrow(/REFRESH_REUSE_LEEWAY_SECONDS/);
+  });
 });

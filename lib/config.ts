@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   MCP_CLIENT_SECRET: secret.optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(600),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
+  REFRESH_REUSE_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   MAX_GRANT_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),
   SIGNING_KEY_MAX_AGE_DAYS: z.coerce.number().positive().default(30),
   CIBA_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
@@ -66,6 +67,8 @@ export interface AppConfig {
   mcpClientSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Seconds after a rotation in which the same client may present the rotated token again and get the same successor; 0: never (lib/oauth/token/refresh.ts). */
+  refreshReuseLeewaySeconds: number;
   maxGrantLifetimeSeconds: number;
   signingKeyMaxAgeDays: number;
   /** Minimum seconds between token polls for CIBA and device requests (CIBA section 7.3, RFC 8628 section 3.2). */
@@ -166,6 +169,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     mcpClientSecret: e.MCP_CLIENT_SECRET ?? dev!.mcpClientSecret,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseLeewaySeconds: e.REFRESH_REUSE_LEEWAY_SECONDS,
     maxGrantLifetimeSeconds: e.MAX_GRANT_LIFETIME_SECONDS,
     signingKeyMaxAgeDays: e.SIGNING_KEY_MAX_AGE_DAYS,
     pollIntervalSeconds: e.CIBA_POLL_INTERVAL_SECONDS,

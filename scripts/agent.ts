@@ -22,6 +22,7 @@ import { loadConfig } from "../lib/config";
 import { normalizeE164 } from "../lib/authorization-details";
 import { startLoopbackCallback } from "./agent/callback";
 import { authorizeWithCiba } from "./agent/ciba";
+import { agentFetch } from "./agent/fetch";
 import { AgentOAuthProvider, type AgentState, type AgentStore } from "./agent/provider";
 
 function fileStore(file: string, key: string): AgentStore {
@@ -83,13 +84,15 @@ async function main() {
       if (values.open) execFile(process.platform === "darwin" ? "open" : "xdg-open", [url.href], () => undefined);
     },
   });
+  // Refreshes one at a time, retried after a lost answer, Retry-After honoured (agent/fetch.ts).
+  const fetchFn = agentFetch();
   // A grant covers one task; a new recipient or a fresh quota needs a new approval.
   if (values["new-grant"]) provider.invalidateCredentials("tokens");
   try {
     if (values.ciba && !provider.tokens()) {
-      await authorizeWithCiba({ serverUrl, provider, loginHint: values.ciba, bindingMessage: rest.join(" ").slice(0, 60) || "Agent request", authorizationDetails: details, requestedExpiry: Number(values.expiry), log: console.log });
+      await authorizeWithCiba({ serverUrl, provider, loginHint: values.ciba, bindingMessage: rest.join(" ").slice(0, 60) || "Agent request", authorizationDetails: details, requestedExpiry: Number(values.expiry), log: console.log, fetch: fetchFn });
     }
-    const client = await connect(serverUrl, provider, callback);
+    const client = await connect(serverUrl, provider, callback, fetchFn);
     const result = await runCommand(client, command!, to, rest.join(" "));
     await client.close();
     process.exitCode = result;
@@ -98,9 +101,9 @@ async function main() {
   }
 }
 
-async function connect(serverUrl: URL, provider: AgentOAuthProvider, callback: Awaited<ReturnType<typeof startLoopbackCallback>>): Promise<Client> {
+async function connect(serverUrl: URL, provider: AgentOAuthProvider, callback: Awaited<ReturnType<typeof startLoopbackCallback>>, fetchFn: typeof fetch): Promise<Client> {
   const client = new Client({ name: "agent-grants-sample-agent", version: "0.1.0" });
-  const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
+  const transport = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider, fetch: fetchFn });
   try {
     await client.connect(transport);
     return client;
@@ -112,7 +115,7 @@ async function connect(serverUrl: URL, provider: AgentOAuthProvider, callback: A
   const code = await callback.waitForCode(() => provider.lastState);
   await transport.finishAuth(code);
   const fresh = new Client({ name: "agent-grants-sample-agent", version: "0.1.0" });
-  await fresh.connect(new StreamableHTTPClientTransport(serverUrl, { authProvider: provider }));
+  await fresh.connect(new StreamableHTTPClientTransport(serverUrl, { authProvider: provider, fetch: fetchFn }));
   return fresh;
 }
 

@@ -12,8 +12,16 @@ export const AUDIT_EVENT_TYPES = [
   "code.replayed",
   "token.issued",
   "token.refreshed",
+  // The refresh token cases (README, "Refresh tokens"): a retry inside the reuse leeway (info),
+  // a rotated token presented again outside it (the grant is revoked), and a token presented
+  // by another client or without its DPoP key (refused; the grant is left alone).
+  "token.refresh_replayed_within_leeway",
+  "token.refresh_reuse_detected",
+  "token.refresh_binding_mismatch",
   "token.exchanged",
   "token.revoked",
+  // Written for reused refresh tokens before token.refresh_reuse_detected; kept so that
+  // older entries can still be filtered on.
   "refresh.reuse_detected",
   "grant.revoked",
   "tool.allowed",

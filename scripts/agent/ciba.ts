@@ -18,6 +18,8 @@ export interface CibaOptions {
   authorizationDetails: unknown[];
   requestedExpiry?: number;
   log: (line: string) => void;
+  /** The agent's fetch (agent/fetch.ts: Retry-After on 429 and 503 is honoured). */
+  fetch?: typeof fetch;
 }
 
 function basicAuth(clientId: string, secret: string): string {
@@ -49,7 +51,8 @@ export async function authorizeWithCiba(o: CibaOptions): Promise<void> {
     authorization_details: JSON.stringify(o.authorizationDetails),
   });
   if (o.requestedExpiry) form.set("requested_expiry", String(o.requestedExpiry));
-  const started = await fetch(backchannel, { method: "POST", headers: { Authorization: auth, "Content-Type": "application/x-www-form-urlencoded" }, body: form });
+  const fetchFn = o.fetch ?? fetch;
+  const started = await fetchFn(backchannel, { method: "POST", headers: { Authorization: auth, "Content-Type": "application/x-www-form-urlencoded" }, body: form });
   const body = (await started.json()) as { auth_req_id?: string; interval?: number; expires_in?: number; error?: string; error_description?: string };
   if (!started.ok || !body.auth_req_id) throw new Error(`backchannel request refused: ${body.error ?? started.status} ${body.error_description ?? ""}`);
   o.log(`Asked ${o.loginHint} to approve "${o.bindingMessage}". Waiting for their decision (they see it at ${issuer.replace(/\/$/, "")}/ )...`);
@@ -58,7 +61,7 @@ export async function authorizeWithCiba(o: CibaOptions): Promise<void> {
   const deadline = Date.now() + (body.expires_in ?? 300) * 1000;
   while (Date.now() < deadline) {
     await sleep(interval);
-    const res = await fetch(metadata.token_endpoint, {
+    const res = await fetchFn(metadata.token_endpoint, {
       method: "POST",
       headers: { Authorization: auth, "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ grant_type: CIBA_GRANT, auth_req_id: body.auth_req_id }),

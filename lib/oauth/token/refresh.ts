@@ -1,14 +1,16 @@
 // grant_type=refresh_token (OAuth 2.1 section 4.3, RFC 9700 section 4.14.2): every use
-// rotates the token; a rotated token presented again revokes the whole grant.
+// rotates the token; a rotated token presented again is reuse, and reuse revokes the grant.
 //
-// Parallel refresh policy (checklist 40), chosen strictly: a refresh token is good for exactly
-// one request. Of two requests carrying the same token, the first to commit its rotation
-// wins; the other, whether it arrived a millisecond or a day later, is a reuse: invalid_grant,
-// and the grant is revoked with every token it produced, the winner's included. The server
-// cannot tell a racing copy held by the legitimate client from one held by an attacker
-// (RFC 9700 section 4.14.2), so it never grants a grace period; clients must serialise
-// their refreshes. The rotation is a conditional update (rotatedAt IS NULL), so on both
-// SQLite and PostgreSQL exactly one of any number of concurrent requests can win.
+// Policy (checklist 39, 40; README, "Refresh tokens"). A refresh token is rotated by exactly
+// one request: a conditional update (rotatedAt IS NULL) under the grant's row lock, so on
+// SQLite and PostgreSQL alike exactly one of any number of concurrent requests rotates it.
+// The other requests carrying the same token, and a retry after a lost response, fall under
+// the reuse leeway (refresh-leeway.ts): inside REFRESH_REUSE_LEEWAY_SECONDS, from the same
+// client authenticated the same way, with the same DPoP key for a bound token, while the
+// successor is unused, they get the same successor back (and a fresh access token for the
+// same grant), never a second live refresh token. Any other reuse is the theft signal of RFC
+// 9700 section 4.14.2: invalid_grant, and the grant is revoked with every token it produced.
+// A token presented by another client or key is refused without revoking (refresh-presenter.ts).
 import { writeTransaction, type Tx } from "../../db";
 import type { Deps } from "../../deps";
 import { appendAudit } from "../../audit/append";
@@ -17,52 +19,38 @@ import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
 import type { MessagingDetail } from "../../authorization-details";
 import { prepareAccessToken, recordAccessToken, type PreparedAccessToken } from "../tokens/access-token";
-import { findRefreshToken, issueRefreshToken, type RefreshTokenRow } from "../tokens/refresh-token";
+import { findRefreshToken, issueRefreshToken, sealSuccessor, type RefreshTokenRow } from "../tokens/refresh-token";
 import { requireParam } from "./form";
 import { revokeForSpentCredential } from "./replay";
 import type { GrantContext } from "./grants";
 import { lockLiveGrant, tokenResponse, type TokenResponseBody } from "./issue";
+import { leewayReplay } from "./refresh-leeway";
+import { checkRefreshPresenter } from "./refresh-presenter";
 import { checkSameResource, narrowDetailsParam, narrowScope } from "./scope";
 
 const invalidGrant = (description: string) => new OAuthError("invalid_grant", description);
 
-class AlreadyRotated extends Error {}
-
-function checkRefreshClient(row: RefreshTokenRow, client: ClientRecord): void {
-  // RFC 6749 section 6: the token is bound to the client it was issued to (checklist 42).
-  if (row.clientId !== client.id) throw invalidGrant("The refresh token is invalid.");
-}
-
-function checkNotRevoked(row: RefreshTokenRow): void {
+function checkNotRevoked(row: { revokedAt: Date | null }): void {
   if (row.revokedAt) throw invalidGrant("The refresh token was revoked.");
-}
-
-/**
- * RFC 9449 section 5: a bound token needs a proof by the same key (checklist 43). Checked
- * before reuse detection, so someone holding a stolen bound token but not the key cannot
- * revoke the victim's grant with it.
- */
-function checkRefreshDpop(row: RefreshTokenRow, jkt: string | undefined): void {
-  if (row.dpopJkt && row.dpopJkt !== jkt) throw invalidGrant("The refresh token is bound to another DPoP key.");
 }
 
 function checkRefreshExpiry(row: RefreshTokenRow, now: Date): void {
   if (row.expiresAt <= now) throw invalidGrant("The refresh token has expired.");
 }
 
-/** A rotated token came back: it leaked, or the client raced itself. Revoke the grant. */
-async function rejectReuse(deps: Deps, row: RefreshTokenRow, client: ClientRecord): Promise<never> {
+/** A rotated token came back outside the leeway: it leaked, or the client lost track. Revoke the grant. */
+async function rejectReuse(deps: Deps, row: RefreshTokenRow, client: ClientRecord, reason: string): Promise<never> {
   await revokeForSpentCredential(deps, client, {
     grantId: row.grantId,
-    event: "refresh.reuse_detected",
-    reason: "a rotated refresh token was presented again",
+    event: "token.refresh_reuse_detected",
+    reason,
     revokedBecause: "refresh token reused",
     details: { refresh_token_id: row.id },
   });
   throw invalidGrant("The refresh token was already used.");
 }
 
-interface Rotation {
+interface Exchange {
   row: RefreshTokenRow;
   client: ClientRecord;
   access: PreparedAccessToken;
@@ -71,17 +59,26 @@ interface Rotation {
   narrowed: boolean;
 }
 
-/** Inside the write transaction: rotate the presented token, issue its successor, record and audit. */
-async function rotate(tx: Tx, deps: Deps, { row, client, access, scope, details, narrowed }: Rotation): Promise<TokenResponseBody> {
-  const now = deps.now();
-  // The grant's row first, then the token's: the order revokeGrant takes them in, so the
-  // two never wait on each other in a cycle (PostgreSQL would abort one as a deadlock).
-  const grant = await lockLiveGrant(tx, row.grantId, now);
-  const rotated = await tx.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null, revokedAt: null }, data: { rotatedAt: now } });
-  if (rotated.count !== 1) throw new AlreadyRotated();
+type Outcome = { body: TokenResponseBody } | { reuse: string };
+
+function body(e: Exchange, refreshToken: string): TokenResponseBody {
+  const { access } = e;
+  return { access_token: access.accessToken, token_type: access.tokenType, expires_in: access.expiresIn, refresh_token: refreshToken, scope: e.scope, authorization_details: e.details };
+}
+
+/** Rotates the presented token: issue its successor, sealed on the old row for the leeway. */
+async function rotate(tx: Tx, deps: Deps, e: Exchange, grant: { id: string; userId: string; expiresAt: Date }, now: Date): Promise<Outcome> {
+  const { row, client, access } = e;
   // The new token keeps the old one's scope and binding (RFC 6749 section 6) and ends no later than the grant.
   const next = await issueRefreshToken(tx, deps, { grant, clientId: client.id, scope: row.scope, resource: row.resource, dpopJkt: row.dpopJkt });
-  await tx.refreshToken.update({ where: { id: row.id }, data: { replacedById: next.id } });
+  const sealed = deps.config.refreshReuseLeewaySeconds > 0 ? sealSuccessor(deps, row.id, next.token) : null;
+  const rotated = await tx.refreshToken.updateMany({
+    where: { id: row.id, rotatedAt: null, revokedAt: null },
+    data: { rotatedAt: now, replacedById: next.id, successorSealed: sealed, rotatedAuthMethod: client.tokenEndpointAuthMethod },
+  });
+  if (rotated.count !== 1) throw invalidGrant("The refresh token was revoked.");
+  // The presented token was itself a successor, now used: its predecessor's leeway is over.
+  await tx.refreshToken.updateMany({ where: { grantId: row.grantId, replacedById: row.id }, data: { successorSealed: null } });
   await recordAccessToken(tx, access);
   await appendAudit(
     tx,
@@ -93,11 +90,53 @@ async function rotate(tx: Tx, deps: Deps, { row, client, access, scope, details,
       subjectUserId: grant.userId,
       clientId: client.id,
       grantId: grant.id,
-      details: { jti: access.jti, token_type: access.tokenType, expires_in: access.expiresIn, narrowed },
+      details: { jti: access.jti, token_type: access.tokenType, expires_in: access.expiresIn, narrowed: e.narrowed },
     },
     now,
   );
-  return { access_token: access.accessToken, token_type: access.tokenType, expires_in: access.expiresIn, refresh_token: next.token, scope, authorization_details: details };
+  return { body: body(e, next.token) };
+}
+
+/**
+ * Inside the write transaction, with the grant's row locked (so concurrent requests for one
+ * grant take turns): rotate a live token, or decide a rotated one's fate by the leeway.
+ */
+async function exchange(tx: Tx, deps: Deps, e: Exchange): Promise<Outcome> {
+  const now = deps.now();
+  // The grant's row first, then the tokens': the order revokeGrant takes them in, so the
+  // two never wait on each other in a cycle (PostgreSQL would abort one as a deadlock).
+  const grant = await lockLiveGrant(tx, e.row.grantId, now);
+  const current = await tx.refreshToken.findUnique({ where: { id: e.row.id } });
+  if (!current) throw invalidGrant("The refresh token is invalid.");
+  checkNotRevoked(current);
+  if (!current.rotatedAt) return rotate(tx, deps, e, grant, now);
+  const decision = await leewayReplay(tx, deps, { ...current, rotatedAt: current.rotatedAt }, e.client, now);
+  if (!decision.replay) return { reuse: decision.reason };
+  await recordAccessToken(tx, e.access);
+  await appendAudit(
+    tx,
+    {
+      type: "token.refresh_replayed_within_leeway",
+      outcome: "info",
+      actorType: "agent",
+      actorId: e.client.id,
+      subjectUserId: grant.userId,
+      clientId: e.client.id,
+      grantId: grant.id,
+      reason: "a rotated refresh token was presented again within the reuse leeway; its unused successor was returned",
+      details: {
+        refresh_token_id: current.id,
+        successor_id: decision.successor.id,
+        seconds_since_rotation: decision.secondsSinceRotation,
+        leeway_seconds: deps.config.refreshReuseLeewaySeconds,
+        jti: e.access.jti,
+        token_type: e.access.tokenType,
+        expires_in: e.access.expiresIn,
+      },
+    },
+    now,
+  );
+  return { body: body(e, decision.successor.token) };
 }
 
 export async function refreshTokenGrant(ctx: GrantContext): Promise<Response> {
@@ -105,11 +144,11 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<Response> {
   const now = deps.now();
   const row = await findRefreshToken(deps.db, requireParam(form, "refresh_token"));
   if (!row) throw invalidGrant("The refresh token is invalid.");
-  checkRefreshClient(row, client);
+  // Before anything that could revoke: a stolen token without the client or key revokes nothing.
+  await checkRefreshPresenter(deps, row, client, ctx.dpop?.jkt);
   checkNotRevoked(row);
-  checkRefreshDpop(row, ctx.dpop?.jkt);
-  if (row.rotatedAt) return rejectReuse(deps, row, client);
-  checkRefreshExpiry(row, now);
+  // A rotated token's own expiry does not matter: the leeway looks at its successor.
+  if (!row.rotatedAt) checkRefreshExpiry(row, now);
   const grant = await deps.db.grant.findUnique({ where: { id: row.grantId } });
   if (!grant) throw invalidGrant("The grant is no longer active.");
   // No widening (RFC 6749 section 6): scope within the token's, details within the grant's, same resource.
@@ -118,15 +157,8 @@ export async function refreshTokenGrant(ctx: GrantContext): Promise<Response> {
   const details = narrowDetailsParam(form.get("authorization_details"), grantedDetailsOf(grant));
   const dpopJkt = ctx.dpop?.jkt ?? null;
   const access = await prepareAccessToken(deps, { grant, clientId: client.id, resource: row.resource, scope, authorizationDetails: details, dpopJkt });
-  try {
-    const body = await writeTransaction(deps.db, (tx) => rotate(tx, deps, { row, client, access, scope, details, narrowed: scope !== row.scope || form.has("authorization_details") }));
-    return tokenResponse(body);
-  } catch (err) {
-    if (err instanceof AlreadyRotated) {
-      const current = await findRefreshToken(deps.db, form.get("refresh_token")!);
-      if (current?.revokedAt && !current.rotatedAt) throw invalidGrant("The refresh token was revoked.");
-      return rejectReuse(deps, row, client);
-    }
-    throw err;
-  }
+  const narrowed = scope !== row.scope || form.has("authorization_details");
+  const outcome = await writeTransaction(deps.db, (tx) => exchange(tx, deps, { row, client, access, scope, details, narrowed }));
+  if ("reuse" in outcome) return rejectReuse(deps, row, client, outcome.reuse);
+  return tokenResponse(outcome.body);
 }

@@ -12,7 +12,7 @@ import { lockGrantRow } from "./issue";
 
 export interface SpentCredential {
   grantId: string;
-  event: Extract<AuditEventType, "code.replayed" | "refresh.reuse_detected">;
+  event: Extract<AuditEventType, "code.replayed" | "token.refresh_reuse_detected">;
   /** For the audit entry ("authorization code presented again"). */
   reason: string;
   /** Why the grant was revoked ("authorization code replayed"). */

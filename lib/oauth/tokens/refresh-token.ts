@@ -1,9 +1,10 @@
 // Refresh tokens (RFC 6749 section 6, OAuth 2.1 section 4.3): opaque random strings, stored
 // only as SHA-256 hashes (a database leak yields nothing usable; 256 random bits need no slow
 // hash), rotated on every use, never valid past their grant.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Db, Tx } from "../../db";
 import type { Deps } from "../../deps";
+import { decryptSecret, encryptSecret } from "../keys/encryption";
 
 const PREFIX = "rt_";
 
@@ -53,3 +54,47 @@ export async function findRefreshToken(db: Db | Tx, token: string) {
 }
 
 export type RefreshTokenRow = NonNullable<Awaited<ReturnType<typeof findRefreshToken>>>;
+
+// The reuse leeway (lib/oauth/token/refresh.ts) must hand a retrying client the very successor
+// it was given before. Refresh tokens are stored hashed, so the successor is kept sealed on its
+// predecessor's row: AES-256-GCM under a key derived from KEY_ENCRYPTION_KEY, with the
+// predecessor's id as additional data (a sealed value moved to another row does not open).
+// Chosen over deriving the successor from the predecessor (an HMAC under a server secret)
+// because a derived successor is reproducible forever: whoever learnt that one secret could
+// turn any old token from a log into its live successor, silently, where today such a token
+// only trips reuse detection. A sealed successor needs the database row and the key, and only
+// exists until the successor is used or the leeway ends (then it is erased).
+
+/** HKDF (RFC 5869) so the sealing key is never the key that seals the signing keys. */
+function successorKey(deps: Deps): string {
+  const kek = Buffer.from(deps.config.keyEncryptionKey, "base64url");
+  return Buffer.from(hkdfSync("sha256", kek, new Uint8Array(0), "agent-grants refresh successor v1", 32)).toString("base64url");
+}
+
+export function sealSuccessor(deps: Deps, predecessorId: string, successor: string): string {
+  return encryptSecret(successor, successorKey(deps), predecessorId);
+}
+
+/**
+ * The successor sealed on `predecessor`, if it opens and is the token stored as `successorHash`;
+ * null otherwise (tampered row, another key): the caller then treats the request as a reuse.
+ */
+export function openSuccessor(deps: Deps, predecessor: { id: string; successorSealed: string | null }, successorHash: string): string | null {
+  if (!predecessor.successorSealed) return null;
+  let token: string;
+  try {
+    token = decryptSecret(predecessor.successorSealed, successorKey(deps), predecessor.id);
+  } catch {
+    return null;
+  }
+  const a = Buffer.from(hashRefreshToken(token));
+  const b = Buffer.from(successorHash);
+  return a.length === b.length && timingSafeEqual(a, b) ? token : null;
+}
+
+/** Erases sealed successors whose leeway is over (a background task; the leeway check does not rely on it). */
+export async function eraseExpiredSuccessors(deps: Deps): Promise<number> {
+  const cutoff = new Date(deps.now().getTime() - deps.config.refreshReuseLeewaySeconds * 1000);
+  const { count } = await deps.db.refreshToken.updateMany({ where: { successorSealed: { not: null }, rotatedAt: { lte: cutoff } }, data: { successorSealed: null } });
+  return count;
+}
