@@ -390,6 +390,58 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect((await post(initialize, auth)).status).toBe(200);
   });
 
+  it("checklist 162: every response of the MCP server and the messaging API carries Cache-Control: no-store", async () => {
+    const g = await makeGrant(db, { maxMessages: 3 });
+    const token = await tokenFor(g);
+    const auth = { Authorization: `Bearer ${token}` };
+    const base = new URL(stack.mcpUrl).origin;
+    const toolCall = (name: string, args: Record<string, unknown>, headers: Record<string, string> = auth) =>
+      post({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: args } }, headers);
+    const sent = await toolCall("send_message", { to: "+15550100123", body: "the code is 4711" });
+    const listed = await toolCall("list_messages", {});
+    const listedBody = await listed.clone().text();
+    expect(listedBody).toContain("the code is 4711"); // a message body travels in this response
+    const readOnly = await tokenFor(g, { scope: "messages:send" });
+    const mcpResponses: [string, Response][] = [
+      ["initialize", await post(initialize, auth)],
+      ["tools/call send_message", sent],
+      ["tools/call list_messages", listed],
+      ["tools/call with invalid arguments (tool error)", await toolCall("send_message", { to: 15550100123, body: "x" })],
+      ["tools/call to a recipient outside the grant (denied)", await toolCall("send_message", { to: "+15550100999", body: "x" })],
+      ["401 without a token", await post(initialize)],
+      ["401 with a bad token", await post(initialize, { Authorization: "Bearer not-a-jwt" })],
+      ["403 insufficient_scope", await toolCall("list_messages", {}, { Authorization: `Bearer ${readOnly}` })],
+      ["403 bad Origin", await post(initialize, { ...auth, Origin: "http://evil.example" })],
+      ["204 preflight", await fetch(stack.mcpUrl, { method: "OPTIONS", headers: { Origin: "http://localhost:6274", "Access-Control-Request-Method": "POST" } })],
+      ["405 GET", await fetch(stack.mcpUrl)],
+      ["400 malformed JSON", await post("{not json", auth)],
+      ["415 wrong content type", await post(JSON.stringify(initialize), { ...auth, "Content-Type": "text/plain" })],
+      ["413 too large", await post(JSON.stringify({ ...initialize, pad: "x".repeat(300_000) }), auth)],
+      ["404 unknown path", await fetch(`${base}/nowhere`)],
+      ["protected resource metadata", await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)],
+      ["health", await fetch(`${base}/health/live`)],
+    ];
+    for (const [what, res] of mcpResponses) expect(res.headers.get("cache-control"), `MCP: ${what} (${res.status})`).toBe("no-store");
+    expect(mcpResponses.map(([, r]) => r.status)).toEqual([200, 200, 200, 200, 200, 401, 401, 403, 403, 204, 405, 400, 415, 413, 404, 200, 200]);
+
+    // The messaging API, served over HTTP by the same handlers as the app's routes.
+    const api = (init: RequestInit & { headers?: Record<string, string> }, url = stack.messagingUrl) => fetch(url, init);
+    const apiToken = await stack.issuer.mint({ sub: g.userId, grant_id: g.grantId, authorization_details: g.details, aud: stack.messagingUrl });
+    const apiAuth = { Authorization: `Bearer ${apiToken}`, "Content-Type": "application/json" };
+    const created = await api({ method: "POST", headers: apiAuth, body: JSON.stringify({ to: "+15550100123", body: "yes" }) });
+    const id = String((await created.clone().json()).id);
+    const apiResponses: [string, Response][] = [
+      ["201 sent", created],
+      ["200 read", await api({ headers: apiAuth }, `${stack.messagingUrl}/${id}`)],
+      ["404 unknown message", await api({ headers: apiAuth }, `${stack.messagingUrl}/nope`)],
+      ["401 without a token", await api({ method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })],
+      ["400 malformed JSON", await api({ method: "POST", headers: apiAuth, body: "{not json" })],
+      ["403 recipient outside the grant", await api({ method: "POST", headers: apiAuth, body: JSON.stringify({ to: "+15550100999", body: "x" }) })],
+    ];
+    for (const [what, res] of apiResponses) expect(res.headers.get("cache-control"), `messaging API: ${what} (${res.status})`).toBe("no-store");
+    expect(apiResponses.map(([, r]) => r.status)).toEqual([201, 200, 404, 401, 400, 403]);
+  });
+
   it("never prints an agent's token, in full or in part, and never sends one to the messaging API (checklist 64)", () => {
     expect(minted.length).toBeGreaterThan(5);
     const output = printed.join("\n");
