@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Db } from "@/lib/db";
-import { makeGrant, type GrantFixture } from "@/lib/messaging/test-fixtures";
+import { makeGrant, testConfig, type GrantFixture } from "@/lib/messaging/test-fixtures";
 import { accessTokenHash, jwkThumbprint } from "@/lib/oauth/dpop";
 import { forgedAccessTokens } from "@/lib/resource-server/test-issuer";
 import { testDatabases } from "@/tests/harness/databases";
@@ -388,6 +388,22 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect((await fetch(`${new URL(stack.mcpUrl).origin}/health/live`)).status).toBe(200);
     expect((await fetch(`${new URL(stack.mcpUrl).origin}/health/ready`)).status).toBe(200);
     expect((await post(initialize, auth)).status).toBe(200);
+  });
+
+  it("checklist 160: no audit entry of a sent message holds the plain SHA-256 of its body, only its keyed hash", async () => {
+    const g = await makeGrant(db, { maxMessages: 2 });
+    const client = await connect(await tokenFor(g));
+    const body = "4711"; // a one-time code: four digits are guessed from a plain hash at once
+    const result = await call(client, "send_message", { to: "+15550100123", body });
+    expect(result.isError).toBeFalsy();
+    await client.close();
+    const rows = await db.auditEvent.findMany({ where: { grantId: g.grantId }, orderBy: { seq: "asc" } });
+    expect(rows.map((r) => r.type)).toEqual(["tool.allowed", "message.queued", "message.delivered"]);
+    const plain = createHash("sha256").update(body).digest("hex");
+    const keyed = createHmac("sha256", testConfig().auditHmacKey).update(body).digest("hex");
+    for (const row of rows) expect(JSON.stringify(row), row.type).not.toContain(plain);
+    // The tool call's entry and the outbox's entry both name the body by its keyed hash.
+    for (const row of rows.slice(0, 2)) expect(JSON.parse(row.details), row.type).toMatchObject({ body_hmac_sha256: keyed, body_length: 4 });
   });
 
   it("checklist 162: every response of the MCP server and the messaging API carries Cache-Control: no-store", async () => {

@@ -6,11 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { bodyFacts } from "@/lib/audit/body-digest";
 import { checkBody, checkRecipient, MessagingDenial, SCOPE_SEND } from "@/lib/messaging/policy";
 import type { CallState, McpContext } from "../context";
 import { ExchangeError } from "../downstream/token-exchange";
 import { MessagingUnavailableError, postMessage } from "../downstream/messaging-client";
-import { auditToolCall, bodyFacts } from "./audit";
+import { auditToolCall } from "./audit";
 import { requireLiveGrant } from "./grant-check";
 import { failureResult, okResult } from "./results";
 
@@ -36,7 +37,7 @@ export async function sendMessageTool(ctx: McpContext, call: CallState, args: Ar
   const to = checkRecipient(args.to, claims.authorization_details);
   const body = checkBody(args.body);
   if (grant.usesLeft === 0) throw new MessagingDenial("quota_exhausted", "The grant's message limit has been reached.", { uses_left: 0 });
-  const facts = { recipient: to, ...bodyFacts(body) };
+  const facts = { recipient: to, ...bodyFacts(ctx.deps.config.auditHmacKey, body) };
   await auditToolCall(ctx, call, { tool: "send_message", allowed: true, details: facts });
 
   const idempotencyKey = args.idempotency_key ? `agent:${args.idempotency_key}` : `mcp:${randomUUID()}`;
