@@ -32,7 +32,7 @@ test("a full flow leaves the exact sequence of audit events for its grant", asyn
     expect(await grantEventTypes(db, agent.grantId)).toEqual(EXPECTED_SEQUENCE);
     const verdict = await verifyAuditTrail(db, checkpointSigner(loadConfig(env)), { databaseUrl: env.DATABASE_URL });
     expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
-    expect(await checkMessageEntries(db)).toEqual({ ok: true, deliveredWithoutEntry: [], entriesWithoutMessage: [] });
+    expect(await checkMessageEntries(db, loadConfig(env).auditHmacKey)).toEqual({ ok: true, deliveredWithoutEntry: [], entriesWithoutMessage: [], changedBodies: [] });
   } finally {
     await db.$disconnect();
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -36,6 +36,7 @@ describe("configuration", () => {
       AUTH_SECRET: "x".repeat(40),
       KEY_ENCRYPTION_KEY: "A".repeat(43),
       MCP_CLIENT_SECRET: "y".repeat(40),
+      AUDIT_HMAC_KEY: "z".repeat(40),
       ISSUER_URL: "https://auth.example.com/",
       MCP_RESOURCE_URL: "https://mcp.example.com/mcp/",
     });
@@ -56,5 +57,36 @@ describe("configuration", () => {
     expect(loadConfig({ REFRESH_REUSE_LEEWAY_SECONDS: "0", DATA_DIR: tempDir() }).refreshReuseLeewaySeconds).toBe(0);
     expect(() => loadConfig({ REFRESH_REUSE_LEEWAY_SECONDS: "301", DATA_DIR: tempDir() })).toThrow(/REFRESH_REUSE_LEEWAY_SECONDS/);
     expect(() => loadConfig({ REFRESH_REUSE_LEEWAY_SECONDS: "-1", DATA_DIR: tempDir() })).toThrow(/REFRESH_REUSE_LEEWAY_SECONDS/);
+  });
+
+  it("checklist 160: the audit HMAC key is required in production, generated in development, and shared through the data directory", () => {
+    const production = {
+      APP_ENV: "production",
+      DATA_DIR: tempDir(),
+      AUTH_SECRET: "x".repeat(40),
+      KEY_ENCRYPTION_KEY: "A".repeat(43),
+      MCP_CLIENT_SECRET: "y".repeat(40),
+      ISSUER_URL: "https://auth.example.com",
+      MCP_RESOURCE_URL: "https://mcp.example.com/mcp",
+    };
+    expect(() => loadConfig(production)).toThrow(/AUDIT_HMAC_KEY/);
+    expect(() => loadConfig({ ...production, AUDIT_HMAC_KEY: "short" })).toThrow(/AUDIT_HMAC_KEY/);
+    expect(loadConfig({ ...production, AUDIT_HMAC_KEY: "k".repeat(40) }).auditHmacKey).toBe("k".repeat(40));
+
+    // Development: generated once, stored with the other secrets, the same for every process.
+    const dir = tempDir();
+    const a = loadConfig({ DATA_DIR: dir });
+    expect(a.auditHmacKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a.auditHmacKey).not.toBe(a.authSecret);
+    expect(loadConfig({ DATA_DIR: dir }).auditHmacKey).toBe(a.auditHmacKey);
+    expect(JSON.parse(readFileSync(path.join(dir, "dev-secrets.json"), "utf8")).auditHmacKey).toBe(a.auditHmacKey);
+
+    // A secrets file from before the key existed: every process derives the same key from it.
+    const old = tempDir();
+    writeFileSync(path.join(old, "dev-secrets.json"), JSON.stringify({ authSecret: "s".repeat(43), keyEncryptionKey: "A".repeat(43), mcpClientSecret: "m".repeat(43) }));
+    const derived = loadConfig({ DATA_DIR: old }).auditHmacKey;
+    expect(derived).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(derived).not.toBe("s".repeat(43));
+    expect(loadConfig({ DATA_DIR: old }).auditHmacKey).toBe(derived);
   });
 });

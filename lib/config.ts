@@ -1,7 +1,7 @@
 // The one configuration module. Every variable is documented in .env.example.
 // Development secrets are generated on first start and kept in the data directory (never
 // in git); in production mode every secret and public URL must be given explicitly.
-import { randomBytes } from "node:crypto";
+import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   KEY_ENCRYPTION_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be 32 bytes, base64url (43 characters)").optional(),
   MCP_CLIENT_ID: z.string().min(1).default("mcp-server"),
   MCP_CLIENT_SECRET: secret.optional(),
+  AUDIT_HMAC_KEY: secret.optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(600),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   REFRESH_REUSE_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
@@ -65,6 +66,8 @@ export interface AppConfig {
   keyEncryptionKey: string;
   mcpClientId: string;
   mcpClientSecret: string;
+  /** Keys the message-body hashes in the audit trail (HMAC-SHA-256, docs/audit.md); shared by every process. */
+  auditHmacKey: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   /** Seconds after a rotation in which the same client may present the rotated token again and get the same successor; 0: never (lib/oauth/token/refresh.ts). */
@@ -104,25 +107,38 @@ interface DevSecrets {
   authSecret: string;
   keyEncryptionKey: string;
   mcpClientSecret: string;
+  auditHmacKey: string;
 }
 
 /** Reads, or creates on first start, the development secrets kept in the data directory. */
 function devSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, "dev-secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as DevSecrets;
+  if (existsSync(file)) return withAuditKey(JSON.parse(readFileSync(file, "utf8")) as DevSecrets);
   mkdirSync(dataDir, { recursive: true });
   const fresh: DevSecrets = {
     authSecret: randomBytes(32).toString("base64url"),
     keyEncryptionKey: randomBytes(32).toString("base64url"),
     mcpClientSecret: randomBytes(32).toString("base64url"),
+    auditHmacKey: randomBytes(32).toString("base64url"),
   };
   try {
     writeFileSync(file, JSON.stringify(fresh, null, 2), { mode: 0o600, flag: "wx" });
     return fresh;
   } catch {
     // Another process created it first: use theirs so both processes share the secrets.
-    return JSON.parse(readFileSync(file, "utf8")) as DevSecrets;
+    return withAuditKey(JSON.parse(readFileSync(file, "utf8")) as DevSecrets);
   }
+}
+
+/**
+ * A file written before the audit key existed has none. Rewriting it would race the other
+ * process starting at the same moment (each would pick its own key), so the key is derived
+ * from the file's own authSecret instead (HKDF, RFC 5869): every process gets the same one.
+ */
+function withAuditKey(dev: DevSecrets): DevSecrets {
+  if (dev.auditHmacKey) return dev;
+  const derived = Buffer.from(hkdfSync("sha256", dev.authSecret, "agent-grants", "audit message body hmac key v1", 32));
+  return { ...dev, auditHmacKey: derived.toString("base64url") };
 }
 
 const trimSlash = (u: string) => u.replace(/\/+$/, "");
@@ -141,7 +157,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   const dataDir = path.resolve(e.DATA_DIR);
 
   if (mode === "production") {
-    const missing = ["AUTH_SECRET", "KEY_ENCRYPTION_KEY", "MCP_CLIENT_SECRET", "ISSUER_URL", "MCP_RESOURCE_URL"].filter((k) => !env[k]);
+    const missing = ["AUTH_SECRET", "KEY_ENCRYPTION_KEY", "MCP_CLIENT_SECRET", "AUDIT_HMAC_KEY", "ISSUER_URL", "MCP_RESOURCE_URL"].filter((k) => !env[k]);
     if (missing.length) {
       throw new ConfigError(
         `Refusing to start in production with development defaults. Set ${missing.join(", ")} ` +
@@ -167,6 +183,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY ?? dev!.keyEncryptionKey,
     mcpClientId: e.MCP_CLIENT_ID,
     mcpClientSecret: e.MCP_CLIENT_SECRET ?? dev!.mcpClientSecret,
+    auditHmacKey: e.AUDIT_HMAC_KEY ?? dev!.auditHmacKey,
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
     refreshReuseLeewaySeconds: e.REFRESH_REUSE_LEEWAY_SECONDS,

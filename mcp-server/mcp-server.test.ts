@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Db } from "@/lib/db";
 import { grantEntryLimits } from "@/lib/grants/entries";
-import { makeGrant, type GrantFixture } from "@/lib/messaging/test-fixtures";
+import { makeGrant, testConfig, type GrantFixture } from "@/lib/messaging/test-fixtures";
 import { accessTokenHash, jwkThumbprint } from "@/lib/oauth/dpop";
 import { forgedAccessTokens } from "@/lib/resource-server/test-issuer";
 import { testDatabases } from "@/tests/harness/databases";
@@ -413,6 +413,74 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect((await fetch(`${new URL(stack.mcpUrl).origin}/health/live`)).status).toBe(200);
     expect((await fetch(`${new URL(stack.mcpUrl).origin}/health/ready`)).status).toBe(200);
     expect((await post(initialize, auth)).status).toBe(200);
+  });
+
+  it("checklist 160: no audit entry of a sent message holds the plain SHA-256 of its body, only its keyed hash", async () => {
+    const g = await makeGrant(db, { maxMessages: 2 });
+    const client = await connect(await tokenFor(g));
+    const body = "4711"; // a one-time code: four digits are guessed from a plain hash at once
+    const result = await call(client, "send_message", { to: "+15550100123", body });
+    expect(result.isError).toBeFalsy();
+    await client.close();
+    const rows = await db.auditEvent.findMany({ where: { grantId: g.grantId }, orderBy: { seq: "asc" } });
+    expect(rows.map((r) => r.type)).toEqual(["tool.allowed", "message.queued", "message.delivered"]);
+    const plain = createHash("sha256").update(body).digest("hex");
+    const keyed = createHmac("sha256", testConfig().auditHmacKey).update(body).digest("hex");
+    for (const row of rows) expect(JSON.stringify(row), row.type).not.toContain(plain);
+    // The tool call's entry and the outbox's entry both name the body by its keyed hash.
+    for (const row of rows.slice(0, 2)) expect(JSON.parse(row.details), row.type).toMatchObject({ body_hmac_sha256: keyed, body_length: 4 });
+  });
+
+  it("checklist 162: every response of the MCP server and the messaging API carries Cache-Control: no-store", async () => {
+    const g = await makeGrant(db, { maxMessages: 3 });
+    const token = await tokenFor(g);
+    const auth = { Authorization: `Bearer ${token}` };
+    const base = new URL(stack.mcpUrl).origin;
+    const toolCall = (name: string, args: Record<string, unknown>, headers: Record<string, string> = auth) =>
+      post({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: args } }, headers);
+    const sent = await toolCall("send_message", { to: "+15550100123", body: "the code is 4711" });
+    const listed = await toolCall("list_messages", {});
+    const listedBody = await listed.clone().text();
+    expect(listedBody).toContain("the code is 4711"); // a message body travels in this response
+    const readOnly = await tokenFor(g, { scope: "messages:send" });
+    const mcpResponses: [string, Response][] = [
+      ["initialize", await post(initialize, auth)],
+      ["tools/call send_message", sent],
+      ["tools/call list_messages", listed],
+      ["tools/call with invalid arguments (tool error)", await toolCall("send_message", { to: 15550100123, body: "x" })],
+      ["tools/call to a recipient outside the grant (denied)", await toolCall("send_message", { to: "+15550100999", body: "x" })],
+      ["401 without a token", await post(initialize)],
+      ["401 with a bad token", await post(initialize, { Authorization: "Bearer not-a-jwt" })],
+      ["403 insufficient_scope", await toolCall("list_messages", {}, { Authorization: `Bearer ${readOnly}` })],
+      ["403 bad Origin", await post(initialize, { ...auth, Origin: "http://evil.example" })],
+      ["204 preflight", await fetch(stack.mcpUrl, { method: "OPTIONS", headers: { Origin: "http://localhost:6274", "Access-Control-Request-Method": "POST" } })],
+      ["405 GET", await fetch(stack.mcpUrl)],
+      ["400 malformed JSON", await post("{not json", auth)],
+      ["415 wrong content type", await post(JSON.stringify(initialize), { ...auth, "Content-Type": "text/plain" })],
+      ["413 too large", await post(JSON.stringify({ ...initialize, pad: "x".repeat(300_000) }), auth)],
+      ["404 unknown path", await fetch(`${base}/nowhere`)],
+      ["protected resource metadata", await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)],
+      ["health", await fetch(`${base}/health/live`)],
+    ];
+    for (const [what, res] of mcpResponses) expect(res.headers.get("cache-control"), `MCP: ${what} (${res.status})`).toBe("no-store");
+    expect(mcpResponses.map(([, r]) => r.status)).toEqual([200, 200, 200, 200, 200, 401, 401, 403, 403, 204, 405, 400, 415, 413, 404, 200, 200]);
+
+    // The messaging API, served over HTTP by the same handlers as the app's routes.
+    const api = (init: RequestInit & { headers?: Record<string, string> }, url = stack.messagingUrl) => fetch(url, init);
+    const apiToken = await stack.issuer.mint({ sub: g.userId, grant_id: g.grantId, authorization_details: g.details, aud: stack.messagingUrl });
+    const apiAuth = { Authorization: `Bearer ${apiToken}`, "Content-Type": "application/json" };
+    const created = await api({ method: "POST", headers: apiAuth, body: JSON.stringify({ to: "+15550100123", body: "yes" }) });
+    const id = String((await created.clone().json()).id);
+    const apiResponses: [string, Response][] = [
+      ["201 sent", created],
+      ["200 read", await api({ headers: apiAuth }, `${stack.messagingUrl}/${id}`)],
+      ["404 unknown message", await api({ headers: apiAuth }, `${stack.messagingUrl}/nope`)],
+      ["401 without a token", await api({ method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })],
+      ["400 malformed JSON", await api({ method: "POST", headers: apiAuth, body: "{not json" })],
+      ["403 recipient outside the grant", await api({ method: "POST", headers: apiAuth, body: JSON.stringify({ to: "+15550100999", body: "x" }) })],
+    ];
+    for (const [what, res] of apiResponses) expect(res.headers.get("cache-control"), `messaging API: ${what} (${res.status})`).toBe("no-store");
+    expect(apiResponses.map(([, r]) => r.status)).toEqual([201, 200, 404, 401, 400, 403]);
   });
 
   it("never prints an agent's token, in full or in part, and never sends one to the messaging API (checklist 64)", () => {

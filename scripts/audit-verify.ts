@@ -3,7 +3,8 @@
 // against the signed checkpoints (the latest stored ones, plus copies kept elsewhere: a file
 // holding the JSON of GET /api/audit/checkpoints, or one JWS per line).
 // --messages also checks that every delivered message has its entry and every delivery entry
-// its message (lib/audit/messages-check.ts).
+// its message, and that every message still has the body its message.queued entry recorded
+// (lib/audit/messages-check.ts; needs the AUDIT_HMAC_KEY the entries were written with).
 // Exit status: 0 intact, 1 tampering found (the first bad entry is named), 2 could not run.
 import { readFileSync } from "node:fs";
 import { loadConfig } from "../lib/config";
@@ -42,12 +43,13 @@ try {
       }
     },
   });
-  const messages = process.argv.includes("--messages") ? await checkMessageEntries(db) : null;
+  const messages = process.argv.includes("--messages") ? await checkMessageEntries(db, cfg.auditHmacKey) : null;
   await db.$disconnect();
   if (messages && !messages.ok) {
     for (const id of messages.deliveredWithoutEntry) console.error(`LOST: message ${id} was delivered but has no message.delivered entry`);
     for (const e of messages.entriesWithoutMessage) console.error(`INVENTED: entry ${e.seq} says message ${e.messageId ?? "(none)"} was delivered, but no such delivered message exists`);
-  } else if (messages) console.log("Messages: every delivered message has its entry, and every delivery entry its message.");
+    for (const c of messages.changedBodies) console.error(`CHANGED: message ${c.messageId} no longer has the body entry ${c.seq} recorded`);
+  } else if (messages) console.log("Messages: every delivered message has its entry, every delivery entry its message, and every message the body its entry recorded.");
   const stats = `${fmt(verdict.checked)} entries, head seq ${verdict.headSeq}, ${verdict.checkpointsChecked} checkpoint(s) matched, ${(verdict.elapsedMs / 1000).toFixed(1)} s`;
   for (const p of verdict.checkpointProblems) console.error(`CHECKPOINT PROBLEM: ${p}`);
   if (verdict.problem) {

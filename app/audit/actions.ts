@@ -32,10 +32,11 @@ export async function verifyChainAction(_prev: VerifyState | null, _form: FormDa
 async function verify(deps: ReturnType<typeof appDeps>): Promise<VerifyState> {
   const v = await verifyAuditTrail(deps.db, checkpointSigner(deps.config), { databaseUrl: deps.config.databaseUrl });
   const summary = `${v.checked.toLocaleString("en-US")} entries checked, head seq ${v.headSeq}, ${v.checkpointsChecked} signed checkpoint(s) matched, ${(v.elapsedMs / 1000).toFixed(1)} s`;
-  const m = await checkMessageEntries(deps.db);
+  const m = await checkMessageEntries(deps.db, deps.config.auditHmacKey);
   const messageProblems = [
     ...m.deliveredWithoutEntry.map((id) => `message ${id} was delivered but has no message.delivered entry`),
     ...m.entriesWithoutMessage.map((e) => `entry ${e.seq} says message ${e.messageId ?? "(none)"} was delivered, but no such delivered message exists`),
+    ...m.changedBodies.map((c) => `message ${c.messageId} no longer has the body entry ${c.seq} recorded`),
   ];
   return { ok: v.ok, summary, problem: v.problem ?? undefined, checkpointProblems: v.checkpointProblems, messageProblems };
 }

@@ -3,7 +3,11 @@
 // that exists and was delivered. The messaging outbox (lib/messaging) keeps this true by
 // writing the status and the entry in one transaction; this check is how an auditor sees it
 // held, including after a crash and the reconciler's restart (run it then).
+// It also checks that every message still has the body its message.queued entry recorded
+// (the entry holds a keyed hash of it, lib/audit/body-digest.ts), so a body changed in the
+// Message table after the fact is named.
 import type { Db } from "../db";
+import { bodyMatches } from "./body-digest";
 import { isPostgres } from "./sql";
 
 export interface MessageCheck {
@@ -12,11 +16,15 @@ export interface MessageCheck {
   deliveredWithoutEntry: string[];
   /** message.delivered entries whose message is missing or not delivered: seq and message id. */
   entriesWithoutMessage: { seq: number; messageId: string | null }[];
+  /** Messages whose body no longer matches the hash in their message.queued entry: seq and message id. */
+  changedBodies: { seq: number; messageId: string }[];
 }
 
 const LIMIT = 100;
+const BODY_BATCH = 1000;
 
-export async function checkMessageEntries(db: Db): Promise<MessageCheck> {
+/** `auditHmacKey` is the key the entries' body hashes were made with (config().auditHmacKey). */
+export async function checkMessageEntries(db: Db, auditHmacKey: string): Promise<MessageCheck> {
   // The entry's message id, read from its canonical JSON details on either provider.
   const messageIdOf = isPostgres(db) ? `(a."details"::json->>'message_id')` : `json_extract(a."details", '$.message_id')`;
   const missing = await db.$queryRawUnsafe<{ id: string }[]>(
@@ -33,9 +41,30 @@ export async function checkMessageEntries(db: Db): Promise<MessageCheck> {
       ORDER BY a."seq" LIMIT ${LIMIT}`,
   );
   const entriesWithoutMessage = invented.map((r) => ({ seq: Number(r.seq), messageId: r.messageId }));
+  const changedBodies = await checkBodies(db, messageIdOf, auditHmacKey);
   return {
-    ok: missing.length === 0 && entriesWithoutMessage.length === 0,
+    ok: missing.length === 0 && entriesWithoutMessage.length === 0 && changedBodies.length === 0,
     deliveredWithoutEntry: missing.map((r) => r.id),
     entriesWithoutMessage,
+    changedBodies,
   };
+}
+
+/** Every message.queued entry against its message's body, in keyset batches along the (type, seq) index. */
+async function checkBodies(db: Db, messageIdOf: string, key: string): Promise<MessageCheck["changedBodies"]> {
+  const changed: MessageCheck["changedBodies"] = [];
+  for (let after = 0; changed.length < LIMIT; ) {
+    const rows = await db.$queryRawUnsafe<{ seq: unknown; details: string; id: string; body: string }[]>(
+      `SELECT a."seq", a."details", m."id", m."body" FROM "AuditEvent" a
+         JOIN "Message" m ON m."id" = ${messageIdOf}
+        WHERE a."type" = 'message.queued' AND a."seq" > ${after}
+        ORDER BY a."seq" LIMIT ${BODY_BATCH}`,
+    );
+    for (const row of rows) {
+      if (bodyMatches(key, row.body, JSON.parse(row.details) as Record<string, unknown>) === false) changed.push({ seq: Number(row.seq), messageId: row.id });
+    }
+    if (rows.length < BODY_BATCH) break;
+    after = Number(rows[rows.length - 1].seq);
+  }
+  return changed.slice(0, LIMIT);
 }

@@ -3,6 +3,7 @@
 // tool calls allowed and denied, deliveries, refresh, revoke), interleaved as a busy server
 // would write them, plus sign-in noise. Deterministic for a given seed.
 import { createHash } from "node:crypto";
+import { bodyFacts } from "./body-digest";
 import type { AuditEventType } from "./events";
 import type { TimedAuditEvent } from "./bulk";
 
@@ -80,7 +81,8 @@ function* grantFlow(r: () => number, ids: { user: string; client: string; grant:
     const failed = r() < 0.05;
     yield ev(failed ? "message.failed" : "message.delivered", { ...service, ...g }, failed ? "failure" : "success", {
       reason: failed ? "provider rejected the message: unreachable number" : null,
-      details: { message_id: `${ids.grant}-m${i}`, to, body_sha256: sha(body), body_length: body.length },
+      // Shaped like a real entry; the key is a fixed one, as these messages exist nowhere to check against.
+      details: { message_id: `${ids.grant}-m${i}`, to, ...bodyFacts("audit-seed", body) },
     });
   }
   if (r() < 0.3) yield ev("token.refreshed", { ...agent, ...g }, "success");

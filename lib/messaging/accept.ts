@@ -5,6 +5,7 @@
 // (deliver.ts); the reconciler re-drives anything left pending by a crash.
 import { createHash } from "node:crypto";
 import { appendAudit } from "../audit/append";
+import { bodyFacts } from "../audit/body-digest";
 import type { AuditActorType } from "../audit/events";
 import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
@@ -103,7 +104,7 @@ export async function acceptMessage(deps: Deps, input: AcceptInput): Promise<{ m
           subjectUserId: message.userId,
           clientId: message.clientId,
           grantId: message.grantId,
-          details: { message_id: message.id, recipient: message.recipient, body_sha256: message.bodySha256, body_length: input.body.length, provider: message.provider },
+          details: { message_id: message.id, recipient: message.recipient, ...bodyFacts(deps.config.auditHmacKey, input.body), provider: message.provider },
         },
         now,
       );

@@ -3,8 +3,14 @@
 //
 // - An unknown `kid` triggers one refetch, at most once per cooldown, so a flood of tokens
 //   with made-up kids cannot turn into a flood of requests to the issuer.
-// - Keys are refreshed in the background of a request once they are older than maxAgeMs, so
-//   a key the issuer removed (its last token expired) stops being accepted.
+// - Once the key set is older than maxAgeMs it is stale: a request is answered from it at once
+//   and starts a refresh in the background (stale-while-revalidate, as RFC 5861 section 3
+//   describes for HTTP caches). So a key the issuer removed (its last token expired, or it was
+//   withdrawn) stops being accepted as soon as a refresh succeeds, and no request waits for
+//   the issuer: during an outage a request never spends the fetch timeout on keys it has.
+//   A failed refresh is retried no sooner than one cooldown later.
+// - Keys loaded in-process (`loadJwks`, the issuer's own database) cannot hang on an outage,
+//   so there a stale set is refreshed before the request is answered.
 // - When the issuer is down, the last good key set keeps serving: verification never depends
 //   on the issuer being reachable for keys it has already seen.
 import { importJWK, type CryptoKey, type JWK, type JWSHeaderParameters } from "jose";
@@ -15,7 +21,7 @@ export interface JwksCacheOptions {
   now?: () => number;
   /** Minimum time between two fetches caused by an unknown kid. */
   cooldownMs?: number;
-  /** After this age the key set is refreshed on the next request (failures keep the old set). */
+  /** After this age the key set is stale: used once more while it is refreshed (failures keep it). */
   maxAgeMs?: number;
   timeoutMs?: number;
   /** Loads the key set directly instead of over HTTP (the issuer's own process). */
@@ -37,6 +43,8 @@ export class JwksCache {
   /** When an unknown kid last caused a fetch (the cooldown applies to these fetches only). */
   private lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
+  /** No background refresh before this time (set after one failed: the issuer is down). */
+  private revalidateAfter = Number.NEGATIVE_INFINITY;
   private imported = new Map<string, CryptoKey>();
   private readonly fetchFn: typeof fetch;
   private readonly now: () => number;
@@ -57,7 +65,10 @@ export class JwksCache {
     const kid = header.kid;
     if (typeof kid !== "string" || !kid) throw new UnknownKeyError("the token has no kid");
     if (!this.set) await this.refresh();
-    else if (this.now() - this.set.fetchedAt > this.maxAgeMs) await this.refresh().catch(() => undefined);
+    else if (this.now() - this.set.fetchedAt > this.maxAgeMs) {
+      if (this.options.loadJwks) await this.refresh().catch(() => undefined);
+      else this.revalidate();
+    }
     if (!this.set?.keys.has(kid) && this.now() - this.lastUnknownKidFetchAt >= this.cooldownMs) {
       this.lastUnknownKidFetchAt = this.now();
       await this.refresh().catch(() => undefined);
@@ -75,6 +86,14 @@ export class JwksCache {
       this.imported.set(cacheKey, key);
     }
     return key;
+  }
+
+  /** Starts a refresh without waiting for it; one at a time, and not again soon after a failure. */
+  private revalidate(): void {
+    if (this.inflight || this.now() < this.revalidateAfter) return;
+    this.refresh().catch(() => {
+      this.revalidateAfter = this.now() + this.cooldownMs;
+    });
   }
 
   /** Fetches metadata (once) and the key set; concurrent callers share one fetch. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { accessTokenHash, jwkThumbprint, memoryReplayStore, verifyDpopProof } from "../oauth/dpop";
 import { ResourceServer } from "./authenticate";
@@ -288,8 +288,13 @@ describe("key rotation as the resource server sees it", () => {
       const second = await issuer.mint();
       // Within maxAge the cached set still holds the key...
       await expect(rs.authenticate(request({ authorization: `Bearer ${second}` }), RESOURCE)).resolves.toBeTruthy();
-      // ...after it, the refreshed set does not, and a token not seen before is refused.
+      // ...after it, the stale set answers while a refresh runs in the background; once the
+      // refresh has succeeded, the key is gone and a token not seen before is refused.
       clock += 61_000;
+      const fetches = issuer.jwksFetches;
+      await expect(rs.authenticate(request({ authorization: `Bearer ${await issuer.mint()}` }), RESOURCE)).resolves.toBeTruthy();
+      await vi.waitFor(() => expect(issuer.jwksFetches).toBe(fetches + 1)); // the background refresh
+      await jwks.refresh(); // waits for it to finish (or does one more)
       const third = await issuer.mint();
       const err = await rs.authenticate(request({ authorization: `Bearer ${third}` }), RESOURCE).catch((e: unknown) => e);
       expect(rs.errorResponse(err).status).toBe(401);
@@ -299,3 +304,48 @@ describe("key rotation as the resource server sees it", () => {
   });
 });
 
+
+describe("a stale key set while the issuer hangs", () => {
+  it("checklist 161: answers from the stale key set at once and refreshes in the background; a removed key is refused once a refresh succeeds", async () => {
+    const issuer = await startTestIssuer({ aud: RESOURCE });
+    let clock = Date.now();
+    const timeoutMs = 3_000;
+    const jwks = new JwksCache({ issuer: issuer.issuer, maxAgeMs: 60_000, cooldownMs: 30_000, timeoutMs, now: () => clock });
+    const rs = new ResourceServer({ issuer: issuer.issuer, resource: RESOURCE, scopes: ["messages:send"], getKey: jwks.getKey, verifyDpopProof: async () => ({ jkt: "", jti: "" }) });
+    const present = async (token: string) => rs.authenticate(request({ authorization: `Bearer ${token}` }), RESOURCE);
+    try {
+      await present(await issuer.mint()); // loads the key set
+      expect(issuer.jwksFetches).toBe(1);
+      // The issuer stops answering (accepts connections, never replies), and the set goes stale.
+      issuer.hang = true;
+      clock += 61_000;
+      const tokens = await Promise.all([1, 2, 3].map(() => issuer.mint()));
+      const started = performance.now();
+      for (const token of tokens) await expect(present(token)).resolves.toBeTruthy();
+      const elapsed = performance.now() - started;
+      // Without stale-while-revalidate the first call alone waits out the fetch timeout.
+      expect(elapsed).toBeLessThan(timeoutMs / 3);
+      // One background fetch, shared: three requests did not make three.
+      await vi.waitFor(() => expect(issuer.jwksFetches).toBe(2));
+
+      // The background fetch times out; the next retry waits a cooldown, so an outage does not
+      // turn every request into a fetch.
+      await jwks.refresh().catch(() => undefined);
+      await present(await issuer.mint());
+      expect(issuer.jwksFetches).toBe(2);
+
+      // The issuer is back and has removed the key. After the cooldown a request starts a
+      // refresh (and is still answered from the stale set); once it has succeeded, the key is refused.
+      issuer.hang = false;
+      issuer.publish([]);
+      clock += 30_001;
+      await expect(present(await issuer.mint())).resolves.toBeTruthy();
+      await vi.waitFor(() => expect(issuer.jwksFetches).toBe(3));
+      await jwks.refresh();
+      const err = await present(await issuer.mint()).catch((e: unknown) => e);
+      expect(rs.errorResponse(err).status).toBe(401);
+    } finally {
+      await issuer.close();
+    }
+  });
+});

@@ -10,10 +10,12 @@ export interface TestIssuer {
   kid: string;
   privateKey: CryptoKey;
   publicJwk: JWK;
-  /** How many times the JWKS was fetched. */
+  /** How many times the JWKS was fetched (or asked for, while hanging). */
   jwksFetches: number;
   /** While true, every request fails with 503 (the issuer is down). */
   down: boolean;
+  /** While true, every request is accepted and never answered (the issuer hangs). */
+  hang: boolean;
   publish(keys: JWK[]): void;
   /** Answers POST /oauth/token (form and Authorization header), when set. */
   tokenHandler?: (form: URLSearchParams, authorization: string | undefined) => Promise<{ status: number; body: unknown }>;
@@ -26,9 +28,13 @@ export async function startTestIssuer(defaults: Record<string, unknown> = {}): P
   const kid = `k-${randomUUID().slice(0, 8)}`;
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" };
   let keys: JWK[] = [publicJwk];
-  const state = { jwksFetches: 0, down: false };
+  const state = { jwksFetches: 0, down: false, hang: false };
   let base = "";
   const server: Server = createServer((req, res) => {
+    if (state.hang) {
+      if (req.url === "/oauth/jwks") state.jwksFetches++;
+      return; // the socket stays open until the client gives up or close()
+    }
     if (state.down) {
       res.writeHead(503).end();
       return;
@@ -64,6 +70,12 @@ export async function startTestIssuer(defaults: Record<string, unknown> = {}): P
     set down(v: boolean) {
       state.down = v;
     },
+    get hang() {
+      return state.hang;
+    },
+    set hang(v: boolean) {
+      state.hang = v;
+    },
     publish(next) {
       keys = next;
     },
@@ -87,7 +99,11 @@ export async function startTestIssuer(defaults: Record<string, unknown> = {}): P
       for (const [k, v] of Object.entries(payload)) if (v === undefined) delete (payload as Record<string, unknown>)[k];
       return new SignJWT(payload).setProtectedHeader({ alg: "ES256", typ: "at+jwt", kid, ...header }).sign(key);
     },
-    close: () => new Promise((r) => server.close(() => r())),
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections(); // including requests left hanging
+      }),
   };
   return issuer;
 }

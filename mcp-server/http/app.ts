@@ -17,10 +17,12 @@ import { metadataPaths, metadataResponse } from "./metadata";
 import { checkOrigin, corsHeaders, forbiddenOrigin, preflightResponse } from "./origin";
 import { auditInvalidArguments, checkToolScope } from "./scope-check";
 
+const NO_STORE = { "Cache-Control": "no-store" };
+
 export function createMcpHandler(ctx: McpContext): (req: Request) => Promise<Response> {
   const mcpPath = new URL(ctx.deps.config.mcpResourceUrl).pathname.replace(/\/+$/, "") || "/";
   const wellKnown = new Set(metadataPaths(ctx.deps.config));
-  return async (req) => {
+  const route = async (req: Request): Promise<Response> => {
     const path = new URL(req.url).pathname;
     if (path === "/health/live") return healthLive();
     if (path === "/health/ready") return healthReady(ctx.deps.db);
@@ -28,6 +30,10 @@ export function createMcpHandler(ctx: McpContext): (req: Request) => Promise<Res
     if (path === mcpPath) return handleMcp(ctx, req);
     return Response.json({ error: "not_found" }, { status: 404 });
   };
+  // Tool results carry message bodies and grant details, errors and challenges describe a
+  // user's grant: no response of this server may be kept by a browser or a shared cache
+  // (RFC 9111 section 5.2.2.5). Set here, once, so no path can forget it.
+  return async (req) => withHeaders(await route(req), NO_STORE);
 }
 
 async function handleMcp(ctx: McpContext, req: Request): Promise<Response> {

@@ -59,14 +59,14 @@ export function serveWeb(handler: WebHandler, origin: string): Server {
     try {
       request = toRequest(req, origin);
     } catch {
-      res.writeHead(400, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "invalid_request" }));
+      res.writeHead(400, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(JSON.stringify({ error: "invalid_request" }));
       return;
     }
     handler(request)
       .then((response) => writeResponse(res, response))
       .catch((err: unknown) => {
         console.error(`mcp-server: unhandled error: ${err instanceof Error ? err.message : String(err)}`);
-        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });
         res.end(JSON.stringify({ error: "server_error" }));
       });
   });

@@ -1,7 +1,6 @@
 // Every tool call is audited, allowed or denied, with its reason (DESIGN.md, audit trail).
 // The entry is written BEFORE anything is sent downstream: if the audit store cannot be
 // written, the call fails closed (HTTP 503) and nothing is sent (checklist 65).
-import { createHash } from "node:crypto";
 import { appendAudit } from "@/lib/audit/append";
 import { writeTransaction } from "@/lib/db";
 import type { CallState, McpContext } from "../context";
@@ -18,8 +17,6 @@ export interface ToolAuditEntry {
   outcome?: "success" | "denied" | "failure";
   details?: Record<string, unknown>;
 }
-
-export const bodyFacts = (body: string) => ({ body_sha256: createHash("sha256").update(body).digest("hex"), body_length: body.length });
 
 export async function auditToolCall(ctx: McpContext, call: CallState, entry: ToolAuditEntry): Promise<void> {
   const { claims } = call.auth;

@@ -7,12 +7,13 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { entryToSpend } from "@/lib/authorization-details";
+import { bodyFacts } from "@/lib/audit/body-digest";
 import { checkBody, checkRecipient, MessagingDenial, quotaDenial, SCOPE_SEND } from "@/lib/messaging/policy";
 import type { GrantStatus } from "@/lib/resource-server/grant-status";
 import type { CallState, McpContext } from "../context";
 import { ExchangeError } from "../downstream/token-exchange";
 import { MessagingUnavailableError, postMessage } from "../downstream/messaging-client";
-import { auditToolCall, bodyFacts } from "./audit";
+import { auditToolCall } from "./audit";
 import { requireLiveGrant } from "./grant-check";
 import { failureResult, okResult } from "./results";
 
@@ -46,7 +47,7 @@ export async function sendMessageTool(ctx: McpContext, call: CallState, args: Ar
   const to = checkRecipient(args.to, claims.authorization_details);
   const body = checkBody(args.body);
   if (!hasMessageLeft(grant, to)) throw quotaDenial(to);
-  const facts = { recipient: to, ...bodyFacts(body) };
+  const facts = { recipient: to, ...bodyFacts(ctx.deps.config.auditHmacKey, body) };
   await auditToolCall(ctx, call, { tool: "send_message", allowed: true, details: facts });
 
   const idempotencyKey = args.idempotency_key ? `agent:${args.idempotency_key}` : `mcp:${randomUUID()}`;

@@ -27,13 +27,28 @@ export interface GuardedResponse {
   body: string;
 }
 
+// ipaddr.js names the special-purpose blocks of the IANA IPv4 and IPv6 registries (RFC 6890)
+// in range(): loopback, private, CGNAT, link-local, multicast, broadcast, 0.0.0.0/8, 240/4,
+// documentation, benchmarking, IPv4-mapped, NAT64 (64:ff9b::/96, 64:ff9b:1::/48), 6to4,
+// Teredo, ULA, discard, ORCHID, SRv6 and the rest. Only what it calls "unicast" is global.
 const PRIVATE_RANGES = new Set(["loopback", "private", "uniqueLocal"]);
+// range() calls some IPv6 space "unicast" that is not global unicast: the IPv4-compatible
+// block ::/96 (RFC 4291 section 2.5.5.1, deprecated) and everything outside 2000::/3, the only
+// block IANA allocates global unicast from (RFC 4291 section 2.4).
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR("2000::/3");
 
-/** True when `address` may be connected to. Public unicast always; private ranges when allowed. */
+/**
+ * True when `address` may be connected to. Global unicast only, as ipaddr.js classifies it;
+ * loopback and private ranges too when allowed (development). An IPv4-mapped IPv6 address is
+ * judged as what it is (refused), not as the IPv4 address inside it.
+ */
 export function isAllowedAddress(address: string, allowPrivate: boolean): boolean {
   if (!ipaddr.isValid(address)) return false;
-  const range = ipaddr.process(address).range();
-  return range === "unicast" || (allowPrivate && PRIVATE_RANGES.has(range));
+  const parsed = ipaddr.parse(address);
+  const range = parsed.range();
+  if (allowPrivate && PRIVATE_RANGES.has(range)) return true;
+  if (range !== "unicast") return false;
+  return parsed.kind() === "ipv4" || (parsed as ipaddr.IPv6).match(GLOBAL_UNICAST_V6);
 }
 
 function guardedLookup(allowPrivate: boolean): LookupFunction {
