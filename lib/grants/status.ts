@@ -13,13 +13,17 @@ export function effectiveStatus(grant: Pick<Grant, "status" | "expiresAt">, now:
 }
 
 /**
- * The grant when it is active and unexpired at `now` and its user's account is not disabled
- * (an admin's account-level revocation voids every grant); otherwise null.
+ * The grant when it is active and unexpired at `now`, its user's account is not disabled
+ * (an admin's account-level revocation voids every grant) and its client is not revoked (nor
+ * does an admin's revoke-client leave any grant of that client live); otherwise null.
  */
 export async function getLiveGrant(db: Db | Tx, grantId: string, now: Date = new Date()): Promise<Grant | null> {
-  const row = await db.grant.findUnique({ where: { id: grantId }, include: { user: { select: { disabledAt: true } } } });
-  if (!row || effectiveStatus(row, now) !== "active" || row.user.disabledAt) return null;
-  const { user: _user, ...grant } = row;
+  const row = await db.grant.findUnique({
+    where: { id: grantId },
+    include: { user: { select: { disabledAt: true } }, client: { select: { revokedAt: true } } },
+  });
+  if (!row || effectiveStatus(row, now) !== "active" || row.user.disabledAt || row.client.revokedAt) return null;
+  const { user: _user, client: _client, ...grant } = row;
   return grant;
 }
 
@@ -43,15 +47,16 @@ export async function grantStatus(db: Db | Tx, ids: string[], now: Date = new Da
   const rows = unique.length
     ? await db.grant.findMany({
         where: { id: { in: unique } },
-        select: { id: true, status: true, expiresAt: true, usesLeft: true, user: { select: { disabledAt: true } } },
+        select: { id: true, status: true, expiresAt: true, usesLeft: true, user: { select: { disabledAt: true } }, client: { select: { revokedAt: true } } },
       })
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   return unique.map((id) => {
     const row = byId.get(id);
     if (!row) return { id, status: "unknown", expires_at: null, uses_left: null };
-    // A disabled account voids its grants at once, before any sweep rewrites their rows.
-    const status = row.user.disabledAt ? "revoked" : effectiveStatus(row, now);
+    // A disabled account or a revoked client voids its grants at once, before any sweep
+    // rewrites their rows.
+    const status = row.user.disabledAt || row.client.revokedAt ? "revoked" : effectiveStatus(row, now);
     return { id, status, expires_at: row.expiresAt.toISOString(), uses_left: row.usesLeft };
   });
 }

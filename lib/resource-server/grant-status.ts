@@ -34,6 +34,7 @@ interface GrantRow {
   userId: string;
   clientId: string;
   user: { disabledAt: Date | null };
+  client: { revokedAt: Date | null };
 }
 
 /** Reads the status without caching: the grant, its parents (token exchange), the user and the token. */
@@ -47,10 +48,15 @@ export async function readGrantStatus(db: Reader, grantId: string, jti: string |
   for (let depth = 0; id && depth < MAX_CHAIN; depth++) {
     const grant: GrantRow | null = await db.grant.findUnique({
       where: { id },
-      select: { id: true, status: true, expiresAt: true, usesLeft: true, parentGrantId: true, userId: true, clientId: true, user: { select: { disabledAt: true } } },
+      select: {
+        id: true, status: true, expiresAt: true, usesLeft: true, parentGrantId: true, userId: true, clientId: true,
+        user: { select: { disabledAt: true } },
+        client: { select: { revokedAt: true } },
+      },
     });
     if (!grant) return { live: false, reason: "grant_not_found" };
-    if (grant.status === "revoked") return { live: false, reason: "grant_revoked" };
+    // A revoked client's grants end with it (`admin revoke-client`), before any sweep rewrites them.
+    if (grant.status === "revoked" || grant.client.revokedAt) return { live: false, reason: "grant_revoked" };
     if (grant.status !== "active" || grant.expiresAt.getTime() <= now.getTime()) return { live: false, reason: "grant_expired" };
     if (grant.user.disabledAt) return { live: false, reason: "account_disabled" };
     const usesLeft = status?.usesLeft === undefined || status.usesLeft === null ? grant.usesLeft : grant.usesLeft === null ? status.usesLeft : Math.min(grant.usesLeft, status.usesLeft);
