@@ -180,6 +180,7 @@ test("checklist 26: a CIBA binding message and the agent's name are shown as tex
   createUser,
   signIn,
 }) => {
+  test.setTimeout(120_000); // the agent is enabled through the admin CLI, a separate process
   const user = await createUser();
   const cibaAgent = await registerCibaAgent(baseURL!, env, { name: HOSTILE_NAME, grantTypes: [CIBA] });
   await signIn(page, user);

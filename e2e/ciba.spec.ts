@@ -4,6 +4,8 @@ import { approveOnConsent, denyOnConsent } from "./consent-actions";
 import { CIBA, TWO_RECIPIENTS, backchannel, decodePayload, pollUntilDecided, registerAgent, registerCibaAgent, token, type Agent } from "./oob";
 
 test.describe("CIBA poll mode", () => {
+  // Each test enables its agent through the admin CLI (a separate process), as an operator would.
+  test.describe.configure({ timeout: 120_000 });
   let agent: Agent;
   test.beforeEach(async ({ baseURL, env }) => {
     agent = await registerCibaAgent(baseURL!, env, { name: "Trip Planner" });

@@ -5,6 +5,9 @@ import type { Page } from "@playwright/test";
 import { approveOnConsent } from "./consent-actions";
 import { CIBA, backchannel, decodePayload, pollUntilDecided, registerCibaAgent, serviceCredentials, token, type Agent } from "./oob";
 
+// Each test enables its CIBA agents through the admin CLI (a separate process).
+test.describe.configure({ timeout: 120_000 });
+
 const DETAILS = [{ type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 3 }];
 
 /** A grant with a refresh token, through CIBA approved in the browser. */
