@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
-import { CIBA, backchannel, registerAgent } from "./oob";
+import { CIBA, backchannel, registerCibaAgent } from "./oob";
 
 const A = "+15550100123";
 const B = "+15550100124";
@@ -176,11 +176,13 @@ test("checklist 26: the client name and the recipients are shown as text, never 
 test("checklist 26: a CIBA binding message and the agent's name are shown as text on the pending list and the consent page", async ({
   page,
   baseURL,
+  env,
   createUser,
   signIn,
 }) => {
+  test.setTimeout(120_000); // the agent is enabled through the admin CLI, a separate process
   const user = await createUser();
-  const cibaAgent = await registerAgent(baseURL!, { name: HOSTILE_NAME, grantTypes: [CIBA] });
+  const cibaAgent = await registerCibaAgent(baseURL!, env, { name: HOSTILE_NAME, grantTypes: [CIBA] });
   await signIn(page, user);
   await page.goto("/");
   const asked = await backchannel(cibaAgent, {

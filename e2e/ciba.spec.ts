@@ -1,12 +1,40 @@
 // Issue 4: out-of-band approval with OpenID CIBA (poll mode), against the real processes.
-import { test, expect } from "./fixtures";
+import { test, expect, adminCli } from "./fixtures";
 import { approveOnConsent, denyOnConsent } from "./consent-actions";
-import { CIBA, TWO_RECIPIENTS, backchannel, decodePayload, pollUntilDecided, registerAgent, token, type Agent } from "./oob";
+import { CIBA, TWO_RECIPIENTS, backchannel, decodePayload, pollUntilDecided, registerAgent, registerCibaAgent, token, type Agent } from "./oob";
 
 test.describe("CIBA poll mode", () => {
+  // Each test enables its agent through the admin CLI (a separate process), as an operator would.
+  test.describe.configure({ timeout: 120_000 });
   let agent: Agent;
-  test.beforeEach(async ({ baseURL }) => {
-    agent = await registerAgent(baseURL!, { name: "Trip Planner", grantTypes: [CIBA, "refresh_token"] });
+  test.beforeEach(async ({ baseURL, env }) => {
+    agent = await registerCibaAgent(baseURL!, env, { name: "Trip Planner" });
+  });
+
+  test("checklist 130: a self-registered CIBA client prompts nobody until `npm run admin -- enable-ciba`", async ({ baseURL, env, createUser }) => {
+    const user = await createUser();
+    const fresh = await registerAgent(baseURL!, { name: "Uninvited", grantTypes: [CIBA, "refresh_token"] });
+    const ask = () => backchannel(fresh, { login_hint: user.email, binding_message: "Knock knock", scope: "messages:send" });
+    expect(await ask()).toMatchObject({ status: 400, body: { error: "unauthorized_client" } });
+    expect(await adminCli(env, "enable-ciba", fresh.clientId)).toContain(`CIBA enabled for client ${fresh.clientId}.`);
+    const asked = await ask();
+    expect(asked.status).toBe(200);
+    expect((await token(fresh, { grant_type: CIBA, auth_req_id: String(asked.body.auth_req_id) })).body.error).toBe("authorization_pending");
+  });
+
+  test("checklist 131: an address with no account gets the same answer as a user's, and its auth_req_id only expires", async ({ createUser }) => {
+    test.setTimeout(90_000);
+    const user = await createUser();
+    const params = { scope: "messages:send", authorization_details: JSON.stringify(TWO_RECIPIENTS), requested_expiry: "4" };
+    const known = await backchannel(agent, { ...params, login_hint: user.email });
+    const unknown = await backchannel(agent, { ...params, login_hint: `nobody-${Date.now()}@example.com` });
+    const shape = (r: typeof known) => ({ status: r.status, keys: Object.keys(r.body).sort(), expires_in: r.body.expires_in, interval: r.body.interval });
+    expect(shape(unknown)).toEqual(shape(known));
+    expect(shape(known)).toEqual({ status: 200, keys: ["auth_req_id", "expires_in", "interval"], expires_in: 4, interval: 1 });
+    for (const asked of [known, unknown]) {
+      const result = await pollUntilDecided(agent, { grant_type: CIBA, auth_req_id: String(asked.body.auth_req_id) }, 1, 30_000);
+      expect(result).toMatchObject({ status: 400, body: { error: "expired_token" } });
+    }
   });
 
   test("a request appears on the pending list without a reload; the narrowed approval is exactly what the token carries", async ({ page, createUser, signIn }) => {
@@ -30,7 +58,6 @@ test.describe("CIBA poll mode", () => {
     await expect(item).toBeVisible({ timeout: 2_000 });
     await expect(item).toContainText("Trip Planner");
     await expect(item).toContainText("Send up to 5 messages to +1 555-010-0123 and +1 555-010-0124");
-    await expect(item).toContainText("For 1 hour");
 
     const params = { grant_type: CIBA, auth_req_id: String(asked.body.auth_req_id) };
     expect((await token(agent, params)).body.error).toBe("authorization_pending");
@@ -87,7 +114,7 @@ test.describe("CIBA poll mode", () => {
     expect(fast).toMatchObject({ status: 400, body: { error: "slow_down" } });
   });
 
-  test("malformed authorization details, an unknown user and a bad binding message get clear errors", async ({ createUser }) => {
+  test("malformed authorization details and a bad binding message get clear errors", async ({ createUser }) => {
     const user = await createUser();
     const notArray = await backchannel(agent, { login_hint: user.email, authorization_details: '{"type":"messaging"}' });
     expect(notArray).toMatchObject({ status: 400, body: { error: "invalid_request", error_description: expect.stringContaining("JSON array") } });
@@ -95,8 +122,9 @@ test.describe("CIBA poll mode", () => {
     expect(badRecipient).toMatchObject({ status: 400, body: { error: "invalid_authorization_details", error_description: expect.stringContaining("E.164") } });
     const unknownType = await backchannel(agent, { login_hint: user.email, authorization_details: JSON.stringify([{ type: "payments" }]) });
     expect(unknownType.body).toMatchObject({ error: "invalid_authorization_details", error_description: expect.stringContaining("unsupported type") });
-    expect((await backchannel(agent, { login_hint: "nobody@example.com", scope: "messages:send" })).body.error).toBe("unknown_user_id");
     expect((await backchannel(agent, { login_hint: user.email, scope: "messages:send", binding_message: "a\u0007b" })).body.error).toBe("invalid_binding_message");
+    // checklist 133: a right-to-left override would make the message read differently from what is stored
+    expect((await backchannel(agent, { login_hint: user.email, scope: "messages:send", binding_message: "Trip \u202E24" })).body.error).toBe("invalid_binding_message");
   });
 
   test("the browser shows a notification for a new request when the user allowed notifications", async ({ page, context, baseURL, createUser, signIn }) => {

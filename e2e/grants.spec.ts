@@ -3,7 +3,10 @@
 import { test, expect, type TestUser } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { approveOnConsent } from "./consent-actions";
-import { CIBA, backchannel, decodePayload, pollUntilDecided, registerAgent, serviceCredentials, token, type Agent } from "./oob";
+import { CIBA, backchannel, decodePayload, pollUntilDecided, registerCibaAgent, serviceCredentials, token, type Agent } from "./oob";
+
+// Each test enables its CIBA agents through the admin CLI (a separate process).
+test.describe.configure({ timeout: 120_000 });
 
 const DETAILS = [{ type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 3 }];
 
@@ -30,7 +33,7 @@ async function grantStatus(baseURL: string, env: Record<string, string>, id: str
 }
 
 test("the dashboard shows the agent, limits in words, uses and time left; Revoke makes the next refresh fail", async ({ page, baseURL, env, createUser, signIn }) => {
-  const agent = await registerAgent(baseURL!, { name: "Budget Bot", grantTypes: [CIBA, "refresh_token"] });
+  const agent = await registerCibaAgent(baseURL!, env, { name: "Budget Bot" });
   const user = await createUser();
   await signIn(page, user);
   const { refreshToken, grantId } = await cibaGrant(page, agent, user, "Dashboard 1");
@@ -57,9 +60,9 @@ test("the dashboard shows the agent, limits in words, uses and time left; Revoke
   expect(await grantStatus(baseURL!, env, grantId)).toBe("revoked");
 });
 
-test("Revoke all ends every grant of one agent and leaves other agents alone", async ({ page, baseURL, createUser, signIn }) => {
-  const first = await registerAgent(baseURL!, { name: "Agent One", grantTypes: [CIBA, "refresh_token"] });
-  const second = await registerAgent(baseURL!, { name: "Agent Two", grantTypes: [CIBA, "refresh_token"] });
+test("Revoke all ends every grant of one agent and leaves other agents alone", async ({ page, baseURL, env, createUser, signIn }) => {
+  const first = await registerCibaAgent(baseURL!, env, { name: "Agent One" });
+  const second = await registerCibaAgent(baseURL!, env, { name: "Agent Two" });
   const user = await createUser();
   await signIn(page, user);
   const a = await cibaGrant(page, first, user, "One A");

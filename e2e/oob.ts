@@ -2,6 +2,7 @@
 // issuer over real HTTP, as a real agent would.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { adminCli } from "./fixtures";
 
 export const CIBA = "urn:openid:params:grant-type:ciba";
 export const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
@@ -34,6 +35,20 @@ export async function registerAgent(
   const body = await res.json();
   if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${JSON.stringify(body)}`);
   return { baseURL, clientId: body.client_id, clientSecret: body.client_secret };
+}
+
+/**
+ * A confidential CIBA client as an operator sets one up: dynamic registration, then
+ * `npm run admin -- enable-ciba` (CIBA is refused until an administrator enables it).
+ */
+export async function registerCibaAgent(
+  baseURL: string,
+  env: Record<string, string>,
+  { name, grantTypes = [CIBA, "refresh_token"] }: { name: string; grantTypes?: string[] },
+): Promise<Agent> {
+  const agent = await registerAgent(baseURL, { name, grantTypes });
+  await adminCli(env, "enable-ciba", agent.clientId);
+  return agent;
 }
 
 function post(agent: Agent, endpoint: string, params: Record<string, string>): Promise<Response> {

@@ -34,7 +34,7 @@ const EnvSchema = z.object({
   CIBA_POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
   CIBA_REQUEST_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
   DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
-  CIBA_REQUESTS_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  CIBA_PROMPTS_PER_USER_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(10),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   NOTIFICATION_WEBHOOK_URL: url.optional(),
   NOTIFICATION_WEBHOOK_SECRET: z.string().optional(),
@@ -80,8 +80,8 @@ export interface AppConfig {
   cibaRequestTtlSeconds: number;
   /** Lifetime of a device_code / user_code pair. */
   deviceCodeTtlSeconds: number;
-  /** Backchannel requests accepted per target user per minute. */
-  cibaRequestsPerUserPerMinute: number;
+  /** Backchannel requests (prompts) one login_hint may receive per hour, whether or not it names a user. */
+  cibaPromptsPerUserPerHour: number;
   /** Dynamic client registrations one address may make per hour (RFC 7591 endpoint). */
   registrationsPerAddressPerHour: number;
   /** Extra notification channel: pending requests are POSTed here as JSON (HMAC-signed with the secret when set). */
@@ -192,7 +192,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     pollIntervalSeconds: e.CIBA_POLL_INTERVAL_SECONDS,
     cibaRequestTtlSeconds: e.CIBA_REQUEST_TTL_SECONDS,
     deviceCodeTtlSeconds: e.DEVICE_CODE_TTL_SECONDS,
-    cibaRequestsPerUserPerMinute: e.CIBA_REQUESTS_PER_USER_PER_MINUTE,
+    cibaPromptsPerUserPerHour: e.CIBA_PROMPTS_PER_USER_PER_HOUR,
     registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
     notificationWebhook: e.NOTIFICATION_WEBHOOK_URL ? { url: e.NOTIFICATION_WEBHOOK_URL, secret: e.NOTIFICATION_WEBHOOK_SECRET } : undefined,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",

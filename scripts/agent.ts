@@ -8,7 +8,7 @@
 //   npm run agent -- describe | list
 //
 // Options: --server <MCP URL> (default: the configured MCP_RESOURCE_URL), --max <n> messages to
-// ask for (default 3), --expiry <seconds> (CIBA), --open (open the browser instead of printing),
+// ask for (default 3), --expiry <seconds> (CIBA: how long the user has to answer, CIBA Core 7.1), --open (open the browser instead of printing),
 // --state <file> (where client registration and tokens are kept; default DATA_DIR/agent-state.json),
 // --new-grant (forget the stored tokens and ask the user again).
 import { execFile } from "node:child_process";

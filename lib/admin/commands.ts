@@ -6,6 +6,7 @@ import { UserError } from "../auth/users";
 import { UsageError, type AdminCommand } from "./command";
 import { createUserCommand, listUsersCommand, revokeAccountCommand, setRoleCommand } from "./user-commands";
 import { createClientCommand } from "./create-client";
+import { disableCibaCommand, enableCibaCommand, revokeClientCommand } from "./client-access";
 import { rotateKeysCommand } from "./rotate-keys";
 
 export const COMMANDS: AdminCommand[] = [
@@ -14,6 +15,9 @@ export const COMMANDS: AdminCommand[] = [
   revokeAccountCommand,
   listUsersCommand,
   createClientCommand,
+  enableCibaCommand,
+  disableCibaCommand,
+  revokeClientCommand,
   rotateKeysCommand,
 ];
 

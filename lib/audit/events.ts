@@ -2,6 +2,8 @@
 // appendAudit; the auditor console filters on them.
 export const AUDIT_EVENT_TYPES = [
   "client.registered",
+  "client.updated",
+  "client.revoked",
   "authorization.requested",
   "consent.shown",
   "consent.approved",

@@ -14,13 +14,17 @@ export function effectiveStatus(grant: Pick<Grant, "status" | "expiresAt">, now:
 }
 
 /**
- * The grant when it is active and unexpired at `now` and its user's account is not disabled
- * (an admin's account-level revocation voids every grant); otherwise null.
+ * The grant when it is active and unexpired at `now`, its user's account is not disabled
+ * (an admin's account-level revocation voids every grant) and its client is not revoked (nor
+ * does an admin's revoke-client leave any grant of that client live); otherwise null.
  */
 export async function getLiveGrant(db: Db | Tx, grantId: string, now: Date = new Date()): Promise<Grant | null> {
-  const row = await db.grant.findUnique({ where: { id: grantId }, include: { user: { select: { disabledAt: true } } } });
-  if (!row || effectiveStatus(row, now) !== "active" || row.user.disabledAt) return null;
-  const { user: _user, ...grant } = row;
+  const row = await db.grant.findUnique({
+    where: { id: grantId },
+    include: { user: { select: { disabledAt: true } }, client: { select: { revokedAt: true } } },
+  });
+  if (!row || effectiveStatus(row, now) !== "active" || row.user.disabledAt || row.client.revokedAt) return null;
+  const { user: _user, client: _client, ...grant } = row;
   return grant;
 }
 
@@ -52,6 +56,7 @@ export async function grantStatus(db: Db | Tx, ids: string[], now: Date = new Da
           authorizationDetails: true,
           entries: { select: { position: true, maxMessages: true, used: true } },
           user: { select: { disabledAt: true } },
+          client: { select: { revokedAt: true } },
         },
       })
     : [];
@@ -59,8 +64,9 @@ export async function grantStatus(db: Db | Tx, ids: string[], now: Date = new Da
   return unique.map((id) => {
     const row = byId.get(id);
     if (!row) return { id, status: "unknown", expires_at: null };
-    // A disabled account voids its grants at once, before any sweep rewrites their rows.
-    const status = row.user.disabledAt ? "revoked" : effectiveStatus(row, now);
+    // A disabled account or a revoked client voids its grants at once, before any sweep
+    // rewrites their rows.
+    const status = row.user.disabledAt || row.client.revokedAt ? "revoked" : effectiveStatus(row, now);
     const limits = entryLimits(parseMessagingDetails(JSON.parse(row.authorizationDetails)), row.entries);
     return { id, status, expires_at: row.expiresAt.toISOString(), message_limits: limits };
   });

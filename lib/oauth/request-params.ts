@@ -59,11 +59,15 @@ export function checkResource(resource: string | undefined, config: AppConfig): 
   return normalized;
 }
 
-/** Seconds the agent proposes for the grant's lifetime; the server maximum caps it. */
-export function checkRequestedExpiry(value: string | undefined, config: AppConfig): number | null {
+/**
+ * requested_expiry in seconds, capped at `maxSeconds`; null when not asked. What it bounds
+ * depends on the flow: the grant's proposed lifetime for /authorize and device requests, the
+ * auth_req_id's lifetime for CIBA (CIBA Core section 7.1).
+ */
+export function checkRequestedExpiry(value: string | undefined, maxSeconds: number): number | null {
   if (value === undefined) return null;
   if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new OAuthError("invalid_request", "requested_expiry must be a positive integer (seconds)");
-  return Math.min(Number(value), config.maxGrantLifetimeSeconds);
+  return Math.min(Number(value), maxSeconds);
 }
 
 /**
@@ -77,7 +81,7 @@ export function checkRequestedAccess(form: URLSearchParams, config: AppConfig, c
   let scopes = checkScope(singleParam(form, "scope")).split(" ").filter(Boolean);
   let details = checkAuthorizationDetails(singleParam(form, "authorization_details"));
   const resource = checkResource(singleParam(form, "resource"), config);
-  const requestedExpiry = checkRequestedExpiry(singleParam(form, "requested_expiry"), config);
+  const requestedExpiry = checkRequestedExpiry(singleParam(form, "requested_expiry"), config.maxGrantLifetimeSeconds);
   if (!scopes.length && !details.length) scopes = (client.scope ?? "").split(" ").filter(Boolean);
   if (details.length && !scopes.includes("messages:send")) scopes = [...scopes, "messages:send"];
   if (!details.length && scopes.includes("messages:send")) details = [{ type: "messaging", actions: ["send"], recipients: [] }];

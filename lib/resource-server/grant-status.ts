@@ -43,6 +43,7 @@ interface GrantRow {
   userId: string;
   clientId: string;
   user: { disabledAt: Date | null };
+  client: { revokedAt: Date | null };
 }
 
 const GRANT_FIELDS = { id: true, status: true, expiresAt: true, authorizationDetails: true, parentGrantId: true, userId: true, clientId: true } as const;
@@ -58,10 +59,11 @@ export async function readGrantStatus(db: Reader, grantId: string, jti: string |
   for (let depth = 0; id && depth < MAX_CHAIN; depth++) {
     const grant: GrantRow | null = await db.grant.findUnique({
       where: { id },
-      select: { ...GRANT_FIELDS, entries: { select: { position: true, maxMessages: true, used: true } }, user: { select: { disabledAt: true } } },
+      select: { ...GRANT_FIELDS, entries: { select: { position: true, maxMessages: true, used: true } }, user: { select: { disabledAt: true } }, client: { select: { revokedAt: true } } },
     });
     if (!grant) return { live: false, reason: "grant_not_found" };
-    if (grant.status === "revoked") return { live: false, reason: "grant_revoked" };
+    // A revoked client's grants end with it (`admin revoke-client`), before any sweep rewrites them.
+    if (grant.status === "revoked" || grant.client.revokedAt) return { live: false, reason: "grant_revoked" };
     if (grant.status !== "active" || grant.expiresAt.getTime() <= now.getTime()) return { live: false, reason: "grant_expired" };
     if (grant.user.disabledAt) return { live: false, reason: "account_disabled" };
     const expiresAt = status?.expiresAt && status.expiresAt < grant.expiresAt ? status.expiresAt : grant.expiresAt;

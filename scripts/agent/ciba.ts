@@ -54,7 +54,11 @@ export async function authorizeWithCiba(o: CibaOptions): Promise<void> {
   const fetchFn = o.fetch ?? fetch;
   const started = await fetchFn(backchannel, { method: "POST", headers: { Authorization: auth, "Content-Type": "application/x-www-form-urlencoded" }, body: form });
   const body = (await started.json()) as { auth_req_id?: string; interval?: number; expires_in?: number; error?: string; error_description?: string };
-  if (!started.ok || !body.auth_req_id) throw new Error(`backchannel request refused: ${body.error ?? started.status} ${body.error_description ?? ""}`);
+  if (!started.ok || !body.auth_req_id) {
+    // CIBA is off for a client until an administrator enables it (docs/ciba.md, "Who may ask").
+    const hint = body.error === "unauthorized_client" ? ` (this agent's client_id: ${client.client_id})` : "";
+    throw new Error(`backchannel request refused: ${body.error ?? started.status} ${body.error_description ?? ""}${hint}`);
+  }
   o.log(`Asked ${o.loginHint} to approve "${o.bindingMessage}". Waiting for their decision (they see it at ${issuer.replace(/\/$/, "")}/ )...`);
 
   let interval = (body.interval ?? 5) * 1000;

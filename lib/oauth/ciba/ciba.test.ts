@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decodeJwt } from "jose";
 import type { Db } from "../../db/client";
 import { writeTransaction } from "../../db/transaction";
@@ -61,14 +63,17 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
 
   beforeAll(async () => {
     db = await target.open();
-    deps = testDeps(db, { issuerUrl: ISSUER, pollIntervalSeconds: 5, cibaRequestTtlSeconds: 120, cibaRequestsPerUserPerMinute: 50 });
+    deps = testDeps(db, { issuerUrl: ISSUER, pollIntervalSeconds: 5, cibaRequestTtlSeconds: 120, cibaPromptsPerUserPerHour: 50 });
     await ensureSigningKeys(deps);
     deps.advance(3600);
     userId = (await db.user.create({ data: { email: "alice@example.com", passwordHash: "x" } })).id;
     const grantTypes = JSON.stringify([GRANT_TYPES.ciba, GRANT_TYPES.refreshToken]);
-    await db.client.create({ data: { id: "ciba-agent", kind: "dynamic", name: "Trip Planner", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic", grantTypes } });
-    await db.client.create({ data: { id: "other-agent", kind: "dynamic", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic", grantTypes } });
-    await db.client.create({ data: { id: "read-only", kind: "dynamic", scope: "messages:read", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic", grantTypes } });
+    const enabled = { kind: "dynamic", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic", grantTypes, cibaEnabled: true };
+    await db.client.create({ data: { ...enabled, id: "ciba-agent", name: "Trip Planner" } });
+    await db.client.create({ data: { ...enabled, id: "other-agent" } });
+    await db.client.create({ data: { ...enabled, id: "read-only", scope: "messages:read" } });
+    // Registered the CIBA grant type itself (dynamic registration allows that), not enabled.
+    await db.client.create({ data: { ...enabled, id: "self-registered", cibaEnabled: false } });
     await db.client.create({ data: { id: "code-only", kind: "dynamic", secretHash: hashClientSecret(SECRET), tokenEndpointAuthMethod: "client_secret_basic" } });
   });
   afterAll(() => target.close());
@@ -90,20 +95,118 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
     const body = await res.json();
     expect(body).toEqual({ auth_req_id: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), expires_in: 120, interval: 5 });
     const row = await db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(body.auth_req_id) } });
-    expect(row).toMatchObject({ flow: "ciba", status: "pending", userId, clientId: "ciba-agent", bindingMessage: "Trip 42", requestedExpiry: 3600 });
+    expect(row).toMatchObject({ flow: "ciba", status: "pending", userId, clientId: "ciba-agent", bindingMessage: "Trip 42", requestedExpiry: null });
     expect(JSON.stringify(row)).not.toContain(body.auth_req_id);
     const audit = await db.auditEvent.findFirstOrThrow({ where: { type: "authorization.requested" }, orderBy: { seq: "desc" } });
     expect(audit).toMatchObject({ clientId: "ciba-agent", subjectUserId: userId });
-    const note = await db.notification.findFirstOrThrow({ where: { userId }, orderBy: { createdAt: "desc" } });
+    // The notification is sent after the answer (its latency must not tell users apart).
+    const note = await vi.waitFor(() => db.notification.findFirstOrThrow({ where: { userId }, orderBy: { createdAt: "desc" } }));
     expect(note).toMatchObject({ channel: "sandbox", link: `/consent/${row.id}` });
     expect(note.title).toContain("Trip Planner");
     expect(note.body).toContain("Trip 42");
   });
 
-  it("rejects an unknown login_hint with unknown_user_id and a bad binding message with invalid_binding_message", async () => {
-    expect(await (await request({ login_hint: "nobody@example.com" })).json()).toMatchObject({ error: "unknown_user_id" });
-    expect(await (await request({ binding_message: "line one\nline two" })).json()).toMatchObject({ error: "invalid_binding_message" });
-    expect(await (await request({ binding_message: "x".repeat(101) })).json()).toMatchObject({ error: "invalid_binding_message" });
+  it("checklist 130: only a client an administrator enabled may send CIBA prompts, and poll for them", async () => {
+    const refused = await backchannel(deps, { login_hint: "alice@example.com", scope: "messages:send" }, "self-registered");
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: "unauthorized_client", error_description: expect.stringContaining("enable-ciba") });
+    expect(await db.authorizationRequest.count({ where: { clientId: "self-registered" } })).toBe(0);
+    expect(await db.notification.count({ where: { userId, title: { contains: "self-registered" } } })).toBe(0);
+
+    await db.client.update({ where: { id: "self-registered" }, data: { cibaEnabled: true } });
+    const asked = await backchannel(deps, { login_hint: "alice@example.com", scope: "messages:send" }, "self-registered");
+    expect(asked.status).toBe(200);
+    const { auth_req_id } = await asked.json();
+    expect((await poll(deps, auth_req_id, "self-registered")).body.error).toBe("authorization_pending");
+    // Disabled again: what is pending cannot be collected either.
+    await db.client.update({ where: { id: "self-registered" }, data: { cibaEnabled: false } });
+    deps.advance(6);
+    expect(await poll(deps, auth_req_id, "self-registered")).toEqual({ status: 400, body: { error: "unauthorized_client" } });
+  });
+
+  it("checklist 131: an unknown or disabled login_hint gets the same answer as a user's, and an auth_req_id that only ever expires", async () => {
+    await db.user.create({ data: { email: "gone@example.com", passwordHash: "x", disabledAt: deps.now() } });
+    const answers = await Promise.all(["alice@example.com", "nobody@example.com", "gone@example.com"].map((hint) => request({ login_hint: hint })));
+    const bodies = await Promise.all(answers.map((r) => r.json()));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    const shape = (b: Record<string, unknown>) => ({ ...b, auth_req_id: typeof b.auth_req_id === "string" && b.auth_req_id.length });
+    expect(bodies.map(shape)).toEqual(Array(3).fill({ auth_req_id: 43, expires_in: 120, interval: 5 }));
+    expect(answers.map((r) => [...r.headers.keys()].sort().join())).toEqual(Array(3).fill([...answers[0].headers.keys()].sort().join()));
+
+    const [known, unknown, disabled] = bodies.map((b) => b.auth_req_id as string);
+    for (const id of [known, unknown, disabled]) expect(await poll(deps, id)).toEqual({ status: 400, body: { error: "authorization_pending" } });
+    // Nobody can approve a request bound to no one, and nobody was notified of it.
+    const decoy = await db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(unknown) } });
+    expect(decoy).toMatchObject({ userId: null, loginHint: null, status: "pending" });
+    await expect(decideRequest(deps, { requestId: decoy.id, userId, decision: "approve", narrowing: [{ recipients: ["+15550100123"] }] })).rejects.toMatchObject({ status: 403 });
+    expect(await db.notification.count({ where: { link: `/consent/${decoy.id}` } })).toBe(0);
+    deps.advance(121);
+    for (const id of [known, unknown, disabled]) expect(await poll(deps, id)).toEqual({ status: 400, body: { error: "expired_token" } });
+  });
+
+  it("checklist 131: the answer does not wait for notification channels, so their latency tells no user apart", async () => {
+    let hooked = 0;
+    const slowHook = createServer((req, res) => {
+      hooked++;
+      req.resume();
+      setTimeout(() => res.writeHead(204).end(), 1_000);
+    });
+    await new Promise<void>((r) => slowHook.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(slowHook.address() as AddressInfo).port}/hook`;
+      const hooked_ = testDeps(db, { ...deps.config, notificationWebhook: { url } }, deps.now());
+      const timed = async (hint: string) => {
+        const started = performance.now();
+        const res = await backchannel(hooked_, { login_hint: hint, scope: "messages:send" });
+        expect(res.status).toBe(200);
+        return performance.now() - started;
+      };
+      const known = await timed("alice@example.com");
+      const unknown = await timed("nobody@example.com");
+      // Without the detachment the known user's answer takes the webhook's whole second.
+      expect(known).toBeLessThan(500);
+      expect(unknown).toBeLessThan(500);
+      await vi.waitFor(() => expect(hooked).toBe(1), { timeout: 3_000 });
+    } finally {
+      slowHook.closeAllConnections();
+      slowHook.close();
+    }
+  });
+
+  it("checklist 133: a binding message with format, bidirectional-override or control characters is refused", async () => {
+    for (const bad of ["line one\nline two", "x".repeat(101), "Pay \u202Eevil", "a\u2066b\u2069", "zero\u200Bwidth", "rlm\u200F", "a\u0007b", "\u2028"]) {
+      const res = await request({ binding_message: bad });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: "invalid_binding_message" });
+    }
+    expect(await db.authorizationRequest.count({ where: { bindingMessage: { contains: "\u202E" } } })).toBe(0);
+    expect((await request({ binding_message: "Trip 42 · Zürich → 東京 ✈" })).status).toBe(200);
+  });
+
+  it("checklist 135: requested_expiry sets the auth_req_id's lifetime, bounded by the configured TTL; the grant's lifetime comes from the consent", async () => {
+    const short = await (await request({ requested_expiry: "30" })).json();
+    expect(short.expires_in).toBe(30);
+    const row = await db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(short.auth_req_id) } });
+    expect(row.expiresAt.getTime() - row.createdAt.getTime()).toBe(30_000);
+    expect(row.requestedExpiry).toBeNull();
+    deps.advance(31);
+    expect((await poll(deps, short.auth_req_id)).body.error).toBe("expired_token");
+
+    // Longer than the configured 120 s: bounded by it.
+    const long = await (await request({ requested_expiry: "604800" })).json();
+    expect(long.expires_in).toBe(120);
+    expect((await request({ requested_expiry: "-5" })).status).toBe(400);
+
+    // Approved without choosing a duration: the consent's proposal (1 hour), not 604800 s.
+    const grantId = await approve(deps, long.auth_req_id, [{ recipients: ["+15550100123"] }]);
+    const grant = await db.grant.findUniqueOrThrow({ where: { id: grantId } });
+    expect(grant.expiresAt.getTime() - deps.now().getTime()).toBe(3600_000);
+    // The user may shorten it on the consent page.
+    const again = await (await request()).json();
+    const request_ = await db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(again.auth_req_id) } });
+    const decided = await decideRequest(deps, { requestId: request_.id, userId, decision: "approve", narrowing: [{ recipients: ["+15550100123"] }], durationSeconds: 900 });
+    const shortened = await db.grant.findUniqueOrThrow({ where: { id: decided.grantId! } });
+    expect(shortened.expiresAt.getTime() - deps.now().getTime()).toBe(900_000);
   });
 
   it("explains malformed authorization details, unknown scopes and unknown resources", async () => {
@@ -197,13 +300,21 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
     expect((await poll(deps, auth_req_id)).body.error).toBe("invalid_grant");
   });
 
-  it("limits requests per user", async () => {
-    const limited = testDeps(db, { ...deps.config, cibaRequestsPerUserPerMinute: 1 }, deps.now());
+  it("checklist 132: each user has a prompt budget per hour, from all clients together, counted alike for unknown addresses", async () => {
+    const limited = testDeps(db, { ...deps.config, cibaPromptsPerUserPerHour: 2 }, deps.now());
     const user = await db.user.create({ data: { email: "bob@example.com", passwordHash: "x" } });
-    const ask = () => backchannel(limited, { login_hint: user.email, scope: "messages:send" });
-    expect((await ask()).status).toBe(200);
-    const refused = await ask();
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    for (const hint of [user.email, "nobody-else@example.com"]) {
+      const ask = (client: string) => backchannel(limited, { login_hint: hint, scope: "messages:send" }, client);
+      expect((await ask("ciba-agent")).status).toBe(200);
+      expect((await ask("other-agent")).status).toBe(200);
+      const refused = await ask("other-agent");
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toMatchObject({ error: "slow_down" });
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(60);
+    }
+    expect(await db.authorizationRequest.count({ where: { userId: user.id } })).toBe(2);
+    // A new hour, a new budget.
+    limited.advance(3601);
+    expect((await backchannel(limited, { login_hint: user.email, scope: "messages:send" })).status).toBe(200);
   });
 });

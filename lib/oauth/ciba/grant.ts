@@ -11,6 +11,7 @@ import { issueGrantTokens, tokenResponse } from "../token/issue";
 import { hashHandle } from "../handles";
 import { consumeRequest, pollOutOfBandRequest, type PollInput } from "./poll";
 import { checkClientGrantType } from "../request-params";
+import { checkCibaClient } from "./backchannel";
 
 export interface OutOfBandGrantContext {
   form: URLSearchParams;
@@ -45,6 +46,8 @@ export async function redeemOutOfBandRequest(
   return tokenResponse(body);
 }
 
-export function handleCibaGrant(ctx: OutOfBandGrantContext): Promise<Response> {
+export async function handleCibaGrant(ctx: OutOfBandGrantContext): Promise<Response> {
+  // A client whose CIBA an administrator disabled collects nothing more, pending approvals included.
+  checkCibaClient(ctx.client);
   return redeemOutOfBandRequest(ctx, { flow: "ciba", handleParam: "auth_req_id", grantType: GRANT_TYPES.ciba });
 }

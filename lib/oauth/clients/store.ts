@@ -26,7 +26,10 @@ export interface ClientRecord {
   fetchedAt: Date | null;
   cacheUntil: Date | null;
   createdAt: Date;
+  /** Set by `admin revoke-client`: the client is unknown to every endpoint from then on. */
   revokedAt: Date | null;
+  /** An administrator allowed this client to send CIBA prompts (`admin enable-ciba`). */
+  cibaEnabled: boolean;
 }
 
 type ClientRow = NonNullable<Awaited<ReturnType<Db["client"]["findUnique"]>>>;

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { OAuthError } from "../errors";
 import { GRANT_TYPES, SCOPES, SELF_REGISTRABLE_GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from "../supported";
 import { isLoopbackRedirect, redirectUriProblem } from "./redirect-uri";
+import { isPlainDisplayText } from "../display-text";
 import type { TokenEndpointAuthMethod } from "./store";
 
 export interface ValidClientMetadata {
@@ -34,6 +35,12 @@ export interface MetadataPolicy {
 
 const text = (max: number) =>
   z.string().max(max).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
+// The name the consent page, the pending list and notifications show: plain text only, no
+// bidirectional override or invisible character that could make it read as another name.
+const displayName = z
+  .string()
+  .max(100)
+  .refine(isPlainDisplayText, "must not contain control characters, format characters (Unicode Cf) or bidirectional overrides");
 const httpsUrl = z
   .string()
   .max(2000)
@@ -50,7 +57,7 @@ const Schema = z.object({
   grant_types: z.array(z.string()).min(1).max(10).default([GRANT_TYPES.authorizationCode]),
   response_types: z.array(z.literal("code")).max(1).default(["code"]),
   scope: text(500).optional(),
-  client_name: text(100).optional(),
+  client_name: displayName.optional(),
   client_uri: httpsUrl.optional(),
   logo_uri: httpsUrl.optional(),
   tos_uri: httpsUrl.optional(),

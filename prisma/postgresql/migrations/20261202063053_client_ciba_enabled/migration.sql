@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Client" ADD COLUMN     "cibaEnabled" BOOLEAN NOT NULL DEFAULT false;
