@@ -17,9 +17,10 @@ export interface BackgroundTask {
 export const BACKGROUND_TASKS: BackgroundTask[] = [
   { name: "signing key rotation", everySeconds: 600, run: ensureSigningKeys },
   auditCheckpointTask,
-  // The messaging API delivers in this process; a crash between accepting and delivering
-  // leaves a pending Message that this re-drives idempotently (the MCP server runs it too).
-  { name: "outbox reconciler", everySeconds: 30, run: (d) => reconcileOutbox(d, providerFromConfig(d.config.messaging)) },
+  // The messaging API delivers in this process; a crash between accepting and delivering, or a
+  // provider that failed or answered too slowly, leaves a pending Message that this re-drives.
+  // The MCP server runs it too: the delivery lease (lib/messaging/lease.ts) keeps them apart.
+  { name: "outbox reconciler", everySeconds: 30, run: (d) => reconcileOutbox(d, providerFromConfig(d.config.messaging, undefined, d.config.delivery.providerTimeoutMs)) },
 ];
 
 export function startBackgroundTasks(tasks: BackgroundTask[] = BACKGROUND_TASKS): () => void {
