@@ -83,7 +83,8 @@ describe.each(testDatabases())("retention sweeps on $name", (target) => {
     const expiredUnrotated = await token(liveGrant.grantId, { expiresAt: ago(8 * DAY) });
     const rotatedRevoked = await token(revokedGrant.grantId, { expiresAt: ahead(DAY), rotatedAt: ago(9 * DAY), revokedAt: ago(8 * DAY) });
     const recentlyRevoked = await token(liveGrant.grantId, { expiresAt: ahead(DAY), revokedAt: ago(1000) });
-    expect(await sweepRefreshTokens(testDeps(db), now)).toBe(2);
+    // Pages of one row: the kept token at the front must not hide the deletable ones behind it.
+    expect(await sweepRefreshTokens(testDeps(db), now, 1)).toBe(2);
     expect(await exists("refreshToken", { id: rotatedLive.id })).toBe(true);
     expect(await exists("refreshToken", { id: currentLive.id })).toBe(true);
     expect(await exists("refreshToken", { id: expiredUnrotated.id })).toBe(false);
@@ -117,7 +118,7 @@ describe.each(testDatabases())("retention sweeps on $name", (target) => {
     const withToken = await client("metadata_document", ago(31 * DAY));
     await db.issuedToken.create({ data: { jti: id(), clientId: withToken.id, expiresAt: ahead(600_000) } });
     const dynamic = await client("dynamic", null);
-    expect(await sweepMetadataClients(testDeps(db), now)).toBe(2);
+    expect(await sweepMetadataClients(testDeps(db), now, 1)).toBe(2);
     expect(await exists("client", { id: idle.id })).toBe(false);
     expect(await exists("client", { id: neverFetched.id })).toBe(false);
     for (const kept of [fresh, withGrant, withRequest, withToken, dynamic]) expect(await exists("client", { id: kept.id }), kept.id).toBe(true);

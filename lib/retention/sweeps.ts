@@ -48,26 +48,32 @@ export async function sweepAccessTokenRecords(deps: Deps, now: Date): Promise<nu
  * 4.14.2; lib/oauth/token/refresh.ts checks rotation before expiry), so it stays as long as
  * the grant does. Any other such token is refused the same way whether its row exists or not.
  */
-export async function sweepRefreshTokens(deps: Deps, now: Date): Promise<number> {
+export async function sweepRefreshTokens(deps: Deps, now: Date, batch = BATCH): Promise<number> {
   const cutoff = before(now, deps.config.retention.tokenMs);
-  const candidates = await deps.db.refreshToken.findMany({
-    where: { OR: [{ expiresAt: { lt: cutoff } }, { revokedAt: { lt: cutoff } }] },
-    select: { id: true, grantId: true, rotatedAt: true },
-    take: BATCH,
-  });
-  if (!candidates.length) return 0;
-  const grantIds = [...new Set(candidates.filter((c) => c.rotatedAt).map((c) => c.grantId))];
-  const live = new Set(
-    (await deps.db.grant.findMany({ where: { id: { in: grantIds }, status: "active", revokedAt: null, expiresAt: { gt: now } }, select: { id: true } })).map((g) => g.id),
-  );
-  const ids = candidates.filter((c) => !(c.rotatedAt && live.has(c.grantId))).map((c) => c.id);
-  if (!ids.length) return 0;
-  // Re-checked in the delete itself: a grant cannot come back to life, so only "rotated since
-  // the read, and its grant live" could change the answer, and that token is left alone.
-  const { count } = await deps.db.refreshToken.deleteMany({
-    where: { id: { in: ids }, OR: [{ rotatedAt: null }, { grantId: { notIn: [...live] } }] },
-  });
-  return count;
+  let deleted = 0;
+  // In pages by id: rows kept (rotated, grant live) stay candidates, and must not hide the rest.
+  for (let after: string | undefined; ; ) {
+    const candidates = await deps.db.refreshToken.findMany({
+      where: { OR: [{ expiresAt: { lt: cutoff } }, { revokedAt: { lt: cutoff } }], ...(after ? { id: { gt: after } } : {}) },
+      select: { id: true, grantId: true, rotatedAt: true },
+      orderBy: { id: "asc" },
+      take: batch,
+    });
+    if (!candidates.length) return deleted;
+    after = candidates[candidates.length - 1].id;
+    const grantIds = [...new Set(candidates.filter((c) => c.rotatedAt).map((c) => c.grantId))];
+    const live = grantIds.length
+      ? new Set((await deps.db.grant.findMany({ where: { id: { in: grantIds }, status: "active", revokedAt: null, expiresAt: { gt: now } }, select: { id: true } })).map((g) => g.id))
+      : new Set<string>();
+    const ids = candidates.filter((c) => !(c.rotatedAt && live.has(c.grantId))).map((c) => c.id);
+    if (ids.length) {
+      // Re-checked in the delete itself: a grant cannot come back to life, so only "rotated
+      // since the read, and its grant live" could change the answer, and that token stays.
+      const { count } = await deps.db.refreshToken.deleteMany({ where: { id: { in: ids }, OR: [{ rotatedAt: null }, { grantId: { notIn: [...live] } }] } });
+      deleted += count;
+    }
+    if (candidates.length < batch) return deleted;
+  }
 }
 
 /**
@@ -76,26 +82,38 @@ export async function sweepRefreshTokens(deps: Deps, now: Date): Promise<number>
  * with any grant, live or not, stays: grants reference it. Used again later, it is fetched
  * again like a new one.
  */
-export async function sweepMetadataClients(deps: Deps, now: Date): Promise<number> {
+export async function sweepMetadataClients(deps: Deps, now: Date, batch = BATCH): Promise<number> {
   const cutoff = before(now, deps.config.retention.metadataClientMs);
-  const idle = await deps.db.client.findMany({
-    where: { kind: "metadata_document", grants: { none: {} }, OR: [{ fetchedAt: { lt: cutoff } }, { fetchedAt: null, createdAt: { lt: cutoff } }] },
-    select: { id: true },
-    take: BATCH,
-  });
-  if (!idle.length) return 0;
-  const ids = idle.map((c) => c.id);
-  const [requests, tokens] = await Promise.all([
-    deps.db.authorizationRequest.findMany({ where: { clientId: { in: ids } }, select: { clientId: true }, distinct: ["clientId"] }),
-    deps.db.issuedToken.findMany({ where: { clientId: { in: ids } }, select: { clientId: true }, distinct: ["clientId"] }),
-  ]);
-  const named = new Set([...requests, ...tokens].map((r) => r.clientId));
-  const unused = ids.filter((id) => !named.has(id));
-  if (!unused.length) return 0;
-  // `grants: none` again in the statement: a grant made since the read keeps its client
-  // (and the foreign key refuses a grant for a client deleted first).
-  const { count } = await deps.db.client.deleteMany({ where: { id: { in: unused }, kind: "metadata_document", grants: { none: {} } } });
-  return count;
+  let deleted = 0;
+  for (let after: string | undefined; ; ) {
+    const idle = await deps.db.client.findMany({
+      where: {
+        kind: "metadata_document",
+        grants: { none: {} },
+        OR: [{ fetchedAt: { lt: cutoff } }, { fetchedAt: null, createdAt: { lt: cutoff } }],
+        ...(after ? { id: { gt: after } } : {}),
+      },
+      select: { id: true },
+      orderBy: { id: "asc" },
+      take: batch,
+    });
+    if (!idle.length) return deleted;
+    after = idle[idle.length - 1].id;
+    const ids = idle.map((c) => c.id);
+    const [requests, tokens] = await Promise.all([
+      deps.db.authorizationRequest.findMany({ where: { clientId: { in: ids } }, select: { clientId: true }, distinct: ["clientId"] }),
+      deps.db.issuedToken.findMany({ where: { clientId: { in: ids } }, select: { clientId: true }, distinct: ["clientId"] }),
+    ]);
+    const named = new Set([...requests, ...tokens].map((r) => r.clientId));
+    const unused = ids.filter((id) => !named.has(id));
+    if (unused.length) {
+      // `grants: none` again in the statement: a grant made since the read keeps its client
+      // (and the foreign key refuses a grant for a client deleted first).
+      const { count } = await deps.db.client.deleteMany({ where: { id: { in: unused }, kind: "metadata_document", grants: { none: {} } } });
+      deleted += count;
+    }
+    if (idle.length < batch) return deleted;
+  }
 }
 
 /** Every sweep once, in order. */
