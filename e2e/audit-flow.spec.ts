@@ -48,6 +48,7 @@ const EXPECTED_SEQUENCE = [
   "tool.allowed", // send_message to the granted recipient
   "token.exchanged", // the MCP server's messaging-API token (RFC 8693)
   "message.queued",
+  "message.attempted", // the delivery lease: one provider call (docs/outbox.md)
   "message.delivered",
   "tool.denied", // another recipient
   "tool.denied", // the quota of 1 is spent

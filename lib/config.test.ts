@@ -89,4 +89,13 @@ describe("configuration", () => {
     expect(derived).not.toBe("s".repeat(43));
     expect(loadConfig({ DATA_DIR: old }).auditHmacKey).toBe(derived);
   });
+
+  it("reads the delivery and retention settings, and refuses a delivery lease not longer than twice the provider timeout", () => {
+    const cfg = loadConfig({ DATA_DIR: tempDir(), MESSAGING_MAX_ATTEMPTS: "4", RETENTION_TOKEN_DAYS: "2" });
+    expect(cfg.delivery).toEqual({ providerTimeoutMs: 10_000, leaseMs: 60_000, maxAttempts: 4, retryBaseMs: 30_000, retryMaxMs: 3_600_000 });
+    expect(cfg.retention.tokenMs).toBe(2 * 24 * 3600_000);
+    expect(cfg.retention.intervalSeconds).toBe(3600);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), MESSAGING_PROVIDER_TIMEOUT_SECONDS: "30", MESSAGING_LEASE_SECONDS: "60" })).toThrow(/MESSAGING_LEASE_SECONDS/);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), MESSAGING_MAX_ATTEMPTS: "0" })).toThrow(ConfigError);
+  });
 });

@@ -45,6 +45,16 @@ const EnvSchema = z.object({
   TWILIO_FROM: z.string().optional(),
   MESSAGING_WEBHOOK_URL: url.optional(),
   MESSAGING_WEBHOOK_SECRET: z.string().optional(),
+  MESSAGING_PROVIDER_TIMEOUT_SECONDS: z.coerce.number().positive().max(120).default(10),
+  MESSAGING_LEASE_SECONDS: z.coerce.number().positive().max(3600).default(60),
+  MESSAGING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  MESSAGING_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
+  MESSAGING_RETRY_MAX_SECONDS: z.coerce.number().positive().default(3600),
+  RETENTION_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  RETENTION_AUTHORIZATION_REQUEST_DAYS: z.coerce.number().min(0).default(7),
+  RETENTION_AUTHORIZATION_CODE_DAYS: z.coerce.number().min(0).default(1),
+  RETENTION_TOKEN_DAYS: z.coerce.number().min(0).default(7),
+  RETENTION_METADATA_CLIENT_DAYS: z.coerce.number().min(1).default(30),
   ALLOW_PRIVATE_METADATA_FETCH: z.enum(["0", "1"]).optional(),
   DPOP_REQUIRE_NONCE: z.enum(["0", "1"]).optional(),
   MCP_ALLOWED_ORIGINS: z.string().optional(),
@@ -93,10 +103,35 @@ export interface AppConfig {
   /** Browser origins allowed to call the MCP endpoint (besides the issuer's and its own; loopback too outside production). */
   mcpAllowedOrigins: string[];
   secureCookies: boolean;
+  /** How the outbox calls the provider (lib/messaging/claim.ts, deliver.ts). */
+  delivery: DeliveryConfig;
+  /** How long finished rows are kept before the sweeps delete them (lib/retention). */
+  retention: RetentionConfig;
   messaging:
     | { provider: "sandbox" }
     | { provider: "twilio"; apiBase: string; accountSid: string; authToken: string; from: string }
     | { provider: "webhook"; url: string; secret?: string };
+}
+
+export interface DeliveryConfig {
+  /** A provider call is aborted after this long (its outcome is then unknown: it is retried with the same idempotency key). */
+  providerTimeoutMs: number;
+  /** One process holds a message this long per attempt; no other process calls the provider for it meanwhile. */
+  leaseMs: number;
+  /** Provider calls per message, at most; then it is marked failed. */
+  maxAttempts: number;
+  /** Wait before retry n: retryBaseMs * 2^(n-1), at most retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface RetentionConfig {
+  intervalSeconds: number;
+  /** Each period counts from the row's own expiry (or last use, for metadata-document clients). */
+  authorizationRequestMs: number;
+  authorizationCodeMs: number;
+  tokenMs: number;
+  metadataClientMs: number;
 }
 
 export class ConfigError extends Error {
@@ -199,7 +234,35 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     dpopRequireNonce: e.DPOP_REQUIRE_NONCE === "1",
     mcpAllowedOrigins: (e.MCP_ALLOWED_ORIGINS ?? "").split(",").map((o) => trimSlash(o.trim())).filter(Boolean),
     secureCookies: issuerUrl.startsWith("https://"),
+    delivery: deliveryConfig(e),
+    retention: {
+      intervalSeconds: e.RETENTION_SWEEP_INTERVAL_SECONDS,
+      authorizationRequestMs: e.RETENTION_AUTHORIZATION_REQUEST_DAYS * DAY_MS,
+      authorizationCodeMs: e.RETENTION_AUTHORIZATION_CODE_DAYS * DAY_MS,
+      tokenMs: e.RETENTION_TOKEN_DAYS * DAY_MS,
+      metadataClientMs: e.RETENTION_METADATA_CLIENT_DAYS * DAY_MS,
+    },
     messaging,
+  };
+}
+
+const DAY_MS = 24 * 3600_000;
+
+function deliveryConfig(e: z.infer<typeof EnvSchema>): DeliveryConfig {
+  // A lease shorter than a provider call would let a second process send while the first is
+  // still waiting for its answer: the very double delivery the lease exists to prevent.
+  if (e.MESSAGING_LEASE_SECONDS <= e.MESSAGING_PROVIDER_TIMEOUT_SECONDS * 2) {
+    throw new ConfigError("MESSAGING_LEASE_SECONDS must be more than twice MESSAGING_PROVIDER_TIMEOUT_SECONDS.");
+  }
+  if (e.MESSAGING_RETRY_MAX_SECONDS < e.MESSAGING_RETRY_BASE_SECONDS) {
+    throw new ConfigError("MESSAGING_RETRY_MAX_SECONDS must not be less than MESSAGING_RETRY_BASE_SECONDS.");
+  }
+  return {
+    providerTimeoutMs: e.MESSAGING_PROVIDER_TIMEOUT_SECONDS * 1000,
+    leaseMs: e.MESSAGING_LEASE_SECONDS * 1000,
+    maxAttempts: e.MESSAGING_MAX_ATTEMPTS,
+    retryBaseMs: e.MESSAGING_RETRY_BASE_SECONDS * 1000,
+    retryMaxMs: e.MESSAGING_RETRY_MAX_SECONDS * 1000,
   };
 }
 

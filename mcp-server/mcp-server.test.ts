@@ -244,7 +244,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     const message = await db.message.findUniqueOrThrow({ where: { id: String(result.structuredContent!.message_id) } });
     expect(message).toMatchObject({ grantId: g.grantId, userId: g.userId, status: "delivered" });
     const types = (await db.auditEvent.findMany({ where: { grantId: g.grantId }, orderBy: { seq: "asc" } })).map((e) => `${e.type}:${e.actorType}`);
-    expect(types).toEqual(["tool.allowed:agent", "message.queued:service", "message.delivered:service"]);
+    expect(types).toEqual(["tool.allowed:agent", "message.queued:service", "message.attempted:service", "message.delivered:service"]);
     await client.close();
   });
 

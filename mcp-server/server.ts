@@ -63,7 +63,7 @@ export async function startMcpServer(deps: Deps, options: StartOptions = {}): Pr
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
-  const stopReconciler = options.reconciler === false ? () => undefined : startReconciler(deps, providerFromConfig(deps.config.messaging, options.fetch));
+  const stopReconciler = options.reconciler === false ? () => undefined : startReconciler(deps, providerFromConfig(deps.config.messaging, options.fetch, deps.config.delivery.providerTimeoutMs));
   const address = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,

@@ -30,6 +30,8 @@ export const AUDIT_EVENT_TYPES = [
   "tool.denied",
   "message.queued",
   "message.denied",
+  "message.attempted",
+  "message.deferred",
   "message.delivered",
   "message.failed",
   "key.rotated",

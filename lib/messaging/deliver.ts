@@ -1,56 +1,73 @@
-// Step 2 of a send: hand the committed message to the provider, then record the outcome and
-// its audit entry in one transaction. The status update is conditional on `pending`, so when
-// two processes (a request and the reconciler) race, exactly one records the outcome and
-// writes the entry: a delivered message always has one message.delivered entry, and every
-// such entry has its message.
+// Step 2 of a send: take the delivery lease (lease.ts), hand the committed message to the
+// provider, then record the outcome and its audit entry in one transaction. Only the lease
+// holder calls the provider, so two processes (a request and a reconciler, or the web app's
+// and the MCP server's reconcilers) never send one message at the same time. The status
+// update is conditional on `pending`, so exactly one process records the outcome and writes
+// the entry: a delivered message always has one message.delivered entry, and every such entry
+// has its message (lib/audit/messages-check.ts).
 import { appendAudit } from "../audit/append";
-import { writeTransaction } from "../db";
+import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import type { MessageRecord } from "./accept";
+import { claimDelivery, deferDelivery, leaseFree, PROCESS_HOLDER } from "./lease";
 import type { MessagingProvider } from "./providers";
 
 export type DeliveryOutcome = "delivered" | "failed" | "pending";
 
-export async function recordOutcome(
-  deps: Deps,
-  message: MessageRecord,
-  outcome: { status: "delivered"; providerMessageId: string } | { status: "failed"; error: string },
-): Promise<MessageRecord> {
-  return writeTransaction(deps.db, async (tx) => {
-    const now = deps.now();
-    const data =
-      outcome.status === "delivered"
-        ? { status: "delivered", providerMessageId: outcome.providerMessageId, deliveredAt: now, error: null }
-        : { status: "failed", error: outcome.error.slice(0, 200) };
-    const changed = await tx.message.updateMany({ where: { id: message.id, status: "pending" }, data });
-    const current = await tx.message.findUniqueOrThrow({ where: { id: message.id } });
-    if (changed.count !== 1) return current; // someone else recorded it first
-    await appendAudit(
-      tx,
-      {
-        type: outcome.status === "delivered" ? "message.delivered" : "message.failed",
-        outcome: outcome.status === "delivered" ? "success" : "failure",
-        actorType: "service",
-        actorId: `messaging:${message.provider}`,
-        subjectUserId: message.userId,
-        clientId: message.clientId,
-        grantId: message.grantId,
-        reason: outcome.status === "failed" ? outcome.error.slice(0, 200) : null,
-        details: { message_id: message.id, recipient: message.recipient, provider: message.provider },
-      },
-      now,
-    );
-    return current;
-  });
+type Outcome = { status: "delivered"; providerMessageId: string } | { status: "failed"; error: string };
+
+async function recordIn(tx: Tx, deps: Deps, message: MessageRecord, outcome: Outcome, onlyIfLeaseFree: boolean): Promise<MessageRecord> {
+  const now = deps.now();
+  const data =
+    outcome.status === "delivered"
+      ? { status: "delivered", providerMessageId: outcome.providerMessageId, deliveredAt: now, error: null, leaseUntil: null }
+      : { status: "failed", error: outcome.error.slice(0, 200), leaseUntil: null };
+  const where = onlyIfLeaseFree ? { id: message.id, status: "pending", ...leaseFree(now) } : { id: message.id, status: "pending" };
+  const changed = await tx.message.updateMany({ where, data });
+  const current = await tx.message.findUniqueOrThrow({ where: { id: message.id } });
+  if (changed.count !== 1) return current; // someone else recorded it first, or holds it
+  await appendAudit(
+    tx,
+    {
+      type: outcome.status === "delivered" ? "message.delivered" : "message.failed",
+      outcome: outcome.status === "delivered" ? "success" : "failure",
+      actorType: "service",
+      actorId: `messaging:${message.provider}`,
+      subjectUserId: message.userId,
+      clientId: message.clientId,
+      grantId: message.grantId,
+      reason: outcome.status === "failed" ? outcome.error.slice(0, 200) : null,
+      details: { message_id: message.id, recipient: message.recipient, provider: message.provider, attempts: current.attempts },
+    },
+    now,
+  );
+  return current;
+}
+
+/** Records a provider's answer (any process may: the first to record wins). */
+export function recordOutcome(deps: Deps, message: MessageRecord, outcome: Outcome): Promise<MessageRecord> {
+  return writeTransaction(deps.db, (tx) => recordIn(tx, deps, message, outcome, false));
 }
 
 /**
- * Delivers one pending message. A retryable failure leaves it pending for the reconciler;
- * a permanent one marks it failed. The quota unit stays taken either way: a provider may have
- * accepted a message even when the answer was lost, so "at most N" stays true.
+ * Marks a message failed without a provider call (attempts used up, or too old), unless a
+ * process holds its lease right now: that process's answer may still be "delivered".
  */
-export async function deliverMessage(deps: Deps, provider: MessagingProvider, message: MessageRecord): Promise<MessageRecord> {
+export function giveUp(deps: Deps, message: MessageRecord, error: string): Promise<MessageRecord> {
+  return writeTransaction(deps.db, (tx) => recordIn(tx, deps, message, { status: "failed", error }, true));
+}
+
+/**
+ * Delivers one pending message, if this process can take its lease. A retryable failure (a
+ * timeout included: the provider may have accepted it) leaves it pending, to be retried after
+ * the backoff with the same idempotency key until the attempts run out; a permanent one marks
+ * it failed. The quota unit stays taken either way: a provider may have accepted a message
+ * even when the answer was lost, so "at most N" stays true.
+ */
+export async function deliverMessage(deps: Deps, provider: MessagingProvider, message: MessageRecord, holder: string = PROCESS_HOLDER): Promise<MessageRecord> {
   if (message.status !== "pending") return message;
+  const lease = await claimDelivery(deps, message.id, holder);
+  if (!lease) return deps.db.message.findUniqueOrThrow({ where: { id: message.id } });
   const result = await provider.send({
     id: message.id,
     to: message.recipient,
@@ -59,7 +76,14 @@ export async function deliverMessage(deps: Deps, provider: MessagingProvider, me
     userId: message.userId,
     createdAt: message.createdAt,
   });
-  if (result.ok) return recordOutcome(deps, message, { status: "delivered", providerMessageId: result.providerMessageId });
-  if (result.retryable) return message;
-  return recordOutcome(deps, message, { status: "failed", error: result.error });
+  if (result.ok) return recordOutcome(deps, lease.message, { status: "delivered", providerMessageId: result.providerMessageId });
+  if (!result.retryable) return recordOutcome(deps, lease.message, { status: "failed", error: result.error });
+  const { maxAttempts } = deps.config.delivery;
+  if (lease.attempt >= maxAttempts) {
+    return recordOutcome(deps, lease.message, { status: "failed", error: `gave up after ${maxAttempts} attempts: ${result.error}` });
+  }
+  return writeTransaction(deps.db, async (tx) => {
+    await deferDelivery(tx, deps, lease, result.error);
+    return tx.message.findUniqueOrThrow({ where: { id: message.id } });
+  });
 }

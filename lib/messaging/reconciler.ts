@@ -1,18 +1,23 @@
-// Re-drives the outbox. A process killed between committing a Message (pending) and
-// recording its delivery leaves a pending row; on startup and periodically, every message
-// pending for longer than a delivery can take is delivered again (providers receive the
-// message id as idempotency handle) and its outcome recorded once (deliver.ts). Messages
-// that stay undeliverable past `giveUpAfterMs` are marked failed, so nothing stays pending.
+// Re-drives the outbox. A message stays pending when its process was killed between
+// committing it and recording its delivery, or when the provider failed in a retryable way
+// (down, 5xx, 429, or too slow to answer). Periodically, in the web app and in the MCP server
+// alike, each pending message whose lease is free and whose backoff has passed is delivered
+// again through deliverMessage, which takes the lease first (lease.ts): however many
+// reconcilers run on one database, one provider call at a time per message, each with the
+// message id as idempotency key, at most MESSAGING_MAX_ATTEMPTS calls in all. A message out
+// of attempts, or pending past `giveUpAfterMs`, is marked failed, so nothing stays pending.
 import type { Deps } from "../deps";
-import { deliverMessage, recordOutcome } from "./deliver";
+import { deliverMessage, giveUp } from "./deliver";
+import { leaseFree, PROCESS_HOLDER, retryDue } from "./lease";
 import type { MessagingProvider } from "./providers";
-import { PROVIDER_TIMEOUT_MS } from "./providers/types";
 
 export interface ReconcileOptions {
-  /** Only messages older than this: younger ones may still be in flight in another process. */
+  /** Only messages older than this: a younger one is still being delivered by the request that accepted it. */
   olderThanMs?: number;
   giveUpAfterMs?: number;
   batchSize?: number;
+  /** Who takes the leases (default: this process). */
+  holder?: string;
 }
 
 export interface ReconcileResult {
@@ -22,20 +27,23 @@ export interface ReconcileResult {
 }
 
 export async function reconcileOutbox(deps: Deps, provider: MessagingProvider, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-  const olderThanMs = options.olderThanMs ?? PROVIDER_TIMEOUT_MS * 3;
+  const { delivery } = deps.config;
+  const olderThanMs = options.olderThanMs ?? delivery.providerTimeoutMs * 3;
   const giveUpAfterMs = options.giveUpAfterMs ?? 24 * 3600_000;
-  const now = deps.now().getTime();
+  const now = deps.now();
   const pending = await deps.db.message.findMany({
-    where: { status: "pending", createdAt: { lte: new Date(now - olderThanMs) } },
+    where: { status: "pending", createdAt: { lte: new Date(now.getTime() - olderThanMs) }, AND: [leaseFree(now), retryDue(now)] },
     orderBy: { createdAt: "asc" },
     take: options.batchSize ?? 100,
   });
   const result: ReconcileResult = { delivered: 0, failed: 0, stillPending: 0 };
   for (const message of pending) {
     const after =
-      message.createdAt.getTime() <= now - giveUpAfterMs
-        ? await recordOutcome(deps, message, { status: "failed", error: "not delivered in time; gave up" })
-        : await deliverMessage(deps, provider, message);
+      message.attempts >= delivery.maxAttempts
+        ? await giveUp(deps, message, `gave up after ${message.attempts} attempts`)
+        : message.createdAt.getTime() <= now.getTime() - giveUpAfterMs
+          ? await giveUp(deps, message, "not delivered in time; gave up")
+          : await deliverMessage(deps, provider, message, options.holder ?? PROCESS_HOLDER);
     if (after.status === "delivered") result.delivered++;
     else if (after.status === "failed") result.failed++;
     else result.stillPending++;

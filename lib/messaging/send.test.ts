@@ -29,7 +29,7 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
     expect(message.providerMessageId).toBe(`sandbox_${message.id}`);
     expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 1, left: 1 }]);
     const events = await db.auditEvent.findMany({ where: { grantId: g.grantId }, orderBy: { seq: "asc" } });
-    expect(events.map((e) => e.type)).toEqual(["message.queued", "message.delivered"]);
+    expect(events.map((e) => e.type)).toEqual(["message.queued", "message.attempted", "message.delivered"]);
     expect(events.map((e) => e.details).join(" ")).not.toContain("Running late");
   });
 

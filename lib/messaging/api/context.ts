@@ -25,7 +25,7 @@ export function createMessagingApiContext(deps: Deps, options: { getKey?: Resour
     verifyDpopProof: (proof, o) => verifyDpopProof(proof, { ...o, replay }),
     now: deps.now,
   });
-  return { deps, resourceServer, provider: options.provider ?? providerFromConfig(deps.config.messaging) };
+  return { deps, resourceServer, provider: options.provider ?? providerFromConfig(deps.config.messaging, undefined, deps.config.delivery.providerTimeoutMs) };
 }
 
 const globalRef = globalThis as unknown as { __messagingApi?: MessagingApiContext };

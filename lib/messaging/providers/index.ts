@@ -7,12 +7,12 @@ import { webhookProvider } from "./webhook";
 
 export type { DeliveryResult, MessagingProvider, OutgoingMessage } from "./types";
 
-export function providerFromConfig(messaging: AppConfig["messaging"], fetchFn?: typeof fetch): MessagingProvider {
+export function providerFromConfig(messaging: AppConfig["messaging"], fetchFn?: typeof fetch, timeoutMs?: number): MessagingProvider {
   switch (messaging.provider) {
     case "twilio":
-      return twilioProvider({ ...messaging, fetch: fetchFn });
+      return twilioProvider({ ...messaging, fetch: fetchFn, timeoutMs });
     case "webhook":
-      return webhookProvider({ url: messaging.url, secret: messaging.secret, fetch: fetchFn });
+      return webhookProvider({ url: messaging.url, secret: messaging.secret, fetch: fetchFn, timeoutMs });
     default:
       return sandboxProvider();
   }

@@ -24,6 +24,25 @@ describe("messaging providers", () => {
     expect(Object.fromEntries(new URLSearchParams(req.body))).toEqual({ To: "+15550100123", From: "+15550100999", Body: "Running late" });
   });
 
+  it("checklist 124: every provider call carries the message id as idempotency key (Idempotency-Key, I-Twilio-Idempotency-Token), the same on a retry", async () => {
+    const twilio = providerFromConfig({ provider: "twilio", apiBase: server.url, accountSid: "AC1", authToken: "tok", from: "+15550100999" });
+    const webhook = providerFromConfig({ provider: "webhook", url: `${server.url}/in` });
+    server.respond = () => ({ status: 201, body: { sid: "SM1" } });
+    await twilio.send(message);
+    await twilio.send(message);
+    await webhook.send(message);
+    await webhook.send(message);
+    expect(server.requests.slice(0, 2).map((r) => r.headers["i-twilio-idempotency-token"])).toEqual(["msg_1", "msg_1"]);
+    expect(server.requests.slice(2).map((r) => r.headers["idempotency-key"])).toEqual(["msg_1", "msg_1"]);
+  });
+
+  it("a provider that takes the message but answers after the timeout is a retryable failure (its outcome is unknown)", async () => {
+    server.respond = () => ({ status: 200, body: { sid: "SM1" }, delayMs: 2_000 });
+    const provider = providerFromConfig({ provider: "webhook", url: `${server.url}/in` }, undefined, 200);
+    expect(await provider.send(message)).toEqual({ ok: false, error: "provider timed out", retryable: true });
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("the Twilio provider treats 4xx as permanent and 5xx or 429 as retryable", async () => {
     const provider = providerFromConfig({ provider: "twilio", apiBase: server.url, accountSid: "AC1", authToken: "tok", from: "+15550100999" });
     server.respond = () => ({ status: 400, body: { code: 21211 } });

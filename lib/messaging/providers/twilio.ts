@@ -1,7 +1,9 @@
 // A Twilio-compatible HTTP provider: POST /2010-04-01/Accounts/{AccountSid}/Messages.json
 // with To, From, Body as a form, HTTP Basic authentication with the account SID and auth
 // token. The base URL is configurable, so compatible services (and tests) can stand in.
-import { httpFailure, networkFailure, PROVIDER_TIMEOUT_MS, type MessagingProvider } from "./types";
+// Every call carries I-Twilio-Idempotency-Token = the message id, so a retry after a timeout
+// (the first call may have been accepted) is deduplicated by APIs that honour the header.
+import { httpFailure, networkFailure, DEFAULT_PROVIDER_TIMEOUT_MS, type MessagingProvider } from "./types";
 
 export interface TwilioOptions {
   apiBase: string;
@@ -9,6 +11,8 @@ export interface TwilioOptions {
   authToken: string;
   from: string;
   fetch?: typeof fetch;
+  /** Abort the call after this long; the outcome is then unknown and the message is retried with the same key. */
+  timeoutMs?: number;
 }
 
 export function twilioProvider(options: TwilioOptions): MessagingProvider {
@@ -22,9 +26,14 @@ export function twilioProvider(options: TwilioOptions): MessagingProvider {
       try {
         res = await fetchFn(url, {
           method: "POST",
-          headers: { Authorization: auth, "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+          headers: {
+            Authorization: auth,
+            "Content-Type": "application/x-www-form-urlencoded",
+            Accept: "application/json",
+            "I-Twilio-Idempotency-Token": message.id,
+          },
           body: new URLSearchParams({ To: message.to, From: options.from, Body: message.body }),
-          signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+          signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS),
           redirect: "error",
         });
       } catch (err) {

@@ -1,6 +1,7 @@
 // A delivery channel for messages. Providers are called after the message is committed
-// (outbox pattern) and may be called again for the same message by the reconciler, so each
-// passes the message id along as an idempotency handle where the channel supports one.
+// (outbox pattern) and may be called again for the same message after a timeout (whose
+// outcome is unknown: the channel may have accepted it), so each passes the message id along
+// as an idempotency key where the channel supports one (docs/outbox.md, "Delivery").
 export interface OutgoingMessage {
   id: string;
   to: string;
@@ -20,8 +21,8 @@ export interface MessagingProvider {
   send(message: OutgoingMessage): Promise<DeliveryResult>;
 }
 
-/** How long a provider call may take; the reconciler waits longer than this before re-driving. */
-export const PROVIDER_TIMEOUT_MS = 10_000;
+/** How long a provider call may take when the caller names no limit (MESSAGING_PROVIDER_TIMEOUT_SECONDS). */
+export const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000;
 
 /** A short, log-safe description of a failed HTTP call (never the request body or credentials). */
 export function httpFailure(status: number): { error: string; retryable: boolean } {

@@ -1,13 +1,15 @@
 // The webhook provider: POSTs each message as JSON to a configured URL. The receiver can
-// deduplicate on Idempotency-Key (the message id: the reconciler may deliver twice after a
-// crash) and authenticate the call with an HMAC-SHA256 signature over "timestamp.body".
+// deduplicate on Idempotency-Key (the message id, the same on every attempt: a call that timed
+// out may have been accepted, and is retried) and authenticate the call with an HMAC-SHA256 signature over "timestamp.body".
 import { createHmac } from "node:crypto";
-import { httpFailure, networkFailure, PROVIDER_TIMEOUT_MS, type MessagingProvider } from "./types";
+import { httpFailure, networkFailure, DEFAULT_PROVIDER_TIMEOUT_MS, type MessagingProvider } from "./types";
 
 export interface WebhookOptions {
   url: string;
   secret?: string;
   fetch?: typeof fetch;
+  /** Abort the call after this long; the outcome is then unknown and the message is retried with the same key. */
+  timeoutMs?: number;
   now?: () => Date;
 }
 
@@ -32,7 +34,7 @@ export function webhookProvider(options: WebhookOptions): MessagingProvider {
       if (options.secret) headers["X-Webhook-Signature"] = webhookSignature(options.secret, timestamp, body);
       let res: Response;
       try {
-        res = await fetchFn(options.url, { method: "POST", headers, body, signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS), redirect: "error" });
+        res = await fetchFn(options.url, { method: "POST", headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS), redirect: "error" });
       } catch (err) {
         return { ok: false, ...networkFailure(err) };
       }
