@@ -4,7 +4,7 @@
 // authorize flow, back to the consent page otherwise (it shows the outcome), or back to the
 // page with an error code when the user's edit needs correcting.
 import type { Deps } from "../deps";
-import { readForm } from "../http/body";
+import { readOAuthForm } from "../oauth/body";
 import { OAuthError } from "../oauth/errors";
 import { authorizeErrorPage } from "../oauth/authorize/error-page";
 import { seeOther } from "../oauth/authorize/redirect";
@@ -32,7 +32,7 @@ export async function handleConsentDecision(req: Request, deps: Deps, ctx: { req
     if (!sameOrigin(req, deps.config.issuerUrl)) throw new ConsentError(403, "The decision did not come from this site's consent page.");
     let form: URLSearchParams;
     try {
-      form = await readForm(req);
+      form = await readOAuthForm(req);
     } catch (err) {
       throw new ConsentError(400, err instanceof OAuthError && err.description ? err.description : "The form could not be read.");
     }

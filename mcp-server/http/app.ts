@@ -8,6 +8,7 @@
 // Order of checks on /mcp: Origin, method, token (401), content type and size, JSON, scope
 // for tools/call (403 insufficient_scope), then the MCP SDK's transport.
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { trimTrailingSlashes } from "@/lib/http/text";
 import type { CallState, McpContext } from "../context";
 import { AuditUnavailableError } from "../tools/audit";
 import { buildMcpServer } from "../tools/register";
@@ -18,7 +19,7 @@ import { checkOrigin, corsHeaders, forbiddenOrigin, preflightResponse } from "./
 import { auditInvalidArguments, checkToolScope } from "./scope-check";
 
 export function createMcpHandler(ctx: McpContext): (req: Request) => Promise<Response> {
-  const mcpPath = new URL(ctx.deps.config.mcpResourceUrl).pathname.replace(/\/+$/, "") || "/";
+  const mcpPath = trimTrailingSlashes(new URL(ctx.deps.config.mcpResourceUrl).pathname) || "/";
   const wellKnown = new Set(metadataPaths(ctx.deps.config));
   return async (req) => {
     const path = new URL(req.url).pathname;
@@ -50,7 +51,7 @@ async function handleMcp(ctx: McpContext, req: Request): Promise<Response> {
   }
   let body: unknown;
   try {
-    body = await readJsonRpcBody(req);
+    body = await readJsonRpcBody(req, { maxBatch: ctx.deps.config.mcpMaxBatch });
   } catch (err) {
     if (err instanceof BodyError) return err.response(cors);
     throw err;
