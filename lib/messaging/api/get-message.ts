@@ -1,5 +1,6 @@
 // GET /api/messages/{id}: a message's status, for a token with messages:read under the grant
 // the message was sent under (another grant's message is 404, never 403: ids do not leak).
+import { hasInvalidCharacters } from "../../http/text";
 import { readGrantStatus } from "../../resource-server/grant-status";
 import type { Authenticated } from "../../resource-server/authenticate";
 import { denialForGrantReason, SCOPE_READ } from "../policy";
@@ -21,7 +22,7 @@ export async function handleGetMessage(req: Request, ctx: MessagingApiContext, i
   try {
     const status = await readGrantStatus(ctx.deps.db, auth.claims.grant_id, auth.claims.jti, ctx.deps.now());
     if (!status.live) return await deny(ctx, auth, denialForGrantReason(status.reason), "read");
-    const message = id.length <= 64 ? await ctx.deps.db.message.findUnique({ where: { id } }) : null;
+    const message = id.length <= 64 && !hasInvalidCharacters(id) ? await ctx.deps.db.message.findUnique({ where: { id } }) : null;
     if (!message || message.grantId !== status.rootGrantId) return jsonError(404, "not_found", "No such message under this grant.");
     return Response.json(messageView(message), { headers: { "Cache-Control": "no-store" } });
   } catch {
