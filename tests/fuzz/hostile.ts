@@ -2,6 +2,7 @@
 // and the one check every answer must pass. Requests are described as plain data first (so
 // fast-check can shrink them) and built into real `Request`s only when sent.
 import { randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import fc from "fast-check";
 import { expect } from "vitest";
@@ -89,8 +90,8 @@ export function paramsFrom(names: string[], good: string[]): fc.Arbitrary<[strin
   return fc.array(fc.tuple(name, valueFrom(good)), { maxLength: 12 });
 }
 
-/** Characters a header value may hold (no CR, LF or NUL: Fetch refuses those before any handler). */
-const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 60 });
+/** Characters a header value can hold on the wire (no CR, LF, NUL or DEL: Fetch or Node's HTTP refuses those before any handler). */
+const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 60 });
 
 export type TokenSpec =
   | { kind: "random"; text: string }
@@ -291,3 +292,28 @@ export async function expectSafeAnswer(res: Response, what: string): Promise<voi
 }
 
 export const newId = () => randomUUID();
+
+/**
+ * Sends a built request over a real connection with node:http (fetch refuses some hostile
+ * header values client-side). Resolves with the answer; rejects when the connection drops.
+ * Content-Length is always the real one: a lying one is covered by the handler-level runs.
+ */
+export async function sendOverHttp(req: Request): Promise<Response> {
+  const body = req.method === "GET" || req.method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await req.arrayBuffer());
+  const headers: Record<string, string | string[]> = {};
+  req.headers.forEach((value, name) => {
+    if (name !== "content-length") headers[name] = value;
+  });
+  headers["content-length"] = String(body.length);
+  const u = new URL(req.url);
+  return new Promise((resolve, reject) => {
+    const out = httpRequest({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: req.method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () => resolve(new Response(res.statusCode === 204 || res.statusCode === 304 ? null : Buffer.concat(chunks), { status: res.statusCode ?? 0 })));
+    });
+    out.on("error", reject);
+    out.end(body);
+  });
+}
