@@ -127,6 +127,21 @@ describe.each(testDatabases())("fuzzing the issuer's endpoints on $name", (targe
     { name: "grant status", path: "/api/grants/status", methods: ["GET"], names: ["ids"], query: true, handle: (r) => handleGrantStatus(r, deps) },
   ];
 
+  it("shows no database error on the authorization error page when the client lookup fails (checklist 144)", async () => {
+    // The fuzz suite found this page echoing whatever the lookup threw, PostgreSQL's own words included.
+    const failing = new Proxy(db, {
+      get: (target, prop, receiver) =>
+        prop === "client"
+          ? { findUnique: () => Promise.reject(new Error("Invalid `prisma.client.findUnique()` invocation: SELECT \"id\" FROM \"Client\"")) }
+          : Reflect.get(target, prop, receiver),
+    });
+    const res = await handleAuthorize(new Request(`${issuer()}/oauth/authorize?client_id=someone`), { ...deps, db: failing });
+    expect(res.status).toBe(400);
+    const page = await res.text();
+    expect(page).toContain("The client could not be loaded");
+    expect(page).not.toMatch(/prisma|SELECT/);
+  });
+
   it("answers every malformed or hostile request to every issuer endpoint with a 4xx, without internals (checklist 144)", async () => {
     for (const endpoint of endpoints()) {
       const spec = requestSpec({ methods: endpoint.methods, names: endpoint.names, good, clientIds, secrets, json: endpoint.json, query: endpoint.query });
