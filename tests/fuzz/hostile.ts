@@ -281,7 +281,7 @@ export async function buildRequest(url: string, spec: RequestSpec): Promise<Requ
 }
 
 // Leaks: a stack frame, the ORM, SQL, database error wording.
-const LEAKS = [/at .*\(.*:\d+:\d+\)/, /\bat \/\S+:\d+:\d+/, /prisma/i, /SELECT /, /INSERT /, /UPDATE "/, /constraint/i, /\bSQLITE_/, /violates/i, /invalid byte sequence/i, /node_modules/];
+const LEAKS = [/\bat [^\s(]+ \([^\s()]+:\d+:\d+\)/, /\bat \/\S+:\d+:\d+/, /prisma/i, /SELECT /, /INSERT /, /UPDATE "/, /constraint/i, /\bSQLITE_/, /violates/i, /invalid byte sequence/i, /node_modules/];
 
 /** What every answer to a hostile request must be: a 4xx (or a success), never a 5xx, and no internals in the body. */
 export async function expectSafeAnswer(res: Response, what: string): Promise<void> {

@@ -69,6 +69,20 @@ describe.each(testDatabases())("text that cannot be stored, on $name", (target) 
     await expectOAuthError(await handleToken(new Request(tokenUrl(), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: bytes }), deps), 400, "invalid_request");
   });
 
+  it("stops reading a token request without Content-Length at 64 KB, with 413, instead of buffering it whole (checklist 140)", async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new TextEncoder().encode(`x${"a".repeat(16 * 1024)}=`));
+      },
+    });
+    // @ts-expect-error: Node's fetch needs duplex for a streamed request body.
+    const req = new Request(tokenUrl(), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: endless, duplex: "half" });
+    await expectOAuthError(await handleToken(req, deps), 413, "invalid_request");
+    expect(pulled).toBeLessThan(10);
+  });
+
   it("answers NUL in percent-decoded Basic credentials and in an unverified client_assertion sub with the endpoint's 4xx (checklist 141)", async () => {
     const basic = `Basic ${Buffer.from("%00:secret").toString("base64")}`;
     await expectOAuthError(await handleToken(form(tokenUrl(), "grant_type=client_credentials", { Authorization: basic }), deps), 401, "invalid_client");
