@@ -5,6 +5,7 @@ import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { trimTrailingSlashes } from "./http/text";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const url = z.url({ protocol: /^https?$/ });
@@ -58,6 +59,8 @@ const EnvSchema = z.object({
   ALLOW_PRIVATE_METADATA_FETCH: z.enum(["0", "1"]).optional(),
   DPOP_REQUIRE_NONCE: z.enum(["0", "1"]).optional(),
   MCP_ALLOWED_ORIGINS: z.string().optional(),
+  // The MCP SDK's own transport refuses batches over 100 messages.
+  MCP_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(10),
 });
 
 export type AppMode = "development" | "production" | "test";
@@ -102,6 +105,8 @@ export interface AppConfig {
   dpopRequireNonce: boolean;
   /** Browser origins allowed to call the MCP endpoint (besides the issuer's and its own; loopback too outside production). */
   mcpAllowedOrigins: string[];
+  /** Most JSON-RPC messages in one batch to the MCP server; every call in it is authorized and audited. */
+  mcpMaxBatch: number;
   secureCookies: boolean;
   /** How the outbox calls the provider (lib/messaging/claim.ts, deliver.ts). */
   delivery: DeliveryConfig;
@@ -176,8 +181,6 @@ function withAuditKey(dev: DevSecrets): DevSecrets {
   return { ...dev, auditHmacKey: derived.toString("base64url") };
 }
 
-const trimSlash = (u: string) => u.replace(/\/+$/, "");
-
 export function loadConfig(rawEnv: Record<string, string | undefined> = process.env): AppConfig {
   // An empty value (as in a copied .env.example) means "not set".
   const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ""));
@@ -202,7 +205,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
   }
   const dev = mode === "production" ? undefined : devSecrets(dataDir);
 
-  const issuerUrl = trimSlash(e.ISSUER_URL ?? `http://localhost:${e.PORT}`);
+  const issuerUrl = trimTrailingSlashes(e.ISSUER_URL ?? `http://localhost:${e.PORT}`);
   const messaging = messagingConfig(e);
   return {
     mode,
@@ -212,8 +215,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     mcpPort: e.MCP_PORT,
     bindHost: e.BIND_HOST,
     issuerUrl,
-    mcpResourceUrl: trimSlash(e.MCP_RESOURCE_URL ?? `http://localhost:${e.MCP_PORT}/mcp`),
-    messagingResourceUrl: trimSlash(e.MESSAGING_RESOURCE_URL ?? `${issuerUrl}/api/messages`),
+    mcpResourceUrl: trimTrailingSlashes(e.MCP_RESOURCE_URL ?? `http://localhost:${e.MCP_PORT}/mcp`),
+    messagingResourceUrl: trimTrailingSlashes(e.MESSAGING_RESOURCE_URL ?? `${issuerUrl}/api/messages`),
     authSecret: e.AUTH_SECRET ?? dev!.authSecret,
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY ?? dev!.keyEncryptionKey,
     mcpClientId: e.MCP_CLIENT_ID,
@@ -232,7 +235,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     notificationWebhook: e.NOTIFICATION_WEBHOOK_URL ? { url: e.NOTIFICATION_WEBHOOK_URL, secret: e.NOTIFICATION_WEBHOOK_SECRET } : undefined,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
     dpopRequireNonce: e.DPOP_REQUIRE_NONCE === "1",
-    mcpAllowedOrigins: (e.MCP_ALLOWED_ORIGINS ?? "").split(",").map((o) => trimSlash(o.trim())).filter(Boolean),
+    mcpAllowedOrigins: (e.MCP_ALLOWED_ORIGINS ?? "").split(",").map((o) => trimTrailingSlashes(o.trim())).filter(Boolean),
+    mcpMaxBatch: e.MCP_MAX_BATCH,
     secureCookies: issuerUrl.startsWith("https://"),
     delivery: deliveryConfig(e),
     retention: {
@@ -272,7 +276,7 @@ function messagingConfig(e: z.infer<typeof EnvSchema>): AppConfig["messaging"] {
     if (!accountSid || !authToken || !from) {
       throw new ConfigError("MESSAGING_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM.");
     }
-    return { provider: "twilio", apiBase: trimSlash(e.TWILIO_API_BASE), accountSid, authToken, from };
+    return { provider: "twilio", apiBase: trimTrailingSlashes(e.TWILIO_API_BASE), accountSid, authToken, from };
   }
   if (e.MESSAGING_PROVIDER === "webhook") {
     if (!e.MESSAGING_WEBHOOK_URL) throw new ConfigError("MESSAGING_PROVIDER=webhook needs MESSAGING_WEBHOOK_URL.");

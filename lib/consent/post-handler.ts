@@ -4,7 +4,8 @@
 // authorize flow, back to the consent page otherwise (it shows the outcome), or back to the
 // page with an error code when the user's edit needs correcting.
 import type { Deps } from "../deps";
-import { readForm } from "../http/body";
+import { hasInvalidCharacters } from "../http/text";
+import { readOAuthForm } from "../oauth/body";
 import { OAuthError } from "../oauth/errors";
 import { authorizeErrorPage } from "../oauth/authorize/error-page";
 import { seeOther } from "../oauth/authorize/redirect";
@@ -17,7 +18,7 @@ export function consentPagePath(deps: Deps, requestId: string, query = ""): stri
 }
 
 async function checkRequestAndToken(deps: Deps, requestId: string, userId: string, token: string | null) {
-  const row = requestId.length <= 100 ? await deps.db.authorizationRequest.findUnique({ where: { id: requestId } }) : null;
+  const row = requestId.length <= 100 && !hasInvalidCharacters(requestId) ? await deps.db.authorizationRequest.findUnique({ where: { id: requestId } }) : null;
   if (!row || row.parRequestUriHash) throw new ConsentError(404, "There is no such request.");
   if (row.userId !== userId) throw new ConsentError(403, "Only the account this request is addressed to can decide on it.");
   if (row.status !== "pending") throw new ConsentError(400, "This request was already decided.");
@@ -32,7 +33,7 @@ export async function handleConsentDecision(req: Request, deps: Deps, ctx: { req
     if (!sameOrigin(req, deps.config.issuerUrl)) throw new ConsentError(403, "The decision did not come from this site's consent page.");
     let form: URLSearchParams;
     try {
-      form = await readForm(req);
+      form = await readOAuthForm(req);
     } catch (err) {
       throw new ConsentError(400, err instanceof OAuthError && err.description ? err.description : "The form could not be read.");
     }

@@ -7,6 +7,7 @@ import { describeScope, formatPhone, parseMessagingDetails, type MessagingDetail
 import { describeMessagingDetail } from "../authorization-details/words";
 import { writeTransaction } from "../db";
 import type { Deps } from "../deps";
+import { hasInvalidCharacters } from "../http/text";
 import { loadClient } from "../oauth/clients/store";
 import { durationWords, lifetimeOptions, proposedLifetime } from "./lifetime";
 import { newConsentToken } from "./token";
@@ -86,7 +87,7 @@ async function bindUser(deps: Deps, row: Row, userId: string): Promise<ConsentPa
 }
 
 export async function loadConsentPage(deps: Deps, requestId: string, userId: string): Promise<ConsentPageState> {
-  const row = requestId.length <= 100 ? await deps.db.authorizationRequest.findUnique({ where: { id: requestId } }) : null;
+  const row = requestId.length <= 100 && !hasInvalidCharacters(requestId) ? await deps.db.authorizationRequest.findUnique({ where: { id: requestId } }) : null;
   if (!row || row.parRequestUriHash) return { kind: "not_found" };
   const denied = await bindUser(deps, row, userId);
   if (denied) return denied;

@@ -1,51 +1,96 @@
-// Bounded request-body reading for the OAuth endpoints: a huge body is refused before it is
-// buffered, and a wrong content type is a clear 4xx (never a 500).
-import { OAuthError } from "../oauth/errors";
+// The one request-body reader of the project, for forms (RFC 6749 section 3.2) and JSON
+// (RFC 7591 section 3.1, the messaging API, JSON-RPC). It streams with a running byte limit, so
+// neither a huge Content-Length nor a body without one (chunked) is ever buffered beyond the
+// limit; it decodes strict UTF-8 and refuses text PostgreSQL cannot store (./text.ts). Every
+// failure is a BodyError with a stable code; each endpoint maps it to its own 4xx format.
+import { parseMediaType } from "./media-type";
+import { jsonHasInvalidCharacters, paramsHaveInvalidCharacters } from "./text";
 
 export const MAX_FORM_BYTES = 64 * 1024;
 
-async function readText(req: Request, maxBytes: number): Promise<string> {
+export type BodyErrorCode = "body_too_large" | "unsupported_media_type" | "malformed_body" | "invalid_characters";
+
+const STATUS: Record<BodyErrorCode, number> = { body_too_large: 413, unsupported_media_type: 415, malformed_body: 400, invalid_characters: 400 };
+
+export class BodyError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: BodyErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "BodyError";
+    this.status = STATUS[code];
+  }
+}
+
+function tooLarge(maxBytes: number): BodyError {
+  return new BodyError("body_too_large", `the request body is larger than ${maxBytes} bytes`);
+}
+
+function checkMediaType(req: Request, expected: string): void {
+  const type = parseMediaType(req.headers.get("content-type"));
+  if (type.essence !== expected) throw new BodyError("unsupported_media_type", `the body must be ${expected}`);
+  if (!type.utf8) throw new BodyError("unsupported_media_type", "the body must be encoded as UTF-8");
+}
+
+/** The body as UTF-8 text, read with a running limit (a lying Content-Length cannot get past it). */
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new OAuthError("invalid_request", `request body larger than ${maxBytes} bytes`, { status: 413 });
+  if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return "";
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
+  let text = "";
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new OAuthError("invalid_request", `request body larger than ${maxBytes} bytes`, { status: 413 });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(maxBytes);
+      }
+      text += decoder.decode(value, { stream: true });
     }
-    chunks.push(value);
+    return text + decoder.decode();
+  } catch (err) {
+    if (err instanceof BodyError) throw err;
+    await reader.cancel().catch(() => undefined);
+    if (err instanceof TypeError) throw new BodyError("invalid_characters", "the body is not valid UTF-8");
+    throw new BodyError("malformed_body", "the request body could not be read");
+  } finally {
+    reader.releaseLock();
   }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
-function mediaType(req: Request): string {
-  return (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+/** An application/x-www-form-urlencoded body. Repeated names are kept; callers decide (RFC 6749 section 3.2). */
+export async function readFormBody(req: Request, maxBytes = MAX_FORM_BYTES): Promise<URLSearchParams> {
+  checkMediaType(req, "application/x-www-form-urlencoded");
+  const form = new URLSearchParams(await readBodyText(req, maxBytes));
+  if (paramsHaveInvalidCharacters(form)) throw new BodyError("invalid_characters", "the form contains NUL or unpaired surrogate characters");
+  return form;
 }
 
-/** An application/x-www-form-urlencoded body (RFC 6749 section 3.2). */
-export async function readForm(req: Request, maxBytes = MAX_FORM_BYTES): Promise<URLSearchParams> {
-  if (mediaType(req) !== "application/x-www-form-urlencoded") {
-    throw new OAuthError("invalid_request", "the body must be application/x-www-form-urlencoded");
-  }
-  return new URLSearchParams(await readText(req, maxBytes));
-}
-
-/** A JSON object body (RFC 7591 section 3.1). */
-export async function readJsonObject(req: Request, maxBytes = MAX_FORM_BYTES): Promise<Record<string, unknown>> {
-  if (mediaType(req) !== "application/json") throw new OAuthError("invalid_request", "the body must be application/json");
+/** An application/json body of any JSON value. */
+export async function readJsonBody(req: Request, maxBytes: number): Promise<unknown> {
+  checkMediaType(req, "application/json");
+  const text = await readBodyText(req, maxBytes);
   let value: unknown;
   try {
-    value = JSON.parse(await readText(req, maxBytes));
-  } catch (err) {
-    if (err instanceof OAuthError) throw err;
-    throw new OAuthError("invalid_request", "the body is not valid JSON");
+    value = JSON.parse(text);
+  } catch {
+    throw new BodyError("malformed_body", "the body is not valid JSON");
   }
-  if (!value || typeof value !== "object" || Array.isArray(value)) throw new OAuthError("invalid_request", "the body must be a JSON object");
+  if (jsonHasInvalidCharacters(value)) throw new BodyError("invalid_characters", "the JSON contains NUL or unpaired surrogate characters");
+  return value;
+}
+
+/** An application/json body that must be one JSON object. */
+export async function readJsonObjectBody(req: Request, maxBytes: number): Promise<Record<string, unknown>> {
+  const value = await readJsonBody(req, maxBytes);
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw new BodyError("malformed_body", "the body must be a JSON object");
   return value as Record<string, unknown>;
 }
+

@@ -5,6 +5,7 @@
 // Each check throws the RFC error code a client can act on.
 import type { AppConfig } from "../config";
 import { AuthorizationDetailsError, parseAuthorizationDetailsParam, type MessagingDetail } from "../authorization-details";
+import { trimTrailingSlashes } from "../http/text";
 import { OAuthError } from "./errors";
 import { SCOPES } from "./supported";
 
@@ -54,7 +55,7 @@ export function checkResource(resource: string | undefined, config: AppConfig): 
     throw new OAuthError("invalid_target", "resource must be an absolute URI");
   }
   if (url.hash || resource.includes("#")) throw new OAuthError("invalid_target", "resource must not contain a fragment");
-  const normalized = resource.replace(/\/+$/, "");
+  const normalized = trimTrailingSlashes(resource);
   if (!known.includes(normalized)) throw new OAuthError("invalid_target", "unknown resource");
   return normalized;
 }

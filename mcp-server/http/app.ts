@@ -8,6 +8,7 @@
 // Order of checks on /mcp: Origin, method, token (401), content type and size, JSON, scope
 // for tools/call (403 insufficient_scope), then the MCP SDK's transport.
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { trimTrailingSlashes } from "@/lib/http/text";
 import type { CallState, McpContext } from "../context";
 import { AuditUnavailableError } from "../tools/audit";
 import { buildMcpServer } from "../tools/register";
@@ -20,7 +21,7 @@ import { auditInvalidArguments, checkToolScope } from "./scope-check";
 const NO_STORE = { "Cache-Control": "no-store" };
 
 export function createMcpHandler(ctx: McpContext): (req: Request) => Promise<Response> {
-  const mcpPath = new URL(ctx.deps.config.mcpResourceUrl).pathname.replace(/\/+$/, "") || "/";
+  const mcpPath = trimTrailingSlashes(new URL(ctx.deps.config.mcpResourceUrl).pathname) || "/";
   const wellKnown = new Set(metadataPaths(ctx.deps.config));
   const route = async (req: Request): Promise<Response> => {
     const path = new URL(req.url).pathname;
@@ -56,7 +57,7 @@ async function handleMcp(ctx: McpContext, req: Request): Promise<Response> {
   }
   let body: unknown;
   try {
-    body = await readJsonRpcBody(req);
+    body = await readJsonRpcBody(req, { maxBatch: ctx.deps.config.mcpMaxBatch });
   } catch (err) {
     if (err instanceof BodyError) return err.response(cors);
     throw err;

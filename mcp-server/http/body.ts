@@ -1,6 +1,8 @@
-// Reading a JSON-RPC request body defensively: the right content type, a size limit checked
-// while streaming (a lying Content-Length cannot get past it), and valid JSON. Every failure
+// Reading a JSON-RPC request body with the project's one reader (lib/http/body.ts): the right
+// content type, a size limit checked while streaming, valid JSON, storable text. Every failure
 // is a 4xx with a JSON-RPC error object; nothing here can take the process down.
+import { BodyError as ReadError, readJsonBody } from "@/lib/http/body";
+
 export const MAX_BODY_BYTES = 256 * 1024;
 
 export class BodyError extends Error {
@@ -20,35 +22,28 @@ export class BodyError extends Error {
   }
 }
 
-export async function readJsonRpcBody(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
-  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/json") throw new BodyError(415, -32600, "Content-Type must be application/json.");
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new BodyError(413, -32600, `The request body is larger than ${limit} bytes.`);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    const reader = req.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => undefined);
-        throw new BodyError(413, -32600, `The request body is larger than ${limit} bytes.`);
-      }
-      chunks.push(value);
-    }
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
+/** JSON-RPC 2.0 section 5.1: -32700 for JSON that cannot be parsed, -32600 for anything else refused. */
+function rpcError(err: ReadError): BodyError {
+  const message = `${err.message[0].toUpperCase()}${err.message.slice(1)}.`;
+  if (err.code === "malformed_body") return new BodyError(400, -32700, `Parse error: ${err.message}.`);
+  return new BodyError(err.status, -32600, message);
+}
+
+export async function readJsonRpcBody(req: Request, options: { limit?: number; maxBatch: number }): Promise<unknown> {
   let body: unknown;
   try {
-    body = JSON.parse(text);
-  } catch {
-    throw new BodyError(400, -32700, "Parse error: the body is not valid JSON.");
+    body = await readJsonBody(req, options.limit ?? MAX_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof ReadError) throw rpcError(err);
+    throw err;
   }
   // JSON-RPC 2.0 section 6: an empty batch is an Invalid Request, answered with one error (the
   // SDK would take it for a batch of notifications and answer 202 Accepted).
   if (Array.isArray(body) && body.length === 0) throw new BodyError(400, -32600, "Invalid Request: an empty batch.");
+  // Every call in a batch is authorized and audited on its own: a cap keeps one request from
+  // becoming thousands of audited transactions (docs/mcp-clients.md).
+  if (Array.isArray(body) && body.length > options.maxBatch) {
+    throw new BodyError(400, -32600, `Invalid Request: a batch may hold at most ${options.maxBatch} messages.`);
+  }
   return body;
 }

@@ -4,6 +4,7 @@
 // from configuration, exactly as tokens carry it in `aud` (no trailing slash).
 import type { AppConfig } from "@/lib/config";
 import { DPOP_SIGNING_ALGS } from "@/lib/oauth/dpop";
+import { trimTrailingSlashes } from "@/lib/http/text";
 import { SCOPE_READ, SCOPE_SEND } from "@/lib/messaging/policy";
 import { PUBLIC_CORS } from "./origin";
 
@@ -23,7 +24,7 @@ export function protectedResourceMetadata(config: Pick<AppConfig, "issuerUrl" | 
 }
 
 export function metadataPaths(config: Pick<AppConfig, "mcpResourceUrl">): string[] {
-  const path = new URL(config.mcpResourceUrl).pathname.replace(/\/+$/, "");
+  const path = trimTrailingSlashes(new URL(config.mcpResourceUrl).pathname);
   return [...new Set([`/.well-known/oauth-protected-resource${path}`, "/.well-known/oauth-protected-resource"])];
 }
 

@@ -1,4 +1,5 @@
 // Response shapes of the messaging API.
+import { BodyError, readJsonObjectBody } from "../../http/body";
 import type { ResourceServer } from "../../resource-server/authenticate";
 import type { MessagingDenial } from "../policy";
 
@@ -27,37 +28,14 @@ export function denialResponse(rs: ResourceServer, denial: MessagingDenial, scop
   return Response.json(denial.toJSON(), { status, headers: { "Cache-Control": "no-store" } });
 }
 
-/** The JSON body, or the 4xx response explaining why it cannot be read. */
-export async function readJson(req: Request): Promise<unknown> {
-  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/json") return jsonError(415, "invalid_request", "Content-Type must be application/json.");
-  const tooLarge = () => jsonError(413, "invalid_request", `The body is larger than ${MAX_JSON_BYTES} bytes.`, { Connection: "close" });
-  if (Number(req.headers.get("content-length") ?? "0") > MAX_JSON_BYTES) return tooLarge();
-  // Read with a running limit, so a body without (or with a false) Content-Length is cut off too.
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+/** The JSON object body, or the 4xx response explaining why it cannot be read (lib/http/body.ts). */
+export async function readJson(req: Request): Promise<Record<string, unknown> | Response> {
   try {
-    const reader = req.body?.getReader();
-    for (;;) {
-      if (!reader) break;
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_JSON_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        return tooLarge();
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return jsonError(400, "invalid_request", "The request body could not be read.");
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (!value || typeof value !== "object" || Array.isArray(value)) return jsonError(400, "invalid_request", "The body must be a JSON object.");
-    return value;
-  } catch {
-    return jsonError(400, "invalid_request", "The body is not valid JSON.");
+    return await readJsonObjectBody(req, MAX_JSON_BYTES);
+  } catch (err) {
+    if (!(err instanceof BodyError)) throw err;
+    // After refusing an oversized body part of it is still unread: close the connection.
+    const headers: Record<string, string> = err.code === "body_too_large" ? { Connection: "close" } : {};
+    return jsonError(err.status, "invalid_request", `${err.message[0].toUpperCase()}${err.message.slice(1)}.`, headers);
   }
 }

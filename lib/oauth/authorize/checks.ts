@@ -4,6 +4,7 @@
 // later failure redirects back with error, state and iss (RFC 9207).
 import type { Deps } from "../../deps";
 import { checkRequestedAccess, singleParam, type RequestedAccess } from "../request-params";
+import { ClientMetadataError } from "../clients/metadata-document";
 import { findClient, type ClientRecord } from "../clients/store";
 import { redirectUriMatches } from "../clients/redirect-uri";
 import { OAuthError } from "../errors";
@@ -41,7 +42,11 @@ export async function checkClient(deps: Deps, params: URLSearchParams): Promise<
   try {
     client = await findClient(deps, clientId);
   } catch (err) {
-    throw new AuthorizePageError(err instanceof Error ? `${err.message}.` : "The client could not be loaded.");
+    // Only a metadata document's own problem is shown; anything else (a database error) could
+    // carry internals onto the page.
+    if (err instanceof ClientMetadataError) throw new AuthorizePageError(`${err.message}.`);
+    console.error("authorize: client lookup failed:", err instanceof Error ? err.message : err);
+    throw new AuthorizePageError("The client could not be loaded. Try again later.");
   }
   if (!client) throw new AuthorizePageError("The application that sent you here is not registered with this service.");
   if (!client.grantTypes.includes(GRANT_TYPES.authorizationCode)) {

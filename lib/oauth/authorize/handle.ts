@@ -3,7 +3,7 @@
 // which handles sign-in. No CORS headers: this is a navigation, not an API (checklist 3).
 import { writeTransaction } from "../../db";
 import type { Deps } from "../../deps";
-import { readForm } from "../../http/body";
+import { readOAuthForm, readOAuthQuery } from "../body";
 import { OAuthError } from "../errors";
 import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri } from "./checks";
 import { singleParam } from "../request-params";
@@ -16,10 +16,11 @@ export function consentUrl(deps: Deps, requestId: string): string {
 }
 
 async function readParams(req: Request): Promise<URLSearchParams> {
-  if (req.method === "GET" || req.method === "HEAD") return new URL(req.url).searchParams;
-  if (req.method !== "POST") throw new AuthorizePageError("The authorization endpoint accepts GET and POST only.");
+  if (req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST") {
+    throw new AuthorizePageError("The authorization endpoint accepts GET and POST only.");
+  }
   try {
-    return await readForm(req);
+    return req.method === "POST" ? await readOAuthForm(req) : readOAuthQuery(req);
   } catch (err) {
     throw new AuthorizePageError(err instanceof OAuthError ? `${err.description}.` : "The request body could not be read.");
   }

@@ -3,7 +3,7 @@
 // short-lived request_uri. Errors are JSON (section 2.3). A DPoP proof sent here binds the
 // code to its key, as dpop_jkt would (RFC 9449 section 10.1).
 import type { Deps } from "../../deps";
-import { readForm } from "../../http/body";
+import { readOAuthForm } from "../body";
 import { withCors } from "../../http/cors";
 import { writeTransaction } from "../../db";
 import { authenticateClient } from "../clients/authenticate";
@@ -38,7 +38,7 @@ async function checkClientSide(deps: Deps, form: URLSearchParams) {
 
 export async function handlePar(req: Request, deps: Deps): Promise<Response> {
   try {
-    const form = await readForm(req);
+    const form = await readOAuthForm(req);
     if (form.has("request_uri")) throw new OAuthError("invalid_request", "request_uri must not be pushed (RFC 9126 section 2.1)");
     const authenticated = await authenticateClient(req, form, deps, { endpoint: ENDPOINT_PATHS.par });
     const named = form.get("client_id");

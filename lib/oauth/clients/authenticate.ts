@@ -2,6 +2,7 @@
 // (RFC 6749 section 2.3, OAuth 2.1 section 2.4): none (public clients: client_id only),
 // client_secret_basic, client_secret_post, private_key_jwt (RFC 7523 section 3). A request
 // uses exactly one method, and it must be the one the client registered.
+import { hasInvalidCharacters } from "../../http/text";
 import { OAuthError } from "../errors";
 import type { Deps } from "../../deps";
 import { CLIENT_ASSERTION_TYPE } from "../supported";
@@ -31,7 +32,9 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
   if (colon < 0) return null;
   try {
     const unform = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
-    return { clientId: unform(decoded.slice(0, colon)), secret: unform(decoded.slice(colon + 1)) };
+    const credentials = { clientId: unform(decoded.slice(0, colon)), secret: unform(decoded.slice(colon + 1)) };
+    // Percent-decoding can produce NUL, which PostgreSQL refuses in any query (lib/http/text.ts).
+    return hasInvalidCharacters(credentials.clientId) || hasInvalidCharacters(credentials.secret) ? null : credentials;
   } catch {
     return null;
   }

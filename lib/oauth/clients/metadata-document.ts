@@ -5,6 +5,7 @@
 import { writeTransaction } from "../../db";
 import type { AppConfig } from "../../config";
 import type { Deps } from "../../deps";
+import { jsonHasInvalidCharacters } from "../../http/text";
 import { clientRowData, insertClient } from "./create";
 import { guardedFetch, GuardedFetchError } from "./ssrf-guard";
 import { loadClient, toClientRecord, type ClientRecord } from "./store";
@@ -70,6 +71,8 @@ async function fetchDocument(deps: Deps, clientId: string) {
   } catch {
     throw new ClientMetadataError("client metadata document is not valid JSON");
   }
+  // Its fields are stored (PostgreSQL refuses U+0000 in text): same rule as a request body.
+  if (jsonHasInvalidCharacters(doc)) throw new ClientMetadataError("client metadata document contains NUL or unpaired surrogate characters");
   return { doc, cacheFor: cacheSeconds(res.headers["cache-control"]) };
 }
 

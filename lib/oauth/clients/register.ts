@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { clientIp } from "../../auth/client-ip";
 import { writeTransaction } from "../../db";
 import type { Deps } from "../../deps";
-import { readJsonObject } from "../../http/body";
+import { readOAuthJsonObject } from "../body";
 import { withCors } from "../../http/cors";
 import { consumeRateLimit } from "../../rate-limit";
 import { OAuthError, oauthErrorResponse, oauthJsonResponse } from "../errors";
@@ -26,7 +26,7 @@ async function checkRateLimit(req: Request, deps: Deps): Promise<void> {
 export async function handleRegister(req: Request, deps: Deps): Promise<Response> {
   try {
     await checkRateLimit(req, deps);
-    const metadata = validateClientMetadata(await readJsonObject(req));
+    const metadata = validateClientMetadata(await readOAuthJsonObject(req));
     const now = deps.now();
     const id = randomBytes(16).toString("base64url");
     const { client, secret } = await writeTransaction(deps.db, (tx) =>

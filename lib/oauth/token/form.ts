@@ -1,20 +1,11 @@
 // Reading the form body of the token, revocation and introspection endpoints (RFC 6749
 // section 3.2: application/x-www-form-urlencoded, POST; parameters never repeated).
+import { readOAuthForm } from "../body";
 import { OAuthError } from "../errors";
-
-const MAX_BODY_BYTES = 64 * 1024;
 
 export async function readForm(req: Request): Promise<URLSearchParams> {
   if (req.method !== "POST") throw new OAuthError("invalid_request", "use POST", { status: 405, headers: { Allow: "POST, OPTIONS" } });
-  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") {
-    throw new OAuthError("invalid_request", "the body must be application/x-www-form-urlencoded");
-  }
-  const length = Number(req.headers.get("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) throw new OAuthError("invalid_request", "the request body is too large", { status: 413 });
-  const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new OAuthError("invalid_request", "the request body is too large", { status: 413 });
-  const form = new URLSearchParams(text);
+  const form = await readOAuthForm(req);
   checkNoRepeats(form);
   return form;
 }

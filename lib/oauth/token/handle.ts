@@ -5,6 +5,7 @@
 import { decodeJwt } from "jose";
 import type { Deps } from "../../deps";
 import { withCors } from "../../http/cors";
+import { hasInvalidCharacters } from "../../http/text";
 import { consumeRateLimit, type RateLimitRule } from "../../rate-limit";
 import { authenticateClient, presentedCredentials } from "../clients/authenticate";
 import { clientAllowsGrant, type ClientRecord } from "../clients/store";
@@ -35,7 +36,11 @@ function claimedClientId(req: Request, form: URLSearchParams): string {
   try {
     const presented = presentedCredentials(req, form);
     if (presented.clientId) return presented.clientId;
-    if (presented.assertion) return String(decodeJwt(presented.assertion).sub ?? "");
+    // An unverified claim: it becomes a rate-limit key, so it must be storable text.
+    if (presented.assertion) {
+      const sub = String(decodeJwt(presented.assertion).sub ?? "");
+      return hasInvalidCharacters(sub) ? "" : sub;
+    }
   } catch {
     // malformed credentials: counted with the anonymous ones, rejected later
   }
