@@ -298,16 +298,17 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
       return res.text();
     }
 
-    it("checklist 156: metadata documents that are refused, reset, missing or unreachable give the same page, without host, port or errno", async () => {
+    it("checklist 156: metadata documents that are refused, reset, missing or unresolvable give the same page, without host, port or errno", async () => {
       const pages = await Promise.all([
         pageOf(`${closedPortBase}/agent.json`), // connection refused
         pageOf(`${docBase}/reset`), // connection reset before an answer
         pageOf(`${docBase}/missing-${target.name}.json`), // an HTTP server that answers 404
+        pageOf(`https://agent-${target.name}.invalid/client.json`), // a host that does not resolve
       ]);
       for (const html of pages) {
         expect(html).toBe(pages[0]);
         expect(html).toContain('Error code: <code data-testid="error-code">client_metadata_unavailable</code>');
-        for (const leak of [/127\.0\.0\.1/, /:\d{2,5}\b/, /ECONN|ENOTFOUND|EAI_|errno|socket|hang up|fetch failed/i, /HTTP 404/, /client metadata document answered/]) {
+        for (const leak of [/127\.0\.0\.1/, /:\d{2,5}\b/, /ECONN|ENOTFOUND|EAI_|errno|socket|hang up|fetch failed|\.invalid/i, /HTTP 404/, /client metadata document answered/]) {
           expect(html).not.toMatch(leak);
         }
       }
