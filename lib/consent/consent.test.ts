@@ -352,9 +352,11 @@ describe.each(testDatabases())("consent on $name", (target) => {
       expect(await grantsFor(id)).toHaveLength(0);
       expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
     }
-    // Exactly at the limits (the same constants the form renders), the approval goes through.
+    // Exactly at the limits (the same constants the form renders), the approval goes through;
+    // a number written twice in two ways counts once.
     const view = await show(id);
-    const ok = await post(id, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: numbers(MAX_RECIPIENTS).join(","), max_messages_0: String(MAX_MESSAGES_PER_DETAIL) });
+    const atLimit = [...numbers(MAX_RECIPIENTS), "+1 555 010 0100"].join(",");
+    const ok = await post(id, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: atLimit, max_messages_0: String(MAX_MESSAGES_PER_DETAIL) });
     expect(ok.status).toBe(303);
     expect(new URL(ok.headers.get("location")!).searchParams.get("code")).toBeTruthy();
     const [grant] = await grantsFor(id);

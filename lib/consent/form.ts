@@ -21,13 +21,17 @@ function integer(value: string | null, what: string, retryCode: "max_messages" |
 
 function recipientsOf(form: URLSearchParams, index: number): string[] {
   const raw = form.getAll(`recipients_${index}`).flatMap((v) => v.split(/[\n,;]+/)).map((s) => s.trim()).filter(Boolean);
-  // The grant's own limit (MAX_RECIPIENTS), checked here so the user can correct it on the page.
-  if (new Set(raw).size > MAX_RECIPIENTS) throw new ConsentError(400, `At most ${MAX_RECIPIENTS} recipients.`, "recipients");
-  return raw.map((r) => {
+  const tooMany = () => new ConsentError(400, `At most ${MAX_RECIPIENTS} recipients.`, "recipients");
+  // A bound on the work before parsing (the same number may be written several ways).
+  if (raw.length > MAX_RECIPIENTS * 4) throw tooMany();
+  const numbers = raw.map((r) => {
     const e164 = normalizeE164(r);
     if (!e164) throw new ConsentError(400, "Enter phone numbers in international form, like +1 555 010 0123.", "recipients");
     return e164;
   });
+  // The grant's own limit (MAX_RECIPIENTS), checked here so the user can correct it on the page.
+  if (new Set(numbers).size > MAX_RECIPIENTS) throw tooMany();
+  return numbers;
 }
 
 /** `detailCount` comes from the stored request, never from the form. */
