@@ -164,6 +164,27 @@ test("a messages:send request without recipients makes the user enter them", asy
   expect((await token.json()).authorization_details).toEqual([{ type: "messaging", actions: ["send"], recipients: [A], max_messages: 1 }]);
 });
 
+test("checklist 157: more recipients than a grant may hold are sent back to the page with a message to correct, then approved", async ({ page, request, mcpUrl, createUser, signIn }) => {
+  const clientId = await registerClient(request, "Open Agent");
+  await signIn(page, await createUser());
+  const { url } = authorizeUrl(clientId, mcpUrl, { authorization_details: "" });
+  await openConsent(page, url);
+  await expect(page.getByLabel(/Recipients/)).toHaveAccessibleName(/choose up to 20/);
+  const many = Array.from({ length: 21 }, (_, i) => `+1 555 010 01${String(i).padStart(2, "0")}`).join("\n");
+  await page.getByLabel(/Recipients/).fill(many);
+  await page.getByLabel(/Maximum messages/).fill("1");
+  await page.getByRole("button", { name: "Approve" }).click();
+  await expect(page).toHaveURL(/\/consent\/[^/?]+\?error=recipients$/);
+  await expect(page.getByRole("alert").filter({ hasText: "Keep or enter 1 to 20 recipients" })).toBeVisible();
+  // The limit field takes no more than a grant may hold.
+  await expect(page.getByLabel(/Maximum messages/)).toHaveAttribute("max", "10000");
+  await page.getByLabel(/Recipients/).fill("+1 555 010 0123");
+  await page.getByLabel(/Maximum messages/).fill("1");
+  await page.getByRole("button", { name: "Approve" }).click();
+  await page.waitForURL(`${AGENT}/cb?**`);
+  expect(new URL(page.url()).searchParams.get("code")).toBeTruthy();
+});
+
 test("a cross-site POST, a forged token and a second use are refused; another user gets 403 (21, 22, 23)", async ({
   page,
   browser,

@@ -132,7 +132,8 @@ async function runCodeFlow(page: Page, { issuer, mcpUrl }: { issuer: string; mcp
           additionalParameters: { resource },
           ...insecure,
         });
-      // Presents the same code again, as an attacker holding a leaked code would.
+      // Presents the same code again with its verifier and DPoP key, as an attacker who stole all
+      // three would: that replay revokes the grant (a bare spent code would not; checklist 152).
       w.replayCode = async () => {
         try {
           await oauth.processAuthorizationCodeResponse(server, client, await redeem());

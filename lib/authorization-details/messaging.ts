@@ -6,7 +6,13 @@ import { normalizeE164 } from "./phone";
 
 export const MESSAGING_TYPE = "messaging";
 export const MESSAGING_ACTIONS = ["send"] as const;
+/**
+ * The limits of one `messaging` entry. Requests, the consent form (its fields and its
+ * checks), narrowing and stored grants all read these two constants, so what the form lets a
+ * user enter is exactly what a grant may hold.
+ */
 export const MAX_RECIPIENTS = 20;
+export const MAX_MESSAGES_PER_DETAIL = 10_000;
 
 export interface MessagingDetail {
   type: "messaging";
@@ -35,7 +41,7 @@ const MessagingDetailSchema = z
     actions: z.array(z.enum(MESSAGING_ACTIONS)).min(1).default(["send"]),
     // RFC 9396 section 2: a request may omit a field; the user then supplies it on consent.
     recipients: z.array(recipient).max(MAX_RECIPIENTS).optional(),
-    max_messages: z.number().int().positive().max(10_000).optional(),
+    max_messages: z.number().int().positive().max(MAX_MESSAGES_PER_DETAIL).optional(),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 // Comparing and narrowing `messaging` details. A grant, a refreshed token or an exchanged
 // token may carry less than what was approved, never more (RFC 9396 section 6.1, RFC 8693).
-import type { MessagingDetail } from "./messaging";
+import { MAX_MESSAGES_PER_DETAIL, MAX_RECIPIENTS, type MessagingDetail } from "./messaging";
 
 function detailWithin(candidate: MessagingDetail, allowed: MessagingDetail): boolean {
   if (!candidate.actions.every((a) => allowed.actions.includes(a))) return false;
@@ -22,25 +22,40 @@ export interface Narrowing {
   maxMessages?: number;
 }
 
+/** An edit that cannot be granted, naming the field the user has to correct. */
+export class NarrowingError extends Error {
+  override name = "NarrowingError";
+  constructor(
+    readonly field: "recipients" | "max_messages",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * What the user approves, from what was asked and the user's edits on the consent screen.
- * Throws when the edit would widen the request, so a tampered form cannot grant more.
+ * Throws NarrowingError when the edit would widen the request (so a tampered form cannot
+ * grant more) or break the limits every grant keeps (MAX_RECIPIENTS, MAX_MESSAGES_PER_DETAIL).
  */
 export function narrowDetails(requested: MessagingDetail[], edit: Narrowing[]): MessagingDetail[] {
-  if (edit.length !== requested.length) throw new Error("the decision does not match the request");
+  if (edit.length !== requested.length) throw new NarrowingError("recipients", "the decision does not match the request");
   return requested.map((asked, i) => {
     const { recipients, maxMessages } = edit[i];
     const kept = [...new Set(recipients)].sort();
-    if (!kept.length) throw new Error("keep at least one recipient");
+    if (!kept.length) throw new NarrowingError("recipients", "keep at least one recipient");
+    if (kept.length > MAX_RECIPIENTS) throw new NarrowingError("recipients", `at most ${MAX_RECIPIENTS} recipients`);
     // An open request (no recipients) lets the user choose; otherwise only drop.
     if (asked.recipients.length && !kept.every((r) => asked.recipients.includes(r))) {
-      throw new Error("recipients can only be removed");
+      throw new NarrowingError("recipients", "recipients can only be removed");
     }
     const limit = maxMessages ?? asked.max_messages;
     if (asked.max_messages !== undefined && (limit === undefined || limit > asked.max_messages)) {
-      throw new Error("the message limit can only be lowered");
+      throw new NarrowingError("max_messages", "the message limit can only be lowered");
     }
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error("the message limit must be a positive whole number");
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_MESSAGES_PER_DETAIL)) {
+      throw new NarrowingError("max_messages", `the message limit must be a whole number from 1 to ${MAX_MESSAGES_PER_DETAIL}`);
+    }
     const granted: MessagingDetail = { type: "messaging", actions: asked.actions, recipients: kept };
     if (limit !== undefined) granted.max_messages = limit;
     return granted;

@@ -12,6 +12,7 @@ import { decideRequest } from "./decide";
 import { handleConsentDecision } from "./post-handler";
 import { loadConsentPage, type ConsentView } from "./view-model";
 import { handleToken, tokenEndpointUrl } from "../oauth/token/handle";
+import { MAX_MESSAGES_PER_DETAIL, MAX_RECIPIENTS } from "../authorization-details";
 
 const ISSUER = "http://localhost:3000";
 const CB = "https://app.example/cb";
@@ -272,7 +273,11 @@ describe.each(testDatabases())("consent on $name", (target) => {
       ),
       deps,
     );
-    expect(new URL(rejected.headers.get("location")!).searchParams.get("error")).toBe("invalid_authorization_details");
+    // A self-registered client's error is shown on the issuer's page (checklist 151), the markup escaped.
+    expect(rejected.status).toBe(400);
+    const html = await rejected.text();
+    expect(html).toContain('Error code: <code data-testid="error-code">invalid_authorization_details</code>');
+    expect(html).not.toContain("<img src=x");
     const open = await authorize({ authorization_details: "", scope: "messages:send" });
     const view = await show(open);
     const typed = await post(open, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: "<script>alert(1)</script>", max_messages_0: "1" });
@@ -331,6 +336,33 @@ describe.each(testDatabases())("consent on $name", (target) => {
     expect(ok.status).toBe(303);
     const [grant] = await grantsFor(id);
     expect(JSON.parse(grant.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [A, B], max_messages: 2 }]);
+  });
+
+  it("checklist 157: more recipients or a larger limit than a grant may hold is sent back to the page to correct (303), never a 500", async () => {
+    const numbers = (n: number) => Array.from({ length: n }, (_, i) => `+155501001${String(i).padStart(2, "0")}`);
+    const id = await authorize({ authorization_details: "", scope: "messages:send" });
+    const tries: [Record<string, string>, string][] = [
+      [{ recipients_0: numbers(MAX_RECIPIENTS + 1).join("\n"), max_messages_0: "3" }, "recipients"],
+      [{ recipients_0: numbers(3).join("\n"), max_messages_0: String(MAX_MESSAGES_PER_DETAIL + 1) }, "max_messages"],
+      [{ recipients_0: numbers(3).join("\n"), max_messages_0: "999999999" }, "max_messages"],
+    ];
+    for (const [edit, code] of tries) {
+      const view = await show(id);
+      const res = await post(id, alice, { consent_token: view.consentToken, decision: "approve", ...edit });
+      expect(res.status, JSON.stringify(edit).slice(0, 80)).toBe(303);
+      expect(res.headers.get("location")).toBe(`${ISSUER}/consent/${id}?error=${code}`);
+      expect(await grantsFor(id)).toHaveLength(0);
+      expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).status).toBe("pending");
+    }
+    // Exactly at the limits (the same constants the form renders), the approval goes through;
+    // a number written twice in two ways counts once.
+    const view = await show(id);
+    const atLimit = [...numbers(MAX_RECIPIENTS), "+1 555 010 0100"].join(",");
+    const ok = await post(id, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: atLimit, max_messages_0: String(MAX_MESSAGES_PER_DETAIL) });
+    expect(ok.status).toBe(303);
+    expect(new URL(ok.headers.get("location")!).searchParams.get("code")).toBeTruthy();
+    const [grant] = await grantsFor(id);
+    expect(JSON.parse(grant.authorizationDetails)[0]).toMatchObject({ recipients: numbers(MAX_RECIPIENTS), max_messages: MAX_MESSAGES_PER_DETAIL });
   });
 
   it("checklist 25: deny -> access_denied with state and iss, and no grant", async () => {

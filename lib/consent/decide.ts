@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hashAuthorizationCode } from "../oauth/token/authorization-code";
 import { appendAudit } from "../audit/append";
-import { narrowDetails, parseMessagingDetails, wasNarrowed, type MessagingDetail, type Narrowing } from "../authorization-details";
+import { narrowDetails, NarrowingError, parseMessagingDetails, wasNarrowed, type MessagingDetail, type Narrowing } from "../authorization-details";
 import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import { createGrant } from "../grants";
@@ -67,8 +67,8 @@ function grantedDetails(requested: MessagingDetail[], narrowing: Narrowing[] | u
   try {
     return narrowDetails(requested, narrowing);
   } catch (err) {
-    const message = err instanceof Error ? err.message : "invalid choice";
-    throw new ConsentError(400, `Your choice cannot be granted: ${message}.`, /limit/.test(message) ? "max_messages" : "recipients");
+    if (!(err instanceof NarrowingError)) throw err;
+    throw new ConsentError(400, `Your choice cannot be granted: ${err.message}.`, err.field);
   }
 }
 

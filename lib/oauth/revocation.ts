@@ -2,10 +2,12 @@
 // - A refresh token ends its whole grant (section 2.1: revoking a refresh token SHOULD also
 //   invalidate the access tokens of the same grant), so every resource server sees it.
 // - An access token is marked revoked by jti; introspection then reports it inactive. Its grant
-//   stays: the client gave up one token, not the user's permission.
+//   stays: the client gave up one token, not the user's permission. Tokens exchanged for it
+//   (RFC 8693, recorded with its jti as subjectJti) are revoked with it: a derived token must
+//   not outlive the revocation of its source (lib/oauth/token/token-exchange.ts).
 // - An unknown, expired or malformed token is answered 200 like a revoked one (section 2.2):
 //   the client's goal is reached and nothing is revealed.
-import { writeTransaction } from "../db";
+import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import { appendAudit } from "../audit/append";
 import { revokeGrant } from "../grants";
@@ -29,6 +31,18 @@ async function revokeRefreshToken(deps: Deps, client: ClientRecord, token: strin
   return true;
 }
 
+/** Revokes the tokens exchanged for `jti`, and theirs in turn; returns how many. */
+async function revokeDerivedTokens(tx: Tx, jti: string, now: Date): Promise<number> {
+  let count = 0;
+  let frontier = [jti];
+  for (let depth = 0; frontier.length && depth < 5; depth++) {
+    const rows = await tx.issuedToken.findMany({ where: { subjectJti: { in: frontier } }, select: { jti: true } });
+    frontier = rows.map((r) => r.jti);
+    if (frontier.length) count += (await tx.issuedToken.updateMany({ where: { jti: { in: frontier }, revokedAt: null }, data: { revokedAt: now } })).count;
+  }
+  return count;
+}
+
 async function revokeAccessToken(deps: Deps, client: ClientRecord, token: string): Promise<boolean> {
   const claims = await verifyOwnSignature(deps, token);
   if (!claims?.jti) return false;
@@ -39,6 +53,7 @@ async function revokeAccessToken(deps: Deps, client: ClientRecord, token: string
   await writeTransaction(deps.db, async (tx) => {
     const changed = await tx.issuedToken.updateMany({ where: { jti: issued.jti, revokedAt: null }, data: { revokedAt: now } });
     if (!changed.count) return;
+    const derived = await revokeDerivedTokens(tx, issued.jti, now);
     await appendAudit(
       tx,
       {
@@ -50,7 +65,7 @@ async function revokeAccessToken(deps: Deps, client: ClientRecord, token: string
         clientId: client.id,
         grantId: issued.grantId,
         reason: "access token revoked by the client (RFC 7009)",
-        details: { jti: issued.jti, token_type: "access_token" },
+        details: { jti: issued.jti, token_type: "access_token", ...(derived ? { exchanged_tokens_revoked: derived } : {}) },
       },
       now,
     );

@@ -1,6 +1,7 @@
 // The consent form: what is asked, the user's edits (drop recipients, lower the limit, pick
 // recipients for an open request, shorten the duration), Approve and Deny. Every text that
 // the client chose is rendered as text (React escapes it): checklist 26.
+import { MAX_MESSAGES_PER_DETAIL, MAX_RECIPIENTS } from "@/lib/authorization-details";
 import type { ConsentView, DetailView } from "@/lib/consent/view-model";
 import { LocalTime } from "./local-time";
 
@@ -11,7 +12,7 @@ function DetailFields({ detail }: { detail: DetailView }) {
       <legend>{detail.words}</legend>
       {detail.open ? (
         <>
-          <label htmlFor={`recipients_${i}`}>Recipients (the agent did not name any: choose them)</label>
+          <label htmlFor={`recipients_${i}`}>Recipients (the agent did not name any: choose up to {MAX_RECIPIENTS})</label>
           <textarea id={`recipients_${i}`} name={`recipients_${i}`} rows={3} required placeholder="+1 555 010 0123, one per line" />
         </>
       ) : (
@@ -30,7 +31,7 @@ function DetailFields({ detail }: { detail: DetailView }) {
         name={`max_messages_${i}`}
         type="number"
         min={1}
-        max={detail.maxMessages ?? 10000}
+        max={detail.maxMessages ?? MAX_MESSAGES_PER_DETAIL}
         step={1}
         defaultValue={detail.maxMessages ?? undefined}
         required={detail.maxMessages !== null}

@@ -5,6 +5,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { forbidden, notFound } from "next/navigation";
 import { requireUser } from "@/lib/auth/session";
+import { MAX_MESSAGES_PER_DETAIL, MAX_RECIPIENTS } from "@/lib/authorization-details";
 import { loadConsentPage, type ConsentView } from "@/lib/consent/view-model";
 import { appDeps } from "@/lib/deps";
 import { ConsentForm } from "./consent-form";
@@ -13,8 +14,8 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Approve access · Agent Grants", referrer: "no-referrer" };
 
 const RETRY_MESSAGES: Record<string, string> = {
-  recipients: "Keep or enter at least one recipient, in international form (like +1 555 010 0123), and only ones that were asked for.",
-  max_messages: "The message limit can only be lowered, to a whole number of at least 1.",
+  recipients: `Keep or enter 1 to ${MAX_RECIPIENTS} recipients, in international form (like +1 555 010 0123), and only ones that were asked for.`,
+  max_messages: `The message limit can only be lowered, to a whole number from 1 to ${MAX_MESSAGES_PER_DETAIL.toLocaleString("en-US")}.`,
   duration: "The duration can only be shortened.",
 };
 

@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../db/client";
+import { createDb, type Db } from "../../db/client";
 import { writeTransaction } from "../../db";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
 import { insertClient } from "../clients/create";
+import type { ClientKind } from "../clients/store";
 import { validateClientMetadata } from "../clients/validate-metadata";
 import { handleAuthorize } from "./handle";
 import { handlePar } from "./par";
@@ -14,10 +17,33 @@ const ISSUER = "http://localhost:3000";
 const CB = "https://app.example/cb";
 const challenge = createHash("sha256").update(randomBytes(32).toString("base64url")).digest("base64url");
 
-export async function registerTestClient(deps: TestDeps, id: string, raw: Record<string, unknown>) {
+/** An operator-registered client by default: those get error redirects (checks.ts, mayRedirectErrors). */
+export async function registerTestClient(deps: TestDeps, id: string, raw: Record<string, unknown>, kind: ClientKind = "preregistered") {
   const metadata = validateClientMetadata({ token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], ...raw });
-  return writeTransaction(deps.db, (tx) => insertClient(tx, { id, kind: "dynamic", metadata, createdAt: deps.now() }, { type: "agent" }));
+  return writeTransaction(deps.db, (tx) => insertClient(tx, { id, kind, metadata, createdAt: deps.now() }, { type: "agent" }));
 }
+
+// Stands in for the websites of metadata-document clients (loopback: development mode).
+let docServer: Server;
+let docBase = "";
+let closedPortBase = "";
+const documents: Record<string, unknown> = {};
+beforeAll(async () => {
+  docServer = createServer((req, res) => {
+    if (req.url === "/reset") return void req.socket.destroy();
+    const doc = documents[req.url ?? ""];
+    if (!doc) return void res.writeHead(404).end("no such document");
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(doc));
+  });
+  await new Promise<void>((r) => docServer.listen(0, "127.0.0.1", r));
+  docBase = `http://127.0.0.1:${(docServer.address() as AddressInfo).port}`;
+  // A port nothing listens on: connections to it are refused.
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+  closedPortBase = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+  await new Promise<void>((r) => closed.close(() => r()));
+});
+afterAll(() => new Promise<void>((r) => docServer.close(() => r())));
 
 describe.each(testDatabases())("authorization endpoint on $name", (target) => {
   let db: Db;
@@ -224,6 +250,82 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
     const loc = redirected(await get(base({ dpop_jkt: jkt })));
     expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id: loc.pathname.split("/")[2] } })).dpopJkt).toBe(jkt);
     await expectError(await get(base({ dpop_jkt: "nope" })), "invalid_request");
+  });
+
+  describe("clients that registered themselves get no automatic error redirects (RFC 9700 section 4.11.2)", () => {
+    async function expectInterstitial(res: Response, error: string, clientState: string | null = "xyz") {
+      expect(res.status).toBe(400);
+      expect(res.headers.get("location")).toBeNull();
+      const html = await res.text();
+      expect(html).toContain(`Error code: <code data-testid="error-code">${error}</code>`);
+      // The way back is a link the user has to choose, naming the host it leads to.
+      const href = /<a href="([^"]+)" rel="noreferrer">Return to ([^<]+)<\/a>/.exec(html);
+      expect(href?.[2]).toBe("app.example");
+      const back = new URL(href![1].replaceAll("&amp;", "&"));
+      expect(`${back.origin}${back.pathname}`).toBe(CB);
+      expect(back.searchParams.get("error")).toBe(error);
+      expect(back.searchParams.get("state")).toBe(clientState);
+      expect(back.searchParams.get("iss")).toBe(deps.config.issuerUrl);
+    }
+
+    it("checklist 151: a dynamically registered or metadata-document client's error is shown on our page, never redirected; an operator-registered client's is redirected", async () => {
+      await registerTestClient(deps, "dyn", { redirect_uris: [CB] }, "dynamic");
+      const cimd = `${docBase}/agent-${target.name}.json`;
+      documents[`/agent-${target.name}.json`] = { client_id: cimd, client_name: "Doc agent", redirect_uris: [CB] };
+      for (const clientId of ["dyn", cimd]) {
+        await expectInterstitial(await get(base({ client_id: clientId, code_challenge: null })), "invalid_request");
+        await expectInterstitial(await get(base({ client_id: clientId, response_type: "token", state: null })), "unsupported_response_type", null);
+        await expectInterstitial(await get(base({ client_id: clientId, scope: "admin" })), "invalid_scope");
+        // A POSTed form too.
+        const posted = await handleAuthorize(
+          new Request(`${ISSUER}/oauth/authorize`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: base({ client_id: clientId, resource: "https://unknown.example/api" }).toString() }),
+          deps,
+        );
+        await expectInterstitial(posted, "invalid_target");
+        // A valid request still goes to the consent page, where the user is involved.
+        expect(redirected(await get(base({ client_id: clientId }))).pathname).toMatch(/^\/consent\//);
+      }
+      // The same malformed request from an operator-registered client is redirected (303).
+      await expectError(await get(base({ code_challenge: null })), "invalid_request");
+    });
+  });
+
+  describe("the error page shows stable codes and plain words, never an exception's text", () => {
+    async function pageOf(clientId: string) {
+      const res = await get(base({ client_id: clientId }));
+      expect(res.status).toBe(400);
+      expect(res.headers.get("location")).toBeNull();
+      return res.text();
+    }
+
+    it("checklist 156: metadata documents that are refused, reset, missing or unresolvable give the same page, without host, port or errno", async () => {
+      const pages = await Promise.all([
+        pageOf(`${closedPortBase}/agent.json`), // connection refused
+        pageOf(`${docBase}/reset`), // connection reset before an answer
+        pageOf(`${docBase}/missing-${target.name}.json`), // an HTTP server that answers 404
+        pageOf(`https://agent-${target.name}.invalid/client.json`), // a host that does not resolve
+      ]);
+      for (const html of pages) {
+        expect(html).toBe(pages[0]);
+        expect(html).toContain('Error code: <code data-testid="error-code">client_metadata_unavailable</code>');
+        for (const leak of [/127\.0\.0\.1/, /:\d{2,5}\b/, /ECONN|ENOTFOUND|EAI_|errno|socket|hang up|fetch failed|\.invalid/i, /HTTP 404/, /client metadata document answered/]) {
+          expect(html).not.toMatch(leak);
+        }
+      }
+    });
+
+    it("checklist 156: a database failure is a 500 page with a code, not the driver's message", async () => {
+      const broken = createDb("postgresql://nobody:nothing@127.0.0.1:1/none");
+      try {
+        const res = await handleAuthorize(new Request(`${ISSUER}/oauth/authorize?${base()}`), { ...deps, db: broken });
+        expect(res.status).toBe(500);
+        const html = await res.text();
+        expect(html).toContain('Error code: <code data-testid="error-code">server_error</code>');
+        for (const leak of [/127\.0\.0\.1/, /nobody|nothing/, /ECONN|errno|prisma|connect/i]) expect(html).not.toMatch(leak);
+      } finally {
+        await broken.$disconnect().catch(() => {});
+      }
+    });
   });
 
   describe("pushed authorization requests (RFC 9126)", () => {

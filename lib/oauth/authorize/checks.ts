@@ -1,7 +1,8 @@
 // The authorization request's checks (OAuth 2.1 section 4.1.1, RFC 9700 section 2.1), in order.
 // The first two (client, redirect URI) fail onto a local error page: until both are known to be
-// the client's own, redirecting would make us an open redirector (RFC 9700 section 4.11). Every
-// later failure redirects back with error, state and iss (RFC 9207).
+// the client's own, redirecting would make us an open redirector (RFC 9700 section 4.11). Later
+// failures redirect back with error, state and iss (RFC 9207), but only for clients that may
+// receive error redirects at all (mayRedirectErrors).
 import type { Deps } from "../../deps";
 import { checkRequestedAccess, singleParam, type RequestedAccess } from "../request-params";
 import { ClientMetadataError } from "../clients/metadata-document";
@@ -10,9 +11,47 @@ import { redirectUriMatches } from "../clients/redirect-uri";
 import { OAuthError } from "../errors";
 import { GRANT_TYPES } from "../supported";
 
+/**
+ * Stable codes of the local error page. The page shows the code and our own plain words,
+ * never an exception's text: a database error or a fetch error ("connect ECONNREFUSED
+ * 10.0.0.5:6379") would tell a visitor about our internals, and for a metadata-document
+ * client_id would make the page a port scanner of any host we can reach.
+ */
+export type AuthorizePageCode =
+  | "invalid_request"
+  | "invalid_client"
+  | "unauthorized_client"
+  | "client_metadata_unavailable"
+  | "invalid_redirect_uri"
+  | "invalid_request_uri"
+  | "server_error";
+
 /** An error shown on our own page, never sent to the (unverified) redirect URI. */
 export class AuthorizePageError extends Error {
   override name = "AuthorizePageError";
+  constructor(
+    readonly code: AuthorizePageCode,
+    message: string,
+    readonly status: 400 | 500 = 400,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Whether errors found after the redirect URI is validated may be redirected to it without
+ * the user seeing anything first. RFC 9700 section 4.11.2: an authorization server should
+ * redirect errors automatically only to a redirect URI it trusts. A client an operator
+ * registered (preregistered, service) has had its redirect URIs vetted; a client that
+ * registered itself (dynamic registration, RFC 7591) or whose metadata document names them
+ * (kind metadata_document) has proven nothing: anyone can register https://evil.example as a
+ * redirect URI and then use our domain to bounce victims there with a malformed request. Such
+ * clients get the local error page instead, with a link back to the application that the user
+ * has to choose to follow (an interstitial). After the user has seen the consent page, its
+ * answers (access_denied) are redirected for every client: the user was involved.
+ */
+export function mayRedirectErrors(client: ClientRecord): boolean {
+  return client.kind === "preregistered" || client.kind === "service";
 }
 
 export interface ValidatedAuthorization extends RequestedAccess {
@@ -35,37 +74,43 @@ export function repeatedParam(params: URLSearchParams): string | undefined {
 }
 
 export async function checkClient(deps: Deps, params: URLSearchParams): Promise<ClientRecord> {
-  if (params.getAll("client_id").length > 1) throw new AuthorizePageError("client_id was given more than once.");
+  if (params.getAll("client_id").length > 1) throw new AuthorizePageError("invalid_request", "client_id was given more than once.");
   const clientId = params.get("client_id");
-  if (!clientId) throw new AuthorizePageError("The request has no client_id.");
+  if (!clientId) throw new AuthorizePageError("invalid_request", "The request has no client_id.");
   let client: ClientRecord | null;
   try {
     client = await findClient(deps, clientId);
   } catch (err) {
-    // Only a metadata document's own problem is shown; anything else (a database error) could
-    // carry internals onto the page.
-    if (err instanceof ClientMetadataError) throw new AuthorizePageError(`${err.message}.`);
-    console.error("authorize: client lookup failed:", err instanceof Error ? err.message : err);
-    throw new AuthorizePageError("The client could not be loaded. Try again later.");
+    // The details go to the server log only (the client_id is not a secret; JSON-quoted so
+    // that it cannot forge log lines). Every metadata-document failure looks the same on the
+    // page, whether the host refused, did not resolve, timed out or served something invalid.
+    console.error(`authorize: client ${JSON.stringify(clientId.slice(0, 300))} could not be loaded:`, err instanceof Error ? err.message : err);
+    if (err instanceof ClientMetadataError) {
+      throw new AuthorizePageError(
+        "client_metadata_unavailable",
+        "The application's client metadata document could not be loaded, or it is not valid. Try again later, or tell the application's developer.",
+      );
+    }
+    throw new AuthorizePageError("server_error", "The application could not be looked up. Try again later.", 500);
   }
-  if (!client) throw new AuthorizePageError("The application that sent you here is not registered with this service.");
+  if (!client) throw new AuthorizePageError("invalid_client", "The application that sent you here is not registered with this service.");
   if (!client.grantTypes.includes(GRANT_TYPES.authorizationCode)) {
-    throw new AuthorizePageError("This application is not registered to sign users in through the browser.");
+    throw new AuthorizePageError("unauthorized_client", "This application is not registered to sign users in through the browser.");
   }
   return client;
 }
 
 /** Exact match against the registered URIs; any port on loopback (RFC 8252 section 7.3). */
 export function checkRedirectUri(client: ClientRecord, params: URLSearchParams): string {
-  if (params.getAll("redirect_uri").length > 1) throw new AuthorizePageError("redirect_uri was given more than once.");
+  if (params.getAll("redirect_uri").length > 1) throw new AuthorizePageError("invalid_redirect_uri", "redirect_uri was given more than once.");
   const given = params.get("redirect_uri");
   if (!given) {
     // Omitting it is allowed only when there is exactly one to choose (OAuth 2.1 section 2.3.2).
     if (client.redirectUris.length === 1) return client.redirectUris[0];
-    throw new AuthorizePageError("The request has no redirect_uri, and the application registered several.");
+    throw new AuthorizePageError("invalid_redirect_uri", "The request has no redirect_uri, and the application registered several.");
   }
   if (!client.redirectUris.some((registered) => redirectUriMatches(registered, given))) {
-    throw new AuthorizePageError("The redirect_uri is not one that this application registered.");
+    throw new AuthorizePageError("invalid_redirect_uri", "The redirect_uri is not one that this application registered.");
   }
   return given;
 }

@@ -12,7 +12,21 @@ export const PAGE_SECURITY_HEADERS: Record<string, string> = {
   "Cache-Control": "no-store",
 };
 
-export function authorizeErrorPage(message: string, status = 400): Response {
+export interface ErrorPageOptions {
+  /** A stable code (RFC 6749 error codes, or AuthorizePageCode), shown for support and tests. */
+  code?: string;
+  /**
+   * An interstitial's way back: the error redirect the user may choose to follow (RFC 9700
+   * section 4.11.2). Shown with its host, so the user sees where it leads.
+   */
+  returnTo?: string;
+}
+
+export function authorizeErrorPage(message: string, status = 400, options: ErrorPageOptions = {}): Response {
+  const code = options.code ? `\n<p>Error code: <code data-testid="error-code">${escapeHtml(options.code)}</code></p>` : "";
+  const back = options.returnTo
+    ? `\n<p><a href="${escapeHtml(options.returnTo)}" rel="noreferrer">Return to ${escapeHtml(new URL(options.returnTo).host || options.returnTo)}</a></p>`
+    : "";
   const html = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorization error</title>
@@ -20,8 +34,8 @@ export function authorizeErrorPage(message: string, status = 400): Response {
 </head>
 <body><main>
 <h1>This authorization request cannot continue</h1>
-<p role="alert">${escapeHtml(message)}</p>
-<p>Nothing was shared. You can close this page and tell the application's developer what it says.</p>
+<p role="alert">${escapeHtml(message)}</p>${code}
+<p>Nothing was shared. You can close this page and tell the application's developer what it says.</p>${back}
 </main></body>
 </html>`;
   return new Response(html, { status, headers: { "Content-Type": "text/html; charset=utf-8", ...PAGE_SECURITY_HEADERS } });

@@ -5,7 +5,7 @@ import { writeTransaction } from "../../db";
 import type { Deps } from "../../deps";
 import { readOAuthForm, readOAuthQuery } from "../body";
 import { OAuthError } from "../errors";
-import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri } from "./checks";
+import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri, mayRedirectErrors } from "./checks";
 import { singleParam } from "../request-params";
 import { authorizeErrorPage } from "./error-page";
 import { errorRedirectUrl, seeOther } from "./redirect";
@@ -17,12 +17,13 @@ export function consentUrl(deps: Deps, requestId: string): string {
 
 async function readParams(req: Request): Promise<URLSearchParams> {
   if (req.method !== "GET" && req.method !== "HEAD" && req.method !== "POST") {
-    throw new AuthorizePageError("The authorization endpoint accepts GET and POST only.");
+    throw new AuthorizePageError("invalid_request", "The authorization endpoint accepts GET and POST only.");
   }
   try {
     return req.method === "POST" ? await readOAuthForm(req) : readOAuthQuery(req);
   } catch (err) {
-    throw new AuthorizePageError(err instanceof OAuthError ? `${err.description}.` : "The request body could not be read.");
+    // The body reader's own descriptions (size, content type) are ours, never an exception's text.
+    throw new AuthorizePageError("invalid_request", err instanceof OAuthError && err.description ? `${err.description}.` : "The request body could not be read.");
   }
 }
 
@@ -30,21 +31,22 @@ async function readParams(req: Request): Promise<URLSearchParams> {
 async function fromPushedRequest(deps: Deps, params: URLSearchParams): Promise<Response> {
   const requestUri = singleParam(params, "request_uri")!;
   const clientId = params.get("client_id");
-  if (!clientId || params.getAll("client_id").length > 1) throw new AuthorizePageError("The request has no client_id.");
+  if (!clientId || params.getAll("client_id").length > 1) throw new AuthorizePageError("invalid_request", "The request has no client_id.");
   const client = await checkClient(deps, params);
   const row = await writeTransaction(deps.db, (tx) => redeemRequestUri(tx, deps, requestUri, client.id));
-  if (!row) throw new AuthorizePageError("The request_uri is unknown, expired or already used. Start again from the application.");
+  if (!row) throw new AuthorizePageError("invalid_request_uri", "The request_uri is unknown, expired or already used. Start again from the application.");
   return seeOther(consentUrl(deps, row.id));
 }
 
 async function process(req: Request, deps: Deps): Promise<Response> {
   const params = await readParams(req);
-  if (params.getAll("request_uri").length > 1) throw new AuthorizePageError("request_uri was given more than once.");
+  if (params.getAll("request_uri").length > 1) throw new AuthorizePageError("invalid_request_uri", "request_uri was given more than once.");
   if (params.get("request_uri")) return fromPushedRequest(deps, params);
 
   const client = await checkClient(deps, params);
   const redirectUri = checkRedirectUri(client, params);
-  // From here on the redirect URI is the client's own: errors go back to it (RFC 9700 4.11).
+  // From here on the redirect URI is the client's own: errors go back to it (RFC 9700 4.11),
+  // directly for an operator-registered client, through the error page for any other.
   const states = params.getAll("state");
   const state = states.length === 1 ? states[0] : null;
   try {
@@ -54,7 +56,11 @@ async function process(req: Request, deps: Deps): Promise<Response> {
   } catch (err) {
     const oauthErr = err instanceof OAuthError ? err : new OAuthError("server_error", "the request could not be processed");
     if (!(err instanceof OAuthError)) console.error("authorize: unexpected error:", err instanceof Error ? err.message : err);
-    return seeOther(errorRedirectUrl(redirectUri, oauthErr, state, deps.config.issuerUrl));
+    const location = errorRedirectUrl(redirectUri, oauthErr, state, deps.config.issuerUrl);
+    if (mayRedirectErrors(client)) return seeOther(location);
+    // A self-registered client: the user sees the error first and may follow it back (checks.ts).
+    const words = oauthErr.code === "server_error" ? "The server could not process this request. Try again later." : `The application sent a request that cannot be processed: ${oauthErr.description ?? oauthErr.code}.`;
+    return authorizeErrorPage(words, oauthErr.status >= 500 ? 500 : 400, { code: oauthErr.code, returnTo: location });
   }
 }
 
@@ -62,9 +68,9 @@ export async function handleAuthorize(req: Request, deps: Deps): Promise<Respons
   try {
     return await process(req, deps);
   } catch (err) {
-    if (err instanceof AuthorizePageError) return authorizeErrorPage(err.message);
+    if (err instanceof AuthorizePageError) return authorizeErrorPage(err.message, err.status, { code: err.code });
     console.error("authorize: unexpected error:", err instanceof Error ? err.message : err);
-    return authorizeErrorPage("The server could not process this request. Try again later.", 500);
+    return authorizeErrorPage("The server could not process this request. Try again later.", 500, { code: "server_error" });
   }
 }
 

@@ -31,7 +31,7 @@ async function checkClientSide(deps: Deps, form: URLSearchParams) {
     const client = await checkClient(deps, form);
     return { client, redirectUri: checkRedirectUri(client, form) };
   } catch (err) {
-    if (err instanceof AuthorizePageError) throw new OAuthError("invalid_request", err.message);
+    if (err instanceof AuthorizePageError) throw new OAuthError(err.status === 500 ? "server_error" : "invalid_request", err.message);
     throw err;
   }
 }

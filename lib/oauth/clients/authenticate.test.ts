@@ -94,17 +94,26 @@ describe.each(testDatabases())("client authentication on $name", (target) => {
   describe("private_key_jwt", () => {
     const assertion = (claims: Record<string, unknown> = {}, alg = "ES256") => {
       const now = Math.floor(deps.now().getTime() / 1000);
-      return new SignJWT({ iss: "jwt-1", sub: "jwt-1", aud: TOKEN, jti: crypto.randomUUID(), iat: now, exp: now + 60, ...claims })
+      return new SignJWT({ iss: "jwt-1", sub: "jwt-1", aud: deps.config.issuerUrl, jti: crypto.randomUUID(), iat: now, exp: now + 60, ...claims })
         .setProtectedHeader({ alg, kid: "k1" })
         .sign(keys.privateKey);
     };
     const form = (a: string) => ({ client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: a });
 
-    it("accepts a fresh assertion addressed to the endpoint or the issuer, once", async () => {
+    it("accepts a fresh assertion addressed to the issuer identifier, once", async () => {
       const a = await assertion();
       expect((await call(deps, form(a))).id).toBe("jwt-1");
       expect(await rejection(call(deps, form(a)))).toMatchObject({ code: "invalid_client", description: expect.stringMatching(/already used/) });
-      expect((await call(deps, form(await assertion({ aud: deps.config.issuerUrl }))))).toMatchObject({ id: "jwt-1" });
+    });
+
+    it("checklist 150: refuses an assertion whose aud is the token endpoint, another endpoint, or not the issuer as a single string", async () => {
+      const issuer = deps.config.issuerUrl;
+      for (const aud of [TOKEN, `${issuer}/oauth/revoke`, `${issuer}/oauth/introspect`, `${issuer}/`, [issuer], [issuer, TOKEN], "https://elsewhere.example"]) {
+        const err = await rejection(call(deps, form(await assertion({ aud }))));
+        expect(err, JSON.stringify(aud)).toMatchObject({ code: "invalid_client", status: 401 });
+      }
+      // The same assertion with the issuer as aud still authenticates: only aud made the difference.
+      expect((await call(deps, form(await assertion({ aud: issuer }))))).toMatchObject({ id: "jwt-1" });
     });
 
     it("rejects a wrong audience, an expired assertion, a missing jti and a foreign signature", async () => {
@@ -114,7 +123,7 @@ describe.each(testDatabases())("client authentication on $name", (target) => {
       expect((await rejection(call(deps, form(await assertion({ jti: undefined })))))).toMatchObject({ code: "invalid_client" });
       const other = await generateKeyPair("ES256");
       const now = Math.floor(deps.now().getTime() / 1000);
-      const forged = await new SignJWT({ iss: "jwt-1", sub: "jwt-1", aud: TOKEN, jti: "x", exp: now + 60 })
+      const forged = await new SignJWT({ iss: "jwt-1", sub: "jwt-1", aud: deps.config.issuerUrl, jti: "x", exp: now + 60 })
         .setProtectedHeader({ alg: "ES256", kid: "k1" })
         .sign(other.privateKey);
       expect((await rejection(call(deps, form(forged)))).code).toBe("invalid_client");
@@ -148,7 +157,7 @@ describe.each(testDatabases())("client authentication on $name", (target) => {
     const signed = async (key: CryptoKey, kid: string) => {
       const now = Math.floor(deps.now().getTime() / 1000);
       const id = `uri-${target.name}`;
-      const a = await new SignJWT({ iss: id, sub: id, aud: TOKEN, jti: crypto.randomUUID(), exp: now + 60 }).setProtectedHeader({ alg: "ES256", kid }).sign(key);
+      const a = await new SignJWT({ iss: id, sub: id, aud: deps.config.issuerUrl, jti: crypto.randomUUID(), exp: now + 60 }).setProtectedHeader({ alg: "ES256", kid }).sign(key);
       return { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: a };
     };
 

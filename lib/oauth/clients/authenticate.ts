@@ -70,17 +70,21 @@ export function presentedCredentials(req: Request, form: URLSearchParams): Prese
   return { method: "none", clientId: formId };
 }
 
-/** Authenticates the calling client, or throws `invalid_client` (401). */
+/**
+ * Authenticates the calling client, or throws `invalid_client` (401). `endpoint` names the
+ * caller; it no longer widens what a client assertion may be addressed to (always the issuer
+ * identifier, see client-assertion.ts).
+ */
 export async function authenticateClient(
   req: Request,
   form: URLSearchParams,
   deps: Deps,
-  { endpoint }: { endpoint: string },
+  _caller: { endpoint: string },
 ): Promise<ClientRecord> {
   const presented = presentedCredentials(req, form);
   const basicTried = presented.method === "client_secret_basic";
   if (presented.method === "private_key_jwt") {
-    return verifyClientAssertion(deps, presented.assertion!, { claimedClientId: presented.clientId || undefined, endpoint });
+    return verifyClientAssertion(deps, presented.assertion!, { claimedClientId: presented.clientId || undefined });
   }
   let client: ClientRecord | null;
   try {

@@ -1,6 +1,12 @@
 // private_key_jwt (RFC 7523 section 3, RFC 7521 section 4.2): the client signs a JWT with
-// iss = sub = client_id, aud = the issuer or the endpoint URL, a short exp and a unique jti.
+// iss = sub = client_id, aud = the issuer identifier, a short exp and a unique jti.
 // Each jti is accepted once (replay through the shared SeenJti table).
+//
+// The audience is the issuer identifier and nothing else, as one string (the update of RFC 7523
+// for client authentication, draft-ietf-oauth-rfc7523bis section 4: aud MUST be the issuer
+// identifier and single-valued). An assertion addressed to an endpoint URL, or to several
+// audiences, could have been made for (and be replayed by) another server that shares a URL
+// with ours or that the client also talks to; only the issuer identifier names this one.
 import { createLocalJWKSet, decodeJwt, jwtVerify, errors as joseErrors, type JSONWebKeySet } from "jose";
 import type { Deps } from "../../deps";
 import { OAuthError } from "../errors";
@@ -15,16 +21,10 @@ const CLOCK_SKEW_SECONDS = 30;
 
 const fail = (description: string) => new OAuthError("invalid_client", description, { status: 401 });
 
-function audiences(deps: Deps, endpoint: string): string[] {
-  const issuer = deps.config.issuerUrl;
-  const endpointUrl = new URL(endpoint, `${issuer}/`).toString();
-  return [issuer, endpointUrl, `${issuer}/oauth/token`];
-}
-
 export async function verifyClientAssertion(
   deps: Deps,
   assertion: string,
-  { claimedClientId, endpoint }: { claimedClientId?: string; endpoint: string },
+  { claimedClientId }: { claimedClientId?: string },
 ): Promise<ClientRecord> {
   let unverifiedIss: unknown;
   try {
@@ -45,7 +45,7 @@ export async function verifyClientAssertion(
       algorithms: CLIENT_ASSERTION_ALGS,
       issuer: client.id,
       subject: client.id,
-      audience: audiences(deps, endpoint),
+      audience: deps.config.issuerUrl,
       currentDate: now,
       clockTolerance: CLOCK_SKEW_SECONDS,
       requiredClaims: ["exp", "jti"],
@@ -66,6 +66,7 @@ export async function verifyClientAssertion(
     const reason = err instanceof joseErrors.JOSEError ? err.code : "keys unavailable";
     throw fail(`client_assertion rejected (${reason})`);
   }
+  if (typeof payload.aud !== "string") throw fail("client_assertion aud must be the issuer identifier, as a single string");
   const nowSec = Math.floor(now.getTime() / 1000);
   if (payload.exp! - nowSec > MAX_ASSERTION_LIFETIME_SECONDS) throw fail("client_assertion lives too long");
   const fresh = await dbReplayStore(deps.db, `client_assertion:${client.id}`).use(

@@ -26,6 +26,8 @@ export interface ValidClientMetadata {
   software_id?: string;
   software_version?: string;
   backchannel_token_delivery_mode?: "poll";
+  /** RFC 9449 section 5.2: the client always uses DPoP; token requests without a proof are refused. */
+  dpop_bound_access_tokens?: boolean;
 }
 
 export interface MetadataPolicy {
@@ -73,6 +75,7 @@ const Schema = z.object({
   software_id: text(200).optional(),
   software_version: text(100).optional(),
   backchannel_token_delivery_mode: z.literal("poll").optional(),
+  dpop_bound_access_tokens: z.boolean().optional(),
 });
 
 const fail = (description: string) => new OAuthError("invalid_client_metadata", description);
@@ -127,5 +130,7 @@ export function validateClientMetadata(raw: unknown, policy: MetadataPolicy = {}
   if (m.jwks) out.jwks = m.jwks as JSONWebKeySet;
   if (m.jwks_uri) out.jwks_uri = m.jwks_uri;
   if (grantTypes.includes(GRANT_TYPES.ciba)) out.backchannel_token_delivery_mode = "poll";
+  // Kept (and answered back) so the token endpoint can hold the client to it (token/handle.ts).
+  if (m.dpop_bound_access_tokens !== undefined) out.dpop_bound_access_tokens = m.dpop_bound_access_tokens;
   return out;
 }

@@ -8,6 +8,7 @@ import { createMcpHandler } from "../../../mcp-server/http/app";
 import { createMcpContext } from "../../../mcp-server/server";
 import { publicJwks } from "../keys";
 import { handleJwks, handleMetadata } from "../metadata-handler";
+import { handleRegister } from "../clients/register";
 import { handleToken, tokenEndpointUrl } from "./handle";
 import { DETAILS, formRequest, json, makeClient, makeCode, makeDpopKey, makeGrant, makeUser, REDIRECT_URI } from "./test-fixtures";
 
@@ -139,6 +140,41 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     expect(after.error).toBe("token_revoked");
   });
 
+  it("checklist 152: a replay without the code's verifier or bound key is only invalid_grant, and the grant lives on", async () => {
+    const key = await makeDpopKey(deps, url);
+    const { code, verifier, grant } = await codeFor({ dpopJkt: key.jkt });
+    const first = await json(await redeem(code, verifier, {}, { dpop: await key.proof() }));
+    expect(first.token_type).toBe("DPoP");
+    // Someone who saw the spent code (history, logs, Referer) but holds neither the verifier nor the key:
+    await expectError(await redeem(code, undefined), 400, "invalid_grant");
+    await expectError(await redeem(code, "b".repeat(43)), 400, "invalid_grant");
+    await expectError(await redeem(code, "b".repeat(43), {}, { dpop: await key.proof() }), 400, "invalid_grant");
+    // ... or who stole the verifier but not the DPoP key the code was bound to:
+    const thief = await makeDpopKey(deps, url);
+    await expectError(await redeem(code, verifier), 400, "invalid_grant");
+    await expectError(await redeem(code, verifier, {}, { dpop: await thief.proof() }), 400, "invalid_grant");
+    const [status] = await grantStatus(db, [grant.id], deps.now());
+    expect(status.status).toBe("active");
+    expect((await db.issuedToken.findMany({ where: { grantId: grant.id } })).every((t) => !t.revokedAt)).toBe(true);
+    expect(await db.auditEvent.count({ where: { grantId: grant.id, type: "code.replayed" } })).toBe(0);
+    // The tokens of the first redemption still work: the refresh token rotates.
+    const refreshed = await handleToken(
+      formRequest(url, { grant_type: "refresh_token", refresh_token: String(first.refresh_token), client_id: clientId }, { dpop: await key.proof() }),
+      deps,
+    );
+    expect(refreshed.status).toBe(200);
+  });
+
+  it("checklist 152: a replay that presents the verifier and the bound key revokes the grant", async () => {
+    const key = await makeDpopKey(deps, url);
+    const { code, verifier, grant } = await codeFor({ dpopJkt: key.jkt });
+    expect((await redeem(code, verifier, {}, { dpop: await key.proof() })).status).toBe(200);
+    await expectError(await redeem(code, verifier, {}, { dpop: await key.proof() }), 400, "invalid_grant");
+    const [status] = await grantStatus(db, [grant.id], deps.now());
+    expect(status.status).toBe("revoked");
+    expect(await db.auditEvent.count({ where: { grantId: grant.id, type: "code.replayed" } })).toBe(1);
+  });
+
   it("lets exactly one of two concurrent redemptions succeed (checklist 28)", async () => {
     const { code, verifier } = await codeFor();
     const results = await Promise.all([redeem(code, verifier), redeem(code, verifier)]);
@@ -250,6 +286,37 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     await expectError(await redeem(code2, v2, {}, { dpop: [await key.proof(), await key.proof()] }), 400, "invalid_dpop_proof");
     // None of those used up the second code.
     expect((await redeem(code2, v2, {}, { dpop: await key.proof() })).status).toBe(200);
+  });
+
+  it("checklist 155: a client that registers dpop_bound_access_tokens must send a DPoP proof with every token request", async () => {
+    const register = (body: Record<string, unknown>) =>
+      handleRegister(
+        new Request(`${deps.config.issuerUrl}/oauth/register`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-forwarded-for": `192.0.2.${Math.floor(Math.random() * 250)}` },
+          body: JSON.stringify({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], ...body }),
+        }),
+        deps,
+      );
+    // RFC 9449 section 5.2: the field is a boolean, kept, and answered back.
+    expect(await json(await register({ dpop_bound_access_tokens: "yes" }))).toMatchObject({ error: "invalid_client_metadata" });
+    const registered = await json(await register({ dpop_bound_access_tokens: true }));
+    expect(registered.dpop_bound_access_tokens).toBe(true);
+    const boundClient = String(registered.client_id);
+    const grant = await makeGrant(deps, { userId, clientId: boundClient, resource: resource() });
+    const { code, verifier } = await makeCode(deps, { grantId: grant.id, clientId: boundClient, resource: resource() });
+    const params = { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: boundClient };
+    const bare = await handleToken(formRequest(url, params), deps);
+    await expectError(bare, 400, "invalid_dpop_proof");
+    const key = await makeDpopKey(deps, url);
+    // The refused request burned nothing: the same code is then redeemed with a proof, DPoP-bound.
+    const bound = await json(await handleToken(formRequest(url, params, { dpop: await key.proof() }), deps));
+    expect(bound.token_type).toBe("DPoP");
+    const refresh = { grant_type: "refresh_token", refresh_token: String(bound.refresh_token), client_id: boundClient };
+    await expectError(await handleToken(formRequest(url, refresh), deps), 400, "invalid_dpop_proof");
+    // A client registered without the field is not held to it.
+    const plain = await json(await register({}));
+    expect(plain).not.toHaveProperty("dpop_bound_access_tokens");
   });
 
   it("rejects a code whose grant was revoked before redemption", async () => {

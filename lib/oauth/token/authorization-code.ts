@@ -56,11 +56,23 @@ function checkCodeDpopBinding(row: CodeRow, jkt: string | undefined): void {
 }
 
 /**
- * RFC 6749 section 4.1.2 and section 10.5, RFC 9700 section 4.5: a used code presented again
- * means it leaked; everything it produced is revoked (the grant with its tokens), so the
- * first access token stops working at the resource servers too.
+ * A used code presented again. RFC 6749 section 4.1.2 (and RFC 9700 section 4.2.4) say the
+ * server SHOULD then revoke what the code produced, because the code leaked. The rule here:
+ * the replay revokes the grant (with every token, so the first access token stops working at
+ * the resource servers too) only when it passes every check the first redemption had to pass:
+ * the client's authentication (done before this handler), the PKCE code_verifier and the key
+ * bound with dpop_jkt. Such a replay proves that the code's secrets leaked, or that the client
+ * raced itself; either way the grant is no longer safe.
+ *
+ * A replay that fails those checks is only invalid_grant and revokes nothing. A spent code
+ * alone is not a secret worth much: it shows up in browser history, logs and Referer headers
+ * (RFC 9700 section 4.2), and PKCE exists so that holding it is not enough. If a bare code
+ * could revoke the grant, anyone who saw a public client's redirect could end the user's
+ * grant at will.
  */
-async function rejectReplay(deps: Deps, row: CodeRow, client: ClientRecord): Promise<never> {
+async function rejectReplay(deps: Deps, row: CodeRow, client: ClientRecord, proof: { verifier: string | null; dpopJkt: string | undefined }): Promise<never> {
+  checkPkce(row.codeChallenge, proof.verifier);
+  checkCodeDpopBinding(row, proof.dpopJkt);
   await revokeForSpentCredential(deps, client, {
     grantId: row.grantId,
     event: "code.replayed",
@@ -78,7 +90,8 @@ export async function authorizationCodeGrant(ctx: GrantContext): Promise<Respons
   const row = code.length <= 512 ? await deps.db.authorizationCode.findUnique({ where: { codeHash: hashAuthorizationCode(code) } }) : null;
   if (!row) throw invalidGrant("The authorization code is invalid.");
   checkCodeClient(row, client);
-  if (row.usedAt) return rejectReplay(deps, row, client);
+  const proof = { verifier, dpopJkt: ctx.dpop?.jkt };
+  if (row.usedAt) return rejectReplay(deps, row, client, proof);
   const now = deps.now();
   checkCodeExpiry(row, now);
   checkRedirectUri(row, form.get("redirect_uri"), client);
@@ -106,7 +119,7 @@ export async function authorizationCodeGrant(ctx: GrantContext): Promise<Respons
     return tokenResponse(body);
   } catch (err) {
     // Lost the race to a concurrent redemption: that is a second use like any other.
-    if (err instanceof CodeAlreadyUsed) return rejectReplay(deps, row, client);
+    if (err instanceof CodeAlreadyUsed) return rejectReplay(deps, row, client, proof);
     throw err;
   }
 }

@@ -4,7 +4,10 @@ import { writeTransaction } from "../../db";
 import { revokeGrant } from "../../grants";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
+import { readGrantStatus } from "../../resource-server/grant-status";
 import { signJwt } from "../keys";
+import { handleIntrospection } from "../introspection";
+import { handleRevocation } from "../revocation";
 import { GRANT_TYPES } from "../supported";
 import { handleToken, tokenEndpointUrl } from "./handle";
 import { DETAILS, formRequest, json, makeClient, makeCode, makeDpopKey, makeGrant, makeUser, REDIRECT_URI, type DpopKey } from "./test-fixtures";
@@ -195,5 +198,45 @@ describe.each(testDatabases())("token exchange (RFC 8693) at the issuer, on $nam
     expect(exchanged.grant_id).toBe(grant.id);
     await writeTransaction(db, (tx) => revokeGrant(tx, grant.id, "test", { type: "user", id: userId }));
     expect((await db.issuedToken.findUniqueOrThrow({ where: { jti: String(exchanged.jti) } })).revokedAt).not.toBeNull();
+  });
+
+  it("checklist 153: the exchanged token never outlives its subject token", async () => {
+    const { token } = await agentToken();
+    const subjectExp = Number(claimsOf(token).exp);
+    // A minute before the subject token expires, a fresh exchange would otherwise run a full TTL.
+    deps.setNow(new Date((subjectExp - 60) * 1000));
+    const body = await json(await exchange(token));
+    const claims = claimsOf(body.access_token);
+    expect(Number(claims.exp)).toBeLessThanOrEqual(subjectExp);
+    expect(body.expires_in).toBeLessThanOrEqual(60);
+    const row = await db.issuedToken.findUniqueOrThrow({ where: { jti: String(claims.jti) } });
+    expect(row.expiresAt.getTime()).toBeLessThanOrEqual(subjectExp * 1000);
+  });
+
+  it("checklist 154: revoking the subject token, or its grant, stops the exchanged token at the resource server's status check", async () => {
+    const issuer = deps.config.issuerUrl;
+    const introspect = async (token: string) =>
+      json(await handleIntrospection(formRequest(`${issuer}/oauth/introspect`, { token }, { basic: { id: serviceId, secret: SECRET } }), deps));
+    // Revoking the subject token (RFC 7009, by the agent that holds it).
+    const first = await agentToken();
+    const exchangedToken = String((await json(await exchange(first.token))).access_token);
+    const exchanged = claimsOf(exchangedToken);
+    expect(exchanged.grant_id).toBe(first.grant.id);
+    expect(await introspect(exchangedToken)).toMatchObject({ active: true });
+    expect(await readGrantStatus(db, first.grant.id, String(exchanged.jti), deps.now())).toMatchObject({ live: true });
+    const revoked = await handleRevocation(formRequest(`${issuer}/oauth/revoke`, { token: first.token, token_type_hint: "access_token", client_id: agentId }), deps);
+    expect(revoked.status).toBe(200);
+    expect(await readGrantStatus(db, first.grant.id, String(exchanged.jti), deps.now())).toEqual({ live: false, reason: "token_revoked" });
+    expect(await introspect(exchangedToken)).toEqual({ active: false });
+    // The grant itself lives on: the agent gave up one token, not the user's permission.
+    expect((await db.grant.findUniqueOrThrow({ where: { id: first.grant.id } })).status).toBe("active");
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { grantId: first.grant.id, type: "token.revoked" } });
+    expect(JSON.parse(audit.details)).toMatchObject({ exchanged_tokens_revoked: 1 });
+
+    // Revoking the grant behind the subject token.
+    const second = await agentToken();
+    const other = claimsOf((await json(await exchange(second.token))).access_token);
+    await writeTransaction(db, (tx) => revokeGrant(tx, second.grant.id, "test", { type: "user", id: userId }));
+    expect(await readGrantStatus(db, String(other.grant_id), String(other.jti), deps.now())).toMatchObject({ live: false });
   });
 });

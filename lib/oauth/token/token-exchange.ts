@@ -7,12 +7,16 @@
 // - The result is for the messaging API only, never broader than the subject token (scope and
 //   authorization_details may only narrow), never past the grant, and carries the agent's
 //   grant_id so revoking the grant ends it too.
+// - It never outlives the subject token either (exp <= the subject's exp), and it is recorded
+//   with the subject's jti, so revoking the subject token (RFC 7009) revokes it too: a token
+//   derived from a revoked or expired token must not keep working (RFC 8693 section 2.2.1
+//   leaves the lifetime to the server; the derived token can be no better than its source).
 // - act (section 4.1) names the MCP server, with the agent nested as the prior party.
 // - Depth of delegation is bounded by the exchanging client's maxDelegationDepth.
 // - A DPoP-bound subject token may be exchanged only by the service client: it checked the
 //   agent's proof itself, and nobody else holding a copy of the token may turn it into a
 //   bearer token.
-import { writeTransaction } from "../../db";
+import { writeTransaction, type Tx } from "../../db";
 import { appendAudit } from "../../audit/append";
 import { AuthorizationDetailsError, isWithin, parseMessagingDetails, type MessagingDetail } from "../../authorization-details";
 import { getLiveGrant, grantedDetailsOf } from "../../grants";
@@ -54,7 +58,9 @@ function exchangeTarget(deps: Deps, form: URLSearchParams): string {
   return target;
 }
 
-async function verifySubject(deps: Deps, token: string): Promise<OwnAccessToken & { grant_id: string; client_id: string }> {
+type Subject = OwnAccessToken & { grant_id: string; client_id: string; jti: string; exp: number };
+
+async function verifySubject(deps: Deps, token: string): Promise<Subject> {
   const claims = await verifyOwnAccessToken(deps, token);
   if (!claims) throw badSubject("subject_token is not a valid, unexpired access token from this issuer");
   // Only tokens meant for the MCP server: it exchanges what it received, nothing else.
@@ -62,7 +68,17 @@ async function verifySubject(deps: Deps, token: string): Promise<OwnAccessToken 
   if (typeof claims.grant_id !== "string" || typeof claims.client_id !== "string") throw badSubject("subject_token has no grant");
   const issued = await deps.db.issuedToken.findUnique({ where: { jti: claims.jti! } });
   if (!issued || issued.revokedAt) throw badSubject("subject_token was revoked");
-  return claims as OwnAccessToken & { grant_id: string; client_id: string };
+  return claims as Subject;
+}
+
+/**
+ * Locks the subject token's row for the rest of the transaction, and fails when it was
+ * revoked meanwhile. A concurrent revocation either committed first (seen here) or waits for
+ * this transaction, and then its revocation of derived tokens sees the one recorded here.
+ */
+async function lockLiveSubject(tx: Tx, jti: string): Promise<void> {
+  const live = await tx.$executeRaw`UPDATE "IssuedToken" SET "revokedAt" = "revokedAt" WHERE "jti" = ${jti} AND "revokedAt" IS NULL`;
+  if (live !== 1) throw badSubject("subject_token was revoked");
 }
 
 function checkBoundSubject(subject: OwnAccessToken, client: ClientRecord): void {
@@ -104,9 +120,19 @@ export async function tokenExchangeGrant(ctx: GrantContext): Promise<Response> {
   if (!grant) throw badSubject("the grant behind subject_token is no longer active");
   const scope = narrowScope(form.get("scope"), typeof subject.scope === "string" ? subject.scope : "");
   const details = narrowDetailsParam(form.get("authorization_details"), subjectDetails(subject, grantedDetailsOf(grant)));
-  const access = await prepareAccessToken(deps, { grant, clientId: client.id, resource, scope, authorizationDetails: details, dpopJkt: ctx.dpop?.jkt, act });
+  const access = await prepareAccessToken(deps, {
+    grant,
+    clientId: client.id,
+    resource,
+    scope,
+    authorizationDetails: details,
+    dpopJkt: ctx.dpop?.jkt,
+    act,
+    subject: { jti: subject.jti, expiresAt: new Date(subject.exp * 1000) },
+  });
   await writeTransaction(deps.db, async (tx) => {
     await lockLiveGrant(tx, grant.id, now);
+    await lockLiveSubject(tx, subject.jti);
     await recordAccessToken(tx, access);
     await appendAudit(
       tx,

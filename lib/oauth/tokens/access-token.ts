@@ -28,6 +28,8 @@ export interface MintAccessTokenInput {
   authorizationDetails: MessagingDetail[];
   dpopJkt?: string | null;
   act?: ActClaim | null;
+  /** Token exchange (RFC 8693): the subject token; the new token ends no later than it. */
+  subject?: { jti: string; expiresAt: Date } | null;
 }
 
 export interface PreparedAccessToken {
@@ -38,23 +40,28 @@ export interface PreparedAccessToken {
   tokenType: "DPoP" | "Bearer";
   grantId: string | null;
   clientId: string;
+  subjectJti: string | null;
 }
 
 /** RFC 9068 access tokens are short-lived; the contract caps them at 15 minutes. */
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
 
-/** exp = min(now + TTL, grant expiry); a grant already over yields no token. */
-export function accessTokenExpiry(deps: Deps, grant: TokenGrant | null): { iat: number; exp: number } {
+/**
+ * exp = min(now + TTL, grant expiry, the subject token's expiry when exchanged); a grant or
+ * subject already over yields no token.
+ */
+export function accessTokenExpiry(deps: Deps, grant: TokenGrant | null, notAfter?: Date): { iat: number; exp: number } {
   const iat = Math.floor(deps.now().getTime() / 1000);
   const ttl = Math.min(deps.config.accessTokenTtlSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS);
   const grantEnd = grant ? Math.floor(grant.expiresAt.getTime() / 1000) : Infinity;
-  const exp = Math.min(iat + ttl, grantEnd);
+  const subjectEnd = notAfter ? Math.floor(notAfter.getTime() / 1000) : Infinity;
+  const exp = Math.min(iat + ttl, grantEnd, subjectEnd);
   if (exp <= iat) throw new OAuthError("invalid_grant", "The grant has expired.");
   return { iat, exp };
 }
 
 export async function prepareAccessToken(deps: Deps, input: MintAccessTokenInput): Promise<PreparedAccessToken> {
-  const { iat, exp } = accessTokenExpiry(deps, input.grant);
+  const { iat, exp } = accessTokenExpiry(deps, input.grant, input.subject?.expiresAt);
   const jti = randomUUID();
   const payload = accessTokenClaims({
     issuer: deps.config.issuerUrl,
@@ -79,12 +86,13 @@ export async function prepareAccessToken(deps: Deps, input: MintAccessTokenInput
     tokenType: input.dpopJkt ? "DPoP" : "Bearer",
     grantId: input.grant?.id ?? null,
     clientId: input.clientId,
+    subjectJti: input.subject?.jti ?? null,
   };
 }
 
 export async function recordAccessToken(tx: Tx, token: PreparedAccessToken): Promise<void> {
   await tx.issuedToken.create({
-    data: { jti: token.jti, grantId: token.grantId, clientId: token.clientId, expiresAt: token.expiresAt },
+    data: { jti: token.jti, grantId: token.grantId, clientId: token.clientId, expiresAt: token.expiresAt, subjectJti: token.subjectJti },
   });
 }
 
