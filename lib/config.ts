@@ -34,6 +34,15 @@ const EnvSchema = z.object({
   DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
   CIBA_REQUESTS_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  TOKEN_AUTH_FAILURES_PER_CLIENT_AND_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  SIGNIN_ATTEMPTS_PER_SECOND: z.coerce.number().int().min(1).default(20),
+  SIGNIN_MAX_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
+  AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  METADATA_CLIENTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   NOTIFICATION_WEBHOOK_URL: url.optional(),
   NOTIFICATION_WEBHOOK_SECRET: z.string().optional(),
   MESSAGING_PROVIDER: z.enum(["sandbox", "twilio", "webhook"]).default("sandbox"),
@@ -78,6 +87,13 @@ export interface AppConfig {
   cibaRequestsPerUserPerMinute: number;
   /** Dynamic client registrations one address may make per hour (RFC 7591 endpoint). */
   registrationsPerAddressPerHour: number;
+  /**
+   * How many reverse proxies in front of the web app append to X-Forwarded-For (0: none, the
+   * header is ignored and the socket's peer is the client). See lib/auth/client-ip.ts.
+   */
+  trustProxy: number;
+  /** Abuse budgets counted in memory, per process (lib/memory-rate-limit.ts says why). */
+  limits: RequestLimits;
   /** Extra notification channel: pending requests are POSTed here as JSON (HMAC-signed with the secret when set). */
   notificationWebhook?: { url: string; secret?: string };
   /** Loopback and private addresses may be fetched for client metadata documents (development only). */
@@ -91,6 +107,23 @@ export interface AppConfig {
     | { provider: "sandbox" }
     | { provider: "twilio"; apiBase: string; accountSid: string; authToken: string; from: string }
     | { provider: "webhook"; url: string; secret?: string };
+}
+
+export interface RequestLimits {
+  /** Token requests one authenticated client may make per minute. */
+  tokenRequestsPerClientPerMinute: number;
+  /** Failed client authentications at the token endpoint per address, and per client and address. */
+  tokenAuthFailuresPerAddressPerMinute: number;
+  tokenAuthFailuresPerClientAndAddressPerMinute: number;
+  /** Sign-in attempts per address per minute, and per second in all (both before Argon2). */
+  signInAttemptsPerAddressPerMinute: number;
+  signInAttemptsPerSecond: number;
+  /** The longest delay an account under attack adds to a sign-in (never a lockout). */
+  signInMaxDelayMs: number;
+  /** Authorization requests (GET /oauth/authorize, POST /oauth/par) stored per address per minute. */
+  authorizationRequestsPerAddressPerMinute: number;
+  /** New Client ID Metadata Document clients stored per address per hour. */
+  metadataClientsPerAddressPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -173,6 +206,17 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     deviceCodeTtlSeconds: e.DEVICE_CODE_TTL_SECONDS,
     cibaRequestsPerUserPerMinute: e.CIBA_REQUESTS_PER_USER_PER_MINUTE,
     registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+    trustProxy: e.TRUST_PROXY,
+    limits: {
+      tokenRequestsPerClientPerMinute: e.TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE,
+      tokenAuthFailuresPerAddressPerMinute: e.TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE,
+      tokenAuthFailuresPerClientAndAddressPerMinute: e.TOKEN_AUTH_FAILURES_PER_CLIENT_AND_ADDRESS_PER_MINUTE,
+      signInAttemptsPerAddressPerMinute: e.SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE,
+      signInAttemptsPerSecond: e.SIGNIN_ATTEMPTS_PER_SECOND,
+      signInMaxDelayMs: e.SIGNIN_MAX_DELAY_MS,
+      authorizationRequestsPerAddressPerMinute: e.AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE,
+      metadataClientsPerAddressPerHour: e.METADATA_CLIENTS_PER_ADDRESS_PER_HOUR,
+    },
     notificationWebhook: e.NOTIFICATION_WEBHOOK_URL ? { url: e.NOTIFICATION_WEBHOOK_URL, secret: e.NOTIFICATION_WEBHOOK_SECRET } : undefined,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
     dpopRequireNonce: e.DPOP_REQUIRE_NONCE === "1",
