@@ -9,6 +9,19 @@ import { z } from "zod";
 const port = z.coerce.number().int().min(1).max(65535);
 const url = z.url({ protocol: /^https?$/ });
 const secret = z.string().min(32, "must be at least 32 characters");
+const budget = z.coerce.number().int().min(1).max(1_000_000);
+
+/** The abuse budgets' defaults (documented in .env.example). */
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  tokenRequestsPerClientPerMinute: 300,
+  tokenAuthFailuresPerAddressPerMinute: 60,
+  tokenAuthFailuresPerClientAndAddressPerMinute: 10,
+  signInAttemptsPerAddressPerMinute: 10,
+  signInAttemptsPerSecond: 20,
+  signInMaxDelayMs: 2000,
+  authorizationRequestsPerAddressPerMinute: 30,
+  metadataClientsPerAddressPerHour: 20,
+};
 
 const EnvSchema = z.object({
   APP_ENV: z.enum(["development", "production", "test"]).optional(),
@@ -35,14 +48,14 @@ const EnvSchema = z.object({
   CIBA_REQUESTS_PER_USER_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
-  TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
-  TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-  TOKEN_AUTH_FAILURES_PER_CLIENT_AND_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
-  SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(10),
-  SIGNIN_ATTEMPTS_PER_SECOND: z.coerce.number().int().min(1).default(20),
-  SIGNIN_MAX_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
-  AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(30),
-  METADATA_CLIENTS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.tokenRequestsPerClientPerMinute),
+  TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.tokenAuthFailuresPerAddressPerMinute),
+  TOKEN_AUTH_FAILURES_PER_CLIENT_AND_ADDRESS_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.tokenAuthFailuresPerClientAndAddressPerMinute),
+  SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.signInAttemptsPerAddressPerMinute),
+  SIGNIN_ATTEMPTS_PER_SECOND: budget.default(DEFAULT_REQUEST_LIMITS.signInAttemptsPerSecond),
+  SIGNIN_MAX_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_REQUEST_LIMITS.signInMaxDelayMs),
+  AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.authorizationRequestsPerAddressPerMinute),
+  METADATA_CLIENTS_PER_ADDRESS_PER_HOUR: budget.default(DEFAULT_REQUEST_LIMITS.metadataClientsPerAddressPerHour),
   NOTIFICATION_WEBHOOK_URL: url.optional(),
   NOTIFICATION_WEBHOOK_SECRET: z.string().optional(),
   MESSAGING_PROVIDER: z.enum(["sandbox", "twilio", "webhook"]).default("sandbox"),

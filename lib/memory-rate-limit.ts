@@ -97,3 +97,40 @@ export class MemoryRateLimiter {
     return { allowed, retryAfterSeconds, remaining: Math.floor(bucket.tokens), resetAt: new Date(now.getTime() + fullInMs) };
   }
 }
+
+/**
+ * Counts events per key in fixed windows, in memory (for aggregating audit entries: one entry
+ * at the 1st, 2nd, 4th, 8th... event of a window instead of one per event). Bounded like the
+ * limiter: expired windows go first, then the oldest.
+ */
+export class MemoryCounter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(
+    private readonly windowSeconds: number,
+    private readonly maxKeys: number = DEFAULT_MAX_KEYS,
+  ) {}
+
+  /** Adds one event and returns how many `key` has had in its current window. */
+  increment(key: string, now: Date = new Date()): number {
+    const nowMs = now.getTime();
+    const held = this.windows.get(key);
+    const live = held && held.resetAt > nowMs ? held : { count: 0, resetAt: nowMs + this.windowSeconds * 1000 };
+    live.count += 1;
+    this.windows.delete(key);
+    this.windows.set(key, live);
+    if (this.windows.size > this.maxKeys) {
+      for (const [k, w] of this.windows) if (w.resetAt <= nowMs) this.windows.delete(k);
+      for (const k of this.windows.keys()) {
+        if (this.windows.size <= this.maxKeys * 0.9) break;
+        this.windows.delete(k);
+      }
+    }
+    return live.count;
+  }
+}
+
+/** True for 1, 2, 4, 8...: the counts at which an aggregated audit entry is written. */
+export function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}

@@ -5,8 +5,8 @@
 // X-Forwarded-For. Started by scripts/start.ts (`npm start`, `npm run dev`).
 import { createServer } from "node:http";
 import next from "next";
-import { CLIENT_ADDRESS_HEADER, deriveClientAddress } from "../../lib/auth/client-ip";
 import { loadConfig } from "../../lib/config";
+import { stampClientAddress } from "./stamp";
 
 const dev = process.argv.includes("--dev");
 const cfg = loadConfig();
@@ -15,9 +15,7 @@ const handle = app.getRequestHandler();
 await app.prepare();
 
 const server = createServer((req, res) => {
-  const address = deriveClientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], cfg.trustProxy);
-  delete req.headers[CLIENT_ADDRESS_HEADER];
-  if (address) req.headers[CLIENT_ADDRESS_HEADER] = address;
+  stampClientAddress(req, cfg.trustProxy);
   handle(req, res).catch((err: unknown) => {
     console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
     if (!res.headersSent) res.writeHead(500).end();
