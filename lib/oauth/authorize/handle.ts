@@ -5,6 +5,7 @@ import { writeTransaction } from "../../db";
 import type { Deps } from "../../deps";
 import { readForm } from "../../http/body";
 import { OAuthError } from "../errors";
+import { countAuthorizationRequest, countNewMetadataClient, isTooManyRequests } from "../request-limits";
 import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri } from "./checks";
 import { singleParam } from "../request-params";
 import { authorizeErrorPage } from "./error-page";
@@ -38,8 +39,10 @@ async function fromPushedRequest(deps: Deps, params: URLSearchParams): Promise<R
 
 async function process(req: Request, deps: Deps): Promise<Response> {
   const params = await readParams(req);
+  await countNewMetadataClient(req, deps, params.get("client_id"));
   if (params.getAll("request_uri").length > 1) throw new AuthorizePageError("request_uri was given more than once.");
   if (params.get("request_uri")) return fromPushedRequest(deps, params);
+  countAuthorizationRequest(req, deps);
 
   const client = await checkClient(deps, params);
   const redirectUri = checkRedirectUri(client, params);
@@ -62,6 +65,11 @@ export async function handleAuthorize(req: Request, deps: Deps): Promise<Respons
     return await process(req, deps);
   } catch (err) {
     if (err instanceof AuthorizePageError) return authorizeErrorPage(err.message);
+    if (isTooManyRequests(err)) {
+      const page = authorizeErrorPage("Too many requests from your network. Wait a minute, then start again from the application.", 429);
+      for (const [name, value] of Object.entries(err.headers)) page.headers.set(name, value);
+      return page;
+    }
     console.error("authorize: unexpected error:", err instanceof Error ? err.message : err);
     return authorizeErrorPage("The server could not process this request. Try again later.", 500);
   }
