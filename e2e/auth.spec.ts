@@ -66,19 +66,31 @@ test("a wrong password shows a clear error and stays on the sign-in page", async
   await expect(page.getByTestId("signed-in-as")).toHaveCount(0);
 });
 
-test("after five failed sign-ins the sixth is refused with the minutes to wait, even with the right password", async ({ page, createUser }) => {
+test("checklist 111: 25 wrong passwords from fresh browsers do not lock the owner out; the right password signs in after a bounded delay", async ({ browser, baseURL, page, createUser }) => {
+  test.setTimeout(300_000);
   const user = await createUser();
+  const guess = async (i: number) => {
+    const context = await browser.newContext({ baseURL });
+    const attacker = await context.newPage();
+    await attacker.goto("/signin");
+    await attacker.getByLabel("Email").fill(user.email);
+    await attacker.getByLabel("Password").fill(`wrong password ${i}`);
+    await attacker.getByRole("button", { name: "Sign in" }).click();
+    await expect(attacker.getByText("Wrong email or password.")).toBeVisible();
+    await context.close();
+  };
+  // Five fresh browsers at a time, 25 guesses in all (the old lockout came at 20 per account).
+  for (let round = 0; round < 5; round++) await Promise.all([0, 1, 2, 3, 4].map((j) => guess(round * 5 + j)));
   await page.goto("/signin");
   await page.getByLabel("Email").fill(user.email);
-  for (let i = 0; i < 5; i++) {
-    await page.getByLabel("Password").fill(`wrong password ${i}`);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByText("Wrong email or password.")).toBeVisible();
-  }
   await page.getByLabel("Password").fill(user.password);
+  const started = Date.now();
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByText(/^Too many failed sign-ins\. Try again in 1[45] minutes\.$/)).toBeVisible();
-  await expect(page).toHaveURL(/\/signin/);
+  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  const waited = Date.now() - started;
+  console.log(`owner's sign-in after 25 wrong passwords took ${waited} ms`);
+  // SIGNIN_MAX_DELAY_MS (2 s) plus one Argon2 check and the page load, on a loaded test machine.
+  expect(waited).toBeLessThan(15_000);
 });
 
 test("the admin page refuses a plain user with 403 and shows admins the users and their roles", async ({ page, browser, baseURL, createUser, signIn }) => {

@@ -18,6 +18,13 @@ const TEST_TUNING: Record<string, string> = {
   // Every spec registers its own agents from 127.0.0.1; the limit itself is tested in
   // lib/oauth/clients (the default stays 20 per hour).
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: "1000",
+  // Every browser and agent in the e2e run comes from loopback too; these budgets are tested in
+  // lib/auth/authenticate.test.ts, lib/oauth/token/limits.test.ts and lib/oauth/request-limits.test.ts
+  // (defaults unchanged).
+  SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: "1000",
+  TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: "1000",
+  AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: "1000",
+  METADATA_CLIENTS_PER_ADDRESS_PER_HOUR: "1000",
 };
 
 function databaseUrlFor(name: string, base: string): string {

@@ -10,6 +10,19 @@ import { trimTrailingSlashes } from "./http/text";
 const port = z.coerce.number().int().min(1).max(65535);
 const url = z.url({ protocol: /^https?$/ });
 const secret = z.string().min(32, "must be at least 32 characters");
+const budget = z.coerce.number().int().min(1).max(1_000_000);
+
+/** The abuse budgets' defaults (documented in .env.example). */
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  tokenRequestsPerClientPerMinute: 300,
+  tokenAuthFailuresPerAddressPerMinute: 60,
+  tokenAuthFailuresPerClientAndAddressPerMinute: 10,
+  signInAttemptsPerAddressPerMinute: 10,
+  signInAttemptsPerSecond: 20,
+  signInMaxDelayMs: 2000,
+  authorizationRequestsPerAddressPerMinute: 30,
+  metadataClientsPerAddressPerHour: 20,
+};
 
 const EnvSchema = z.object({
   APP_ENV: z.enum(["development", "production", "test"]).optional(),
@@ -37,6 +50,15 @@ const EnvSchema = z.object({
   DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
   CIBA_PROMPTS_PER_USER_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(10),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.tokenRequestsPerClientPerMinute),
+  TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.tokenAuthFailuresPerAddressPerMinute),
+  TOKEN_AUTH_FAILURES_PER_CLIENT_AND_ADDRESS_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.tokenAuthFailuresPerClientAndAddressPerMinute),
+  SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.signInAttemptsPerAddressPerMinute),
+  SIGNIN_ATTEMPTS_PER_SECOND: budget.default(DEFAULT_REQUEST_LIMITS.signInAttemptsPerSecond),
+  SIGNIN_MAX_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(DEFAULT_REQUEST_LIMITS.signInMaxDelayMs),
+  AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.authorizationRequestsPerAddressPerMinute),
+  METADATA_CLIENTS_PER_ADDRESS_PER_HOUR: budget.default(DEFAULT_REQUEST_LIMITS.metadataClientsPerAddressPerHour),
   NOTIFICATION_WEBHOOK_URL: url.optional(),
   NOTIFICATION_WEBHOOK_SECRET: z.string().optional(),
   MESSAGING_PROVIDER: z.enum(["sandbox", "twilio", "webhook"]).default("sandbox"),
@@ -97,6 +119,13 @@ export interface AppConfig {
   cibaPromptsPerUserPerHour: number;
   /** Dynamic client registrations one address may make per hour (RFC 7591 endpoint). */
   registrationsPerAddressPerHour: number;
+  /**
+   * How many reverse proxies in front of the web app append to X-Forwarded-For (0: none, the
+   * header is ignored and the socket's peer is the client). See lib/auth/client-ip.ts.
+   */
+  trustProxy: number;
+  /** Abuse budgets counted in memory, per process (lib/memory-rate-limit.ts says why). */
+  limits: RequestLimits;
   /** Extra notification channel: pending requests are POSTed here as JSON (HMAC-signed with the secret when set). */
   notificationWebhook?: { url: string; secret?: string };
   /** Loopback and private addresses may be fetched for client metadata documents (development only). */
@@ -137,6 +166,23 @@ export interface RetentionConfig {
   authorizationCodeMs: number;
   tokenMs: number;
   metadataClientMs: number;
+}
+
+export interface RequestLimits {
+  /** Token requests one authenticated client may make per minute. */
+  tokenRequestsPerClientPerMinute: number;
+  /** Failed client authentications at the token endpoint per address, and per client and address. */
+  tokenAuthFailuresPerAddressPerMinute: number;
+  tokenAuthFailuresPerClientAndAddressPerMinute: number;
+  /** Sign-in attempts per address per minute, and per second in all (both before Argon2). */
+  signInAttemptsPerAddressPerMinute: number;
+  signInAttemptsPerSecond: number;
+  /** The longest delay an account under attack adds to a sign-in (never a lockout). */
+  signInMaxDelayMs: number;
+  /** Authorization requests (GET /oauth/authorize, POST /oauth/par) stored per address per minute. */
+  authorizationRequestsPerAddressPerMinute: number;
+  /** New Client ID Metadata Document clients stored per address per hour. */
+  metadataClientsPerAddressPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -232,6 +278,17 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     deviceCodeTtlSeconds: e.DEVICE_CODE_TTL_SECONDS,
     cibaPromptsPerUserPerHour: e.CIBA_PROMPTS_PER_USER_PER_HOUR,
     registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
+    trustProxy: e.TRUST_PROXY,
+    limits: {
+      tokenRequestsPerClientPerMinute: e.TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE,
+      tokenAuthFailuresPerAddressPerMinute: e.TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE,
+      tokenAuthFailuresPerClientAndAddressPerMinute: e.TOKEN_AUTH_FAILURES_PER_CLIENT_AND_ADDRESS_PER_MINUTE,
+      signInAttemptsPerAddressPerMinute: e.SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE,
+      signInAttemptsPerSecond: e.SIGNIN_ATTEMPTS_PER_SECOND,
+      signInMaxDelayMs: e.SIGNIN_MAX_DELAY_MS,
+      authorizationRequestsPerAddressPerMinute: e.AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE,
+      metadataClientsPerAddressPerHour: e.METADATA_CLIENTS_PER_ADDRESS_PER_HOUR,
+    },
     notificationWebhook: e.NOTIFICATION_WEBHOOK_URL ? { url: e.NOTIFICATION_WEBHOOK_URL, secret: e.NOTIFICATION_WEBHOOK_SECRET } : undefined,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
     dpopRequireNonce: e.DPOP_REQUIRE_NONCE === "1",

@@ -1,7 +1,8 @@
 // Fixed-window rate limits kept in the database, so every process (web app instances, the MCP
-// server) counts against the same buckets. Used for sign-in, token, registration and CIBA
-// endpoints, to slow the guessing of credentials, codes and tokens (RFC 6749 section 10.10,
-// RFC 8628 section 5.2, OWASP Authentication Cheat Sheet).
+// server) counts against the same buckets. Used where a count must be exact across processes:
+// the per-account sign-in count, registration, CIBA and device endpoints (RFC 6749 section
+// 10.10, RFC 8628 section 5.2, OWASP Authentication Cheat Sheet). Budgets that only bound
+// abuse and must cost no write per request are in memory (lib/memory-rate-limit.ts).
 //
 // A bucket is { key, count, resetAt }. Each call takes one unit: inside a write transaction it
 // increments a live bucket, or restarts an expired one, or creates a missing one. On SQLite the

@@ -3,14 +3,12 @@
 // the MCP server, waits until both are ready, and stops both on Ctrl-C or SIGTERM.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { ConfigError, loadConfig, type AppConfig } from "../lib/config";
 import { ensureFreshBuild } from "./start/build";
 import { prepareDatabase } from "./start/database";
 import { waitForReady } from "./start/ready";
 
 const dev = process.argv.includes("--dev");
-const require = createRequire(import.meta.url);
 
 function childEnv(cfg: AppConfig): NodeJS.ProcessEnv {
   return {
@@ -23,10 +21,12 @@ function childEnv(cfg: AppConfig): NodeJS.ProcessEnv {
   };
 }
 
+// Next.js runs inside our own HTTP server (scripts/start/web-server.ts), which alone sees the
+// socket's peer and so derives the client address for per-address limits.
 function startWebApp(cfg: AppConfig): ChildProcess {
-  const nextBin = require.resolve("next/dist/bin/next");
-  const args = [nextBin, dev ? "dev" : "start", "-p", String(cfg.port), "-H", cfg.bindHost];
-  return spawn(process.execPath, args, { env: childEnv(cfg), stdio: ["ignore", "inherit", "inherit"] });
+  const args = ["--import", "tsx", "scripts/start/web-server.ts", ...(dev ? ["--dev"] : [])];
+  const env = { ...childEnv(cfg), NODE_ENV: dev ? ("development" as const) : ("production" as const) };
+  return spawn(process.execPath, args, { env, stdio: ["ignore", "inherit", "inherit"] });
 }
 
 function startMcpServer(cfg: AppConfig): ChildProcess {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
 import { testDatabases } from "../../tests/harness/databases";
-import { authenticate, rateLimitMessage } from "./authenticate";
+import { DEFAULT_REQUEST_LIMITS } from "../config";
+import { authenticate, createSignInLimits, rateLimitMessage } from "./authenticate";
 import { hash } from "@node-rs/argon2";
 import { ADMIN_CLI_ACTOR, createUser } from "./users";
 
@@ -38,43 +39,88 @@ describe.each(testDatabases())("sign-in on $name", (target) => {
     expect(failed.map((f) => f.details).join()).not.toContain("not the password");
   });
 
-  it("refuses the sixth attempt from one address within 15 minutes, even with the right password", async () => {
-    const ip = "198.51.100.1";
-    for (let i = 0; i < 5; i++) {
-      expect(await authenticate(db, { email: "dana@example.com", password: "wrong guess " + i, ip }, at(i))).toMatchObject({ reason: "invalid_credentials" });
-    }
-    const blocked = await authenticate(db, { email: "dana@example.com", password: PASSWORD, ip }, at(10));
-    expect(blocked).toEqual({ ok: false, reason: "rate_limited", retryAfterSeconds: 15 * 60 - 10 });
-    expect(rateLimitMessage(15 * 60 - 10)).toBe("Too many failed sign-ins. Try again in 15 minutes.");
-    const [entry] = (await audits("signin.failed")).slice(-1);
-    expect(entry).toMatchObject({ outcome: "denied", reason: "rate_limited" });
-    // Another address is not affected, and the window ends after 15 minutes.
-    expect(await authenticate(db, { email: "dana@example.com", password: PASSWORD, ip: "198.51.100.2" }, at(11))).toMatchObject({ ok: true });
-    expect(await authenticate(db, { email: "dana@example.com", password: PASSWORD, ip }, at(15 * 60))).toMatchObject({ ok: true });
-  });
+  const recorder = (overrides: Partial<typeof DEFAULT_REQUEST_LIMITS> = {}) => {
+    const delays: number[] = [];
+    const limits = createSignInLimits({ ...DEFAULT_REQUEST_LIMITS, ...overrides }, async (ms) => {
+      delays.push(ms);
+    });
+    return { limits, delays };
+  };
 
-  it("limits one account across many addresses, and a success clears the failures", async () => {
+  it("checklist 111: 25 wrong passwords from 25 addresses do not lock the owner out; the right password signs in after a bounded delay", async () => {
     await createUser(db, { email: "erin@example.com", password: PASSWORD }, ADMIN_CLI_ACTOR);
-    for (let i = 0; i < 20; i++) await authenticate(db, { email: "erin@example.com", password: "guess", ip: `192.0.2.${i}` }, at(0));
-    expect(await authenticate(db, { email: "erin@example.com", password: PASSWORD, ip: "192.0.2.200" }, at(1))).toMatchObject({ reason: "rate_limited" });
-
-    await createUser(db, { email: "fay@example.com", password: PASSWORD }, ADMIN_CLI_ACTOR);
-    for (let i = 0; i < 4; i++) await authenticate(db, { email: "fay@example.com", password: "guess", ip: "192.0.2.1" }, at(0));
-    expect(await authenticate(db, { email: "fay@example.com", password: PASSWORD, ip: "192.0.2.1" }, at(1))).toMatchObject({ ok: true });
-    for (let i = 0; i < 4; i++) {
-      expect(await authenticate(db, { email: "fay@example.com", password: "guess", ip: "192.0.2.1" }, at(2))).toMatchObject({ reason: "invalid_credentials" });
+    const { limits, delays } = recorder();
+    for (let i = 0; i < 25; i++) {
+      expect(await authenticate(db, { email: "erin@example.com", password: "guess " + i, ip: `192.0.2.${i}` }, at(i), limits)).toEqual({ ok: false, reason: "invalid_credentials" });
     }
+    expect(await authenticate(db, { email: "erin@example.com", password: PASSWORD, ip: "198.51.100.200" }, at(30), limits)).toMatchObject({ ok: true });
+    // The delay grows from the fourth attempt and stops at SIGNIN_MAX_DELAY_MS; the owner waited that long at most.
+    expect(delays.slice(0, 4)).toEqual([250, 500, 1000, 2000]);
+    expect(Math.max(...delays)).toBe(DEFAULT_REQUEST_LIMITS.signInMaxDelayMs);
+    expect(delays).toHaveLength(25 + 1 - 3);
+    // The success cleared the count: the next attempt waits no more.
+    expect(await authenticate(db, { email: "erin@example.com", password: PASSWORD, ip: "198.51.100.200" }, at(31), limits)).toMatchObject({ ok: true });
+    expect(delays).toHaveLength(23);
   });
 
-  it("counts a burst of parallel guesses before checking any of them", async () => {
-    await createUser(db, { email: "gus@example.com", password: PASSWORD }, ADMIN_CLI_ACTOR);
-    const burst = await Promise.all(
-      Array.from({ length: 10 }, () => authenticate(db, { email: "gus@example.com", password: "guess", ip: "192.0.2.50" }, at(0))),
+  it("checklist 111: from the attacker's own address the owner waits only for that address's budget to refill, seconds not minutes", async () => {
+    await createUser(db, { email: "fay@example.com", password: PASSWORD }, ADMIN_CLI_ACTOR);
+    const { limits } = recorder();
+    const ip = "192.0.2.77";
+    const perMinute = DEFAULT_REQUEST_LIMITS.signInAttemptsPerAddressPerMinute;
+    for (let i = 0; i < perMinute; i++) await authenticate(db, { email: "fay@example.com", password: "guess", ip }, at(0), limits);
+    const refused = await authenticate(db, { email: "fay@example.com", password: PASSWORD, ip }, at(0), limits);
+    expect(refused).toEqual({ ok: false, reason: "rate_limited", retryAfterSeconds: 60 / perMinute });
+    expect(rateLimitMessage(60 / perMinute)).toBe("Too many failed sign-ins. Try again in 1 minute.");
+    expect(await authenticate(db, { email: "fay@example.com", password: PASSWORD, ip }, at(60 / perMinute), limits)).toMatchObject({ ok: true });
+  });
+
+  it("checklist 112: a spray across many emails from one address is refused before any account is counted or password hashed", async () => {
+    const { limits } = recorder();
+    const ip = "203.0.113.99";
+    const results = [];
+    for (let i = 0; i < 30; i++) results.push(await authenticate(db, { email: `spray${i}@example.com`, password: "guess", ip }, at(0), limits));
+    const perMinute = DEFAULT_REQUEST_LIMITS.signInAttemptsPerAddressPerMinute;
+    expect(results.filter((r) => !r.ok && r.reason === "rate_limited")).toHaveLength(30 - perMinute);
+    // Only the admitted attempts reached the account step (and so Argon2, which comes after it).
+    expect(await db.rateLimitBucket.count({ where: { key: { startsWith: "signin:spray" } } })).toBe(perMinute);
+  });
+
+  it("checklist 112: the global budget caps Argon2 checks per second across all addresses, for about a second", async () => {
+    const { limits } = recorder({ signInAttemptsPerSecond: 5 });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => authenticate(db, { email: `wide${i}@example.com`, password: "guess", ip: `198.51.100.${i}` }, at(0), limits)),
     );
-    expect(burst.filter((r) => !r.ok && r.reason === "rate_limited")).toHaveLength(5);
-    // The right password cannot be tried either once the burst has spent the window. (Not part of
-    // the burst: a success resets the counters, so its place in a parallel race would decide the count.)
-    expect(await authenticate(db, { email: "gus@example.com", password: PASSWORD, ip: "192.0.2.50" }, at(0))).toMatchObject({ ok: false, reason: "rate_limited" });
+    expect(results.filter((r) => !r.ok && r.reason === "rate_limited")).toEqual(Array(3).fill({ ok: false, reason: "rate_limited", retryAfterSeconds: 1 }));
+    expect(await authenticate(db, { email: "wide9@example.com", password: "guess", ip: "198.51.100.9" }, at(1), limits)).toEqual({ ok: false, reason: "invalid_credentials" });
+  });
+
+  it("checklist 113: failures are audited as one entry at the 1st, 2nd, 4th, 8th... attempt per account or address, with the count", async () => {
+    const user = await createUser(db, { email: "gus@example.com", password: PASSWORD }, ADMIN_CLI_ACTOR);
+    const { limits } = recorder();
+    for (let i = 0; i < 40; i++) await authenticate(db, { email: "gus@example.com", password: "guess", ip: `192.0.2.${100 + i}` }, at(i), limits);
+    const forGus = (await audits("signin.failed")).filter((e) => e.subjectUserId === user.id);
+    expect(forGus.map((e) => JSON.parse(e.details).attempts_in_window)).toEqual([1, 2, 4, 8, 16, 32]);
+    expect(forGus.every((e) => e.reason === "wrong_password")).toBe(true);
+
+    const ip = "203.0.113.123";
+    const before = (await audits("signin.failed")).length;
+    for (let i = 0; i < 30; i++) await authenticate(db, { email: `nobody${i}@example.com`, password: "guess", ip }, at(0), limits);
+    const fromIp = (await audits("signin.failed")).slice(before);
+    const counts = (reason: string) => fromIp.filter((e) => e.reason === reason).map((e) => JSON.parse(e.details).attempts_in_window);
+    expect(counts("unknown_account")).toEqual([1, 2, 4, 8]);
+    expect(counts("rate_limited")).toEqual([1, 2, 4, 8, 16]);
+    expect(fromIp.every((e) => JSON.parse(e.details).ip === ip)).toBe(true);
+  });
+
+  it("counts a burst of parallel guesses before checking any of them: each waits progressively longer", async () => {
+    await createUser(db, { email: "hugo@example.com", password: PASSWORD }, ADMIN_CLI_ACTOR);
+    const { limits, delays } = recorder();
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => authenticate(db, { email: "hugo@example.com", password: "guess", ip: `192.0.2.${200 + i}` }, at(0), limits)),
+    );
+    expect(burst.every((r) => !r.ok && r.reason === "invalid_credentials")).toBe(true);
+    expect([...delays].sort((a, b) => a - b)).toEqual([250, 500, 1000, 2000, 2000]);
   });
 
   it("refuses a disabled account, telling only someone who knows the password", async () => {

@@ -9,7 +9,7 @@ import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { JWT } from "next-auth/jwt";
 import { appDeps, type Deps } from "../deps";
-import { authenticate } from "./authenticate";
+import { authenticate, signInLimitsFor } from "./authenticate";
 import { safeCallbackUrl } from "./callback-url";
 import { clientIp } from "./client-ip";
 import { rateLimitedCode, SIGNIN_ERROR } from "./messages";
@@ -46,13 +46,13 @@ export class SessionVoidError extends Error {
 export async function authorizeCredentials(
   credentials: Record<string, unknown> | undefined,
   headers: Record<string, string | string[] | undefined> | Headers | undefined,
-  deps: Pick<Deps, "db" | "now">,
+  deps: Pick<Deps, "db" | "now" | "config">,
 ): Promise<User | null> {
   const result = await authenticate(deps.db, {
     email: typeof credentials?.email === "string" ? credentials.email : "",
     password: typeof credentials?.password === "string" ? credentials.password : "",
     ip: headers ? clientIp(headers) : null,
-  }, deps.now());
+  }, deps.now(), signInLimitsFor(deps.config));
   if (result.ok) {
     const { id, email, role, sessionVersion } = result.user;
     return { id, email, role, sessionVersion };

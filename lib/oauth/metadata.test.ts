@@ -1,6 +1,7 @@
 import { OAuthMetadataSchema } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
+import { CLIENT_ADDRESS_HEADER } from "../auth/client-ip";
 import { testDatabases } from "../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../tests/harness/test-deps";
 import { handleRegister } from "./clients/register";
@@ -170,7 +171,7 @@ describe.each(testDatabases())("discovery and registration on $name", (target) =
   });
 
   it("rate-limits registration per address", async () => {
-    const from = { "x-forwarded-for": "203.0.113.9" };
+    const from = { [CLIENT_ADDRESS_HEADER]: "203.0.113.9" };
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) statuses.push((await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, from), deps)).status);
     expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
@@ -178,7 +179,7 @@ describe.each(testDatabases())("discovery and registration on $name", (target) =
     const limited = await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, from), deps);
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
-    const other = await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, { "x-forwarded-for": "203.0.113.10" }), deps);
+    const other = await handleRegister(json({ redirect_uris: ["https://a.example/cb"] }, { [CLIENT_ADDRESS_HEADER]: "203.0.113.10" }), deps);
     expect(other.status).toBe(201);
   });
 });

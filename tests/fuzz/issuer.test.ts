@@ -3,6 +3,7 @@
 // types, repeated parameters, huge values, NUL and unpaired surrogates, broken bodies, bad
 // Authorization and DPoP headers. Every answer must be the endpoint's normal 4xx (or a
 // success), never a 5xx, and never show a stack trace or SQL. FUZZ_RUNS=n runs n times longer.
+import { createTokenLimits } from "@/lib/oauth/token/limits";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db/client";
@@ -98,7 +99,12 @@ describe.each(testDatabases())("fuzzing the issuer's endpoints on $name", (targe
   });
 
   const issuer = () => deps.config.issuerUrl;
-  const unlimited = { rateLimit: { limit: 1_000_000_000, windowSeconds: 60 } };
+  // The token endpoint's abuse budgets are tested in lib/oauth/token/limits.test.ts; here they
+  // would only turn fuzzed requests into 429s.
+  const unlimited = () => ({
+    limits: createTokenLimits({ ...deps.config.limits, tokenRequestsPerClientPerMinute: 1e9, tokenAuthFailuresPerAddressPerMinute: 1e9, tokenAuthFailuresPerClientAndAddressPerMinute: 1e9 }),
+  });
+  let tokenOptions: ReturnType<typeof unlimited>;
 
   interface Endpoint {
     name: string;
@@ -118,7 +124,7 @@ describe.each(testDatabases())("fuzzing the issuer's endpoints on $name", (targe
   const endpoints = (): Endpoint[] => [
     { name: "authorize", path: "/oauth/authorize", methods: ["GET", "POST"], names: AUTHORIZE, query: true, handle: (r) => handleAuthorize(r, deps) },
     { name: "par", path: "/oauth/par", methods: ["POST"], names: AUTHORIZE, handle: (r) => handlePar(r, deps) },
-    { name: "token", path: "/oauth/token", methods: ["POST"], names: TOKEN, handle: (r) => handleToken(r, deps, unlimited) },
+    { name: "token", path: "/oauth/token", methods: ["POST"], names: TOKEN, handle: (r) => handleToken(r, deps, (tokenOptions ??= unlimited())) },
     { name: "revoke", path: "/oauth/revoke", methods: ["POST"], names: REVOKE, handle: (r) => handleRevocation(r, deps) },
     { name: "introspect", path: "/oauth/introspect", methods: ["POST"], names: REVOKE, handle: (r) => handleIntrospection(r, deps) },
     { name: "register", path: "/oauth/register", methods: ["POST"], names: METADATA_FIELDS, json: registrationJson, handle: (r) => handleRegister(r, deps) },

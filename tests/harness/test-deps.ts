@@ -10,9 +10,16 @@ export interface TestDeps extends Deps {
   setNow(date: Date): void;
 }
 
+// Tests drive many authorization requests and metadata document clients from one (unknown)
+// address; the budgets themselves are tested in lib/oauth/request-limits.test.ts.
+const TEST_BUDGETS = {
+  AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: "100000",
+  METADATA_CLIENTS_PER_ADDRESS_PER_HOUR: "100000",
+};
+
 export function testDeps(db: Db, configOverrides: Partial<AppConfig> = {}, start: Date = new Date()): TestDeps {
   let current = start.getTime();
-  const config = { ...loadConfig({ APP_ENV: "test", DATA_DIR: "tmp/test-data" }), ...configOverrides };
+  const config = { ...loadConfig({ APP_ENV: "test", DATA_DIR: "tmp/test-data", ...TEST_BUDGETS }), ...configOverrides };
   return {
     db,
     config,

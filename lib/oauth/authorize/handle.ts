@@ -5,6 +5,7 @@ import { writeTransaction } from "../../db";
 import type { Deps } from "../../deps";
 import { readOAuthForm, readOAuthQuery } from "../body";
 import { OAuthError } from "../errors";
+import { countAuthorizationRequest, countNewMetadataClient, isTooManyRequests } from "../request-limits";
 import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri, mayRedirectErrors } from "./checks";
 import { singleParam } from "../request-params";
 import { authorizeErrorPage } from "./error-page";
@@ -40,8 +41,10 @@ async function fromPushedRequest(deps: Deps, params: URLSearchParams): Promise<R
 
 async function process(req: Request, deps: Deps): Promise<Response> {
   const params = await readParams(req);
+  await countNewMetadataClient(req, deps, params.get("client_id"));
   if (params.getAll("request_uri").length > 1) throw new AuthorizePageError("invalid_request_uri", "request_uri was given more than once.");
   if (params.get("request_uri")) return fromPushedRequest(deps, params);
+  countAuthorizationRequest(req, deps);
 
   const client = await checkClient(deps, params);
   const redirectUri = checkRedirectUri(client, params);
@@ -69,6 +72,11 @@ export async function handleAuthorize(req: Request, deps: Deps): Promise<Respons
     return await process(req, deps);
   } catch (err) {
     if (err instanceof AuthorizePageError) return authorizeErrorPage(err.message, err.status, { code: err.code });
+    if (isTooManyRequests(err)) {
+      const page = authorizeErrorPage("Too many requests from your network. Wait a minute, then start again from the application.", 429, { code: "temporarily_unavailable" });
+      for (const [name, value] of Object.entries(err.headers)) page.headers.set(name, value);
+      return page;
+    }
     console.error("authorize: unexpected error:", err instanceof Error ? err.message : err);
     return authorizeErrorPage("The server could not process this request. Try again later.", 500, { code: "server_error" });
   }

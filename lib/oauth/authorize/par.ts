@@ -10,6 +10,7 @@ import { authenticateClient } from "../clients/authenticate";
 import { dbReplayStore, readDpopHeader, verifyDpopProof } from "../dpop";
 import { OAuthError, oauthErrorResponse, oauthJsonResponse } from "../errors";
 import { ENDPOINT_PATHS, endpointUrl } from "../metadata";
+import { countAuthorizationRequest } from "../request-limits";
 import { AuthorizePageError, checkAuthorizationParams, checkClient, checkRedirectUri } from "./checks";
 import { newRequestUri, PAR_TTL_SECONDS, storeAuthorizationRequest } from "./request-store";
 
@@ -39,6 +40,7 @@ async function checkClientSide(deps: Deps, form: URLSearchParams) {
 export async function handlePar(req: Request, deps: Deps): Promise<Response> {
   try {
     const form = await readOAuthForm(req);
+    countAuthorizationRequest(req, deps);
     if (form.has("request_uri")) throw new OAuthError("invalid_request", "request_uri must not be pushed (RFC 9126 section 2.1)");
     const authenticated = await authenticateClient(req, form, deps, { endpoint: ENDPOINT_PATHS.par });
     const named = form.get("client_id");

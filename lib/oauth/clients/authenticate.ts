@@ -3,7 +3,9 @@
 // client_secret_basic, client_secret_post, private_key_jwt (RFC 7523 section 3). A request
 // uses exactly one method, and it must be the one the client registered.
 import { hasInvalidCharacters } from "../../http/text";
+import { decodeJwt } from "jose";
 import { OAuthError } from "../errors";
+import { countNewMetadataClient } from "../request-limits";
 import type { Deps } from "../../deps";
 import { CLIENT_ASSERTION_TYPE } from "../supported";
 import { verifyClientAssertion } from "./client-assertion";
@@ -70,6 +72,15 @@ export function presentedCredentials(req: Request, form: URLSearchParams): Prese
   return { method: "none", clientId: formId };
 }
 
+/** The client an assertion names, unverified: only to count a new metadata document client. */
+function unverifiedIssuer(assertion: string | undefined): string | undefined {
+  try {
+    return assertion ? decodeJwt(assertion).iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Authenticates the calling client, or throws `invalid_client` (401). `endpoint` names the
  * caller; it no longer widens what a client assertion may be addressed to (always the issuer
@@ -83,6 +94,7 @@ export async function authenticateClient(
 ): Promise<ClientRecord> {
   const presented = presentedCredentials(req, form);
   const basicTried = presented.method === "client_secret_basic";
+  await countNewMetadataClient(req, deps, presented.clientId || unverifiedIssuer(presented.assertion));
   if (presented.method === "private_key_jwt") {
     return verifyClientAssertion(deps, presented.assertion!, { claimedClientId: presented.clientId || undefined });
   }

@@ -6,6 +6,7 @@ import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
 import { OPTIONS } from "../../../app/oauth/token/route";
 import { handleToken, tokenEndpointUrl } from "./handle";
+import { createTokenLimits } from "./limits";
 import { jwkThumbprint } from "../dpop/thumbprint";
 import { CLIENT_ASSERTION_TYPE } from "../supported";
 import { formRequest, json, makeClient, makeCode, makeDpopKey, makeGrant, makeUser, REDIRECT_URI } from "./test-fixtures";
@@ -131,10 +132,10 @@ describe.each(testDatabases())("token endpoint, common checks, on $name", (targe
     const jsonBody = new Request(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     await add("JSON body", "invalid_request", handleToken(jsonBody, deps));
     await add("too large", "invalid_request", send({ grant_type: "authorization_code", code: "x".repeat(70_000), client_id: client.id }));
-    const limited = { rateLimit: { limit: 1, windowSeconds: 60 } };
+    const limited = { limits: createTokenLimits({ ...deps.config.limits, tokenRequestsPerClientPerMinute: 1 }) };
     const busy = await makeClient(db);
-    await handleToken(formRequest(url, { grant_type: "password", client_id: busy.id }), deps, limited);
-    await add("rate limited", "temporarily_unavailable", handleToken(formRequest(url, { grant_type: "password", client_id: busy.id }), deps, limited));
+    await handleToken(formRequest(url, { grant_type: "refresh_token", refresh_token: "rt_x", client_id: busy.id }), deps, limited);
+    await add("rate limited", "temporarily_unavailable", handleToken(formRequest(url, { grant_type: "refresh_token", refresh_token: "rt_x", client_id: busy.id }), deps, limited));
 
     const hasNull = (v: unknown): boolean => v === null || (typeof v === "object" && Object.values(v as object).some(hasNull));
     const statuses = new Set<number>();
@@ -182,14 +183,15 @@ describe.each(testDatabases())("token endpoint, common checks, on $name", (targe
 
   it("limits token requests per client with 429 and Retry-After", async () => {
     const client = await makeClient(db);
-    const send = () => handleToken(formRequest(url, { grant_type: "refresh_token", refresh_token: "rt_x", client_id: client.id }), deps, { rateLimit: { limit: 3, windowSeconds: 60 } });
+    const limits = createTokenLimits({ ...deps.config.limits, tokenRequestsPerClientPerMinute: 3 });
+    const send = () => handleToken(formRequest(url, { grant_type: "refresh_token", refresh_token: "rt_x", client_id: client.id }), deps, { limits });
     for (let i = 0; i < 3; i++) expect((await send()).status).toBe(400);
     const limited = await send();
     await expectError(limited, 429, "temporarily_unavailable");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     // Another client is counted on its own.
     const other = await makeClient(db);
-    const res = await handleToken(formRequest(url, { grant_type: "refresh_token", refresh_token: "rt_x", client_id: other.id }), deps, { rateLimit: { limit: 3, windowSeconds: 60 } });
+    const res = await handleToken(formRequest(url, { grant_type: "refresh_token", refresh_token: "rt_x", client_id: other.id }), deps, { limits });
     expect(res.status).toBe(400);
   });
 

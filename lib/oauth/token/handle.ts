@@ -1,25 +1,25 @@
-// The token endpoint (OAuth 2.1 section 3.2). In order: form body, rate limit per client,
-// grant type, client authentication, the client's right to the grant type, the DPoP proof,
-// then the grant's own handler. Every answer is JSON with Cache-Control: no-store and CORS
+// The token endpoint (OAuth 2.1 section 3.2). In order: form body, grant type, the failure
+// budget of the caller's address, client authentication, the authenticated client's own
+// budget (./limits.ts), the client's right to the grant type, the DPoP proof, then the
+// grant's own handler. Every answer is JSON with Cache-Control: no-store and CORS
 // headers; errors use the RFC codes and statuses (oauthErrorResponse).
 import { decodeJwt } from "jose";
 import type { Deps } from "../../deps";
 import { withCors } from "../../http/cors";
 import { hasInvalidCharacters } from "../../http/text";
-import { consumeRateLimit, type RateLimitRule } from "../../rate-limit";
+import { addressKey, clientIp } from "../../auth/client-ip";
 import { authenticateClient, presentedCredentials } from "../clients/authenticate";
 import { clientAllowsGrant, type ClientRecord } from "../clients/store";
 import { dbReplayStore, hmacNoncePolicy, readDpopHeader, verifyDpopProof, type DpopNoncePolicy } from "../dpop";
 import { OAuthError, oauthErrorResponse } from "../errors";
 import { readForm, requireParam } from "./form";
 import { grantHandlerFor } from "./grants";
+import { admitAuthenticationAttempt, countClientRequest, tokenLimitsFor, type TokenLimits } from "./limits";
 
 export const TOKEN_PATH = "/oauth/token";
-/** Per client: generous for a busy MCP server exchanging tokens, tight enough to stop guessing. */
-export const TOKEN_RATE_LIMIT: RateLimitRule = { limit: 300, windowSeconds: 60 };
-
 export interface TokenEndpointOptions {
-  rateLimit?: RateLimitRule;
+  /** The buckets to count in (default: the process's, for deps.config). */
+  limits?: TokenLimits;
 }
 
 export function tokenEndpointUrl(deps: Deps): string {
@@ -31,7 +31,7 @@ export function tokenNoncePolicy(deps: Deps): DpopNoncePolicy {
   return hmacNoncePolicy({ secret: deps.config.authSecret, audience: tokenEndpointUrl(deps), required: deps.config.dpopRequireNonce, now: deps.now });
 }
 
-/** Whom to count the request against, before any credential is checked (never trusted for more). */
+/** Whom the request claims to be, before any credential is checked (never trusted for more). */
 function claimedClientId(req: Request, form: URLSearchParams): string {
   try {
     const presented = presentedCredentials(req, form);
@@ -45,16 +45,6 @@ function claimedClientId(req: Request, form: URLSearchParams): string {
     // malformed credentials: counted with the anonymous ones, rejected later
   }
   return "";
-}
-
-async function checkRateLimit(deps: Deps, clientId: string, rule: RateLimitRule): Promise<void> {
-  const result = await consumeRateLimit(deps.db, `token:${clientId.slice(0, 200) || "-"}`, rule, deps.now());
-  if (!result.allowed) {
-    throw new OAuthError("temporarily_unavailable", "too many token requests; retry later", {
-      status: 429,
-      headers: { "Retry-After": String(result.retryAfterSeconds) },
-    });
-  }
 }
 
 async function checkDpop(req: Request, deps: Deps, nonce: DpopNoncePolicy): Promise<{ jkt: string } | undefined> {
@@ -79,11 +69,15 @@ function checkDpopRequired(client: ClientRecord, dpop: { jkt: string } | undefin
 
 async function processToken(req: Request, deps: Deps, nonce: DpopNoncePolicy, options: TokenEndpointOptions): Promise<Response> {
   const form = await readForm(req);
-  await checkRateLimit(deps, claimedClientId(req, form), options.rateLimit ?? TOKEN_RATE_LIMIT);
   const grantType = requireParam(form, "grant_type");
   const handler = grantHandlerFor(grantType);
   if (!handler) throw new OAuthError("unsupported_grant_type", `grant_type ${grantType.slice(0, 60)} is not supported`);
+  const limits = options.limits ?? tokenLimitsFor(deps.config);
+  const address = addressKey(clientIp(req.headers));
+  const authenticated = admitAuthenticationAttempt(limits, address, claimedClientId(req, form), deps.now());
   const client = await authenticateClient(req, form, deps, { endpoint: tokenEndpointUrl(deps) });
+  authenticated();
+  countClientRequest(limits, client, address, deps.now());
   if (!clientAllowsGrant(client, grantType)) throw new OAuthError("unauthorized_client", `this client may not use ${grantType.slice(0, 60)}`);
   const dpop = await checkDpop(req, deps, nonce);
   checkDpopRequired(client, dpop);
