@@ -1,4 +1,4 @@
-// Issue 6: the auditor console. An auditor filters the trail, exports the filter and verifies
+// The auditor console (docs/audit.md). An auditor filters the trail, exports the filter and verifies
 // the chain (and sees tampering named); a plain user is refused /audit and sees only their
 // own activity.
 import Database from "better-sqlite3";
@@ -93,4 +93,14 @@ test("a visitor who is not signed in is sent to sign in, and may read the publis
   expect(body.key).toMatchObject({ kty: "EC", crv: "P-256" });
   expect(body.key.d).toBeUndefined();
   expect(Array.isArray(body.checkpoints)).toBe(true);
+});
+
+test("a grant id holding NUL or a lone surrogate is a 404 page, never a server error (checklist 146)", async ({ page, createUser, signIn }) => {
+  const auditor = await createUser({ role: "auditor" });
+  await signIn(page, auditor);
+  for (const id of ["%00", "abc%00def", "%ED%A0%80"]) {
+    const res = await page.goto(`/audit/grants/${id}`);
+    expect(res?.status(), id).toBeLessThan(500);
+  }
+  expect((await page.goto("/audit/grants/%00"))?.status()).toBe(404);
 });

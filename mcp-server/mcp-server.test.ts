@@ -423,7 +423,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect(result.isError).toBeFalsy();
     await client.close();
     const rows = await db.auditEvent.findMany({ where: { grantId: g.grantId }, orderBy: { seq: "asc" } });
-    expect(rows.map((r) => r.type)).toEqual(["tool.allowed", "message.queued", "message.delivered"]);
+    expect(rows.map((r) => r.type)).toEqual(["tool.allowed", "message.queued", "message.attempted", "message.delivered"]);
     const plain = createHash("sha256").update(body).digest("hex");
     const keyed = createHmac("sha256", testConfig().auditHmacKey).update(body).digest("hex");
     for (const row of rows) expect(JSON.stringify(row), row.type).not.toContain(plain);

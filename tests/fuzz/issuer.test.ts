@@ -144,9 +144,11 @@ describe.each(testDatabases())("fuzzing the issuer's endpoints on $name", (targe
           : Reflect.get(target, prop, receiver),
     });
     const res = await handleAuthorize(new Request(`${issuer()}/oauth/authorize?client_id=someone`), { ...deps, db: failing });
-    expect(res.status).toBe(400);
+    // A database failure is the server's fault: 500 with a stable code (lib/oauth/authorize/checks.ts).
+    expect(res.status).toBe(500);
     const page = await res.text();
-    expect(page).toContain("The client could not be loaded");
+    expect(page).toContain("server_error");
+    expect(page).toContain("The application could not be looked up");
     expect(page).not.toMatch(/prisma|SELECT/);
   });
 

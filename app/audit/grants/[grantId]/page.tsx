@@ -1,9 +1,11 @@
 // One grant's timeline, from the request that led to it to its last message.
 import type { Metadata } from "next";
 import Link from "next/link";
+import { notFound } from "next/navigation";
 import { grantTimeline } from "@/lib/audit/timeline";
 import { requireRole } from "@/lib/auth/session";
 import { appDeps } from "@/lib/deps";
+import { hasInvalidCharacters } from "@/lib/http/text";
 import { EntriesTable } from "../../_components/entries-table";
 
 export const dynamic = "force-dynamic";
@@ -11,6 +13,9 @@ export const metadata: Metadata = { title: "Grant timeline · Agent Grants" };
 
 export default async function GrantTimelinePage({ params }: { params: Promise<{ grantId: string }> }) {
   const { grantId } = await params;
+  // No grant id holds NUL or a lone surrogate, and PostgreSQL refuses such text (lib/http/text.ts);
+  // checked first, since encodeURIComponent throws on a lone surrogate.
+  if (hasInvalidCharacters(grantId)) notFound();
   await requireRole("auditor", `/audit/grants/${encodeURIComponent(grantId)}`);
   const deps = appDeps();
   const entries = await grantTimeline(deps.db, grantId);
