@@ -1,4 +1,4 @@
-// Issue 6, point 3: one full flow (request, consent, token, tool calls allowed and denied,
+// The audit trail of one full flow (docs/audit.md): one full flow (request, consent, token, tool calls allowed and denied,
 // delivery, revoke) leaves exactly this sequence of audit events for its grant, in one
 // valid chain, with every delivery entry matched by its message.
 import { createDb } from "../lib/db/client";

@@ -1,4 +1,4 @@
-// The auditor console (docs/audit.md). An auditor filters the trail, exports the filter and verifies
+// The auditor console (docs/audit.md, "The console"). An auditor filters the trail, exports the filter and verifies
 // the chain (and sees tampering named); a plain user is refused /audit and sees only their
 // own activity.
 import Database from "better-sqlite3";

@@ -1,4 +1,4 @@
-// Issue 2: accounts and sessions, driven through the real sign-in pages and the real admin CLI.
+// Accounts and sessions, driven through the real sign-in pages and the real admin CLI.
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";

@@ -1,4 +1,4 @@
-// Issue 4: out-of-band approval with OpenID CIBA (poll mode), against the real processes.
+// Out-of-band approval with OpenID CIBA (docs/ciba.md) (poll mode), against the real processes.
 import { test, expect, adminCli } from "./fixtures";
 import { approveOnConsent, denyOnConsent } from "./consent-actions";
 import { CIBA, TWO_RECIPIENTS, backchannel, decodePayload, pollUntilDecided, registerAgent, registerCibaAgent, token, type Agent } from "./oob";

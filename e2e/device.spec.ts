@@ -1,4 +1,4 @@
-// Issue 4: the device authorization grant (RFC 8628) end to end, in the browser.
+// The device authorization grant (RFC 8628, docs/ciba.md) end to end, in the browser.
 import { test, expect } from "./fixtures";
 import { approveOnConsent } from "./consent-actions";
 import { DEVICE_CODE, decodePayload, deviceAuthorization, pollUntilDecided, registerAgent, token } from "./oob";

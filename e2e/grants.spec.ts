@@ -1,5 +1,5 @@
-// Issue 4: the grants dashboard. Revoke ends the grant at once: the next refresh fails and
-// the status feed the MCP server reads says revoked.
+// The grants dashboard. Revoke ends the grant at once: the next refresh fails and the
+// grant-status feed for resource servers says revoked.
 import { test, expect, type TestUser } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { approveOnConsent } from "./consent-actions";

@@ -1,4 +1,4 @@
-// Issue 5 end to end: the real MCP SDK client (StreamableHTTPClientTransport with the sample
+// The MCP flow end to end (docs/mcp-clients.md): the real MCP SDK client (StreamableHTTPClientTransport with the sample
 // agent's OAuthClientProvider) against the real MCP server and web app. Playwright signs the
 // user in and approves on the consent page; everything else is the SDK's standard flow.
 import { spawn } from "node:child_process";

@@ -1,4 +1,4 @@
-// Issue 3 end to end: a strict OAuth client library (oauth4webapi) runs inside Chromium, on
+// The authorization code flow end to end: a strict OAuth client library (oauth4webapi) runs inside Chromium, on
 // an origin of its own (so every call to the issuer is a real cross-origin request and needs
 // CORS), against the real web app. Playwright only signs the user in and presses Approve.
 import { readFileSync } from "node:fs";
@@ -251,7 +251,7 @@ test.describe("OAuth 2.1 with a strict client library in the browser", () => {
     expect(lifecycle.afterReuse).toMatchObject({ ok: false, error: "invalid_grant", status: 400 });
     expect(lifecycle.revocationStatus).toBe(200);
 
-    // The grant is revoked as resource servers see it (the MCP server's status feed).
+    // The grant is revoked as resource servers see it (the grant-status feed).
     const secrets = JSON.parse(readFileSync(path.join(env.DATA_DIR, "dev-secrets.json"), "utf8")) as { mcpClientSecret: string };
     const status = await fetch(`${issuer}/api/grants/status?ids=${encodeURIComponent(grantId)}`, {
       headers: { Authorization: `Basic ${Buffer.from(`mcp-server:${encodeURIComponent(secrets.mcpClientSecret)}`).toString("base64")}` },

@@ -1,4 +1,4 @@
-// The auditor console (issue 6, point 5): filter the trail, page through it newest first,
+// The auditor console (docs/audit.md, "The console"): filter the trail, page through it newest first,
 // follow a grant, export the current filter, verify the chain. Auditors only.
 import type { Metadata } from "next";
 import Link from "next/link";

@@ -1,4 +1,4 @@
-// The issuer's periodic checkpoint (issue 6, point 4), as a web-process background task
+// The issuer's periodic checkpoint (docs/audit.md, "Checkpoints"), as a web-process background task
 // (lib/background.ts). Every web app instance may run it: maybeCheckpoint works under the head
 // lock, so instances never sign twice for one interval.
 import type { Deps } from "../deps";

@@ -1,4 +1,4 @@
-// Signed checkpoints of the chain head (issue 6, point 4). A hash chain alone cannot show
+// Signed checkpoints of the chain head (docs/audit.md, "Checkpoints"). A hash chain alone cannot show
 // that its tail was cut off: whoever truncates the table can rewind the head row too. A
 // checkpoint is the issuer's signed statement "at time T the chain had `seq` entries and
 // ended in `head_hash`"; once published (GET /api/audit/checkpoints) and copied elsewhere,

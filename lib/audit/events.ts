@@ -1,4 +1,4 @@
-// The audit vocabulary (DESIGN.md, "Audit trail"). Every process writes these through
+// The audit vocabulary (docs/audit.md, "An entry"). Every process writes these through
 // appendAudit; the auditor console filters on them.
 export const AUDIT_EVENT_TYPES = [
   "client.registered",

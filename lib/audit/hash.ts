@@ -1,4 +1,4 @@
-// hash = SHA-256(prev_hash || canonical JSON of the entry) (DESIGN.md, "Audit trail").
+// hash = SHA-256(prev_hash || canonical JSON of the entry) (docs/audit.md, "An entry").
 // Canonical JSON: keys sorted at every depth, no whitespace, as in RFC 8785 for the
 // values we store (strings, integers, booleans, null, arrays, objects).
 import { hash as sha } from "node:crypto";

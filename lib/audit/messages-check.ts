@@ -1,4 +1,4 @@
-// "Nothing lost, nothing invented" (issue 6, point 2), checked from the outside: every
+// "Nothing lost, nothing invented" (docs/audit.md), checked from the outside: every
 // delivered message has its message.delivered entry, and every such entry names a message
 // that exists and was delivered. The messaging outbox (lib/messaging) keeps this true by
 // writing the status and the entry in one transaction; this check is how an auditor sees it

@@ -1,4 +1,4 @@
-// What an audit entry may hold (DESIGN.md, "Audit trail"; issue 6, point 6): a message's hash
+// What an audit entry may hold (docs/audit.md, "An entry"): a message's hash
 // and length, never its body; never a token, code, secret or password. Entries are kept for
 // years and exported to spreadsheets, so a leak here outlives every token's expiry.
 // This check runs on every append: a developer who passes a token in `details` gets an

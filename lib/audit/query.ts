@@ -19,7 +19,7 @@ export interface AuditPage {
  * A reason search that no index narrows scans the table. Newest first, it stops as soon as a
  * page is full, but a rare term would scan everything: so such a search looks at most
  * SEARCH_WINDOW entries per page and, when the page is not full, offers to continue below.
- * Every page then costs a bounded scan (issue 6, point 7: under 200 ms at a million entries).
+ * Every page then costs a bounded scan (docs/audit.md, "Scale", measures it at a million entries).
  */
 export const SEARCH_WINDOW = 100_000;
 

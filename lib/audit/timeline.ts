@@ -49,7 +49,7 @@ export async function grantTimeline(db: Db, grantId: string): Promise<StoredAudi
 
 /**
  * The event types of one grant, in order: the sequence a full flow is asserted against
- * (issue 6, point 3), e.g. ["authorization.requested", "consent.shown", "consent.approved", ...].
+ * (e2e/audit-flow.spec.ts), e.g. ["authorization.requested", "consent.shown", "consent.approved", ...].
  */
 export async function grantEventTypes(db: Db, grantId: string): Promise<string[]> {
   return (await grantTimeline(db, grantId)).map((e) => e.type);

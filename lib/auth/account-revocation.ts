@@ -1,5 +1,5 @@
-// Account-level revocation by an admin (DESIGN.md, "Revocation"): the account is disabled, its
-// sessionVersion bumped (every browser session issued before is void at its next use), and
+// Account-level revocation by an admin (`npm run admin -- revoke-account`): the account is
+// disabled, its sessionVersion bumped (every browser session issued before is void at its next use), and
 // every live grant revoked with its refresh and access tokens, all in one transaction, so no
 // token outlives the account (RFC 9700 section 4.14 on revocation; RFC 7009 section 2.1).
 import { appendAudit } from "../audit/append";

@@ -1,4 +1,4 @@
-// The `messaging` authorization details type (RFC 9396; DESIGN.md). One definition serves
+// The `messaging` authorization details type (RFC 9396; docs/mcp-clients.md). One definition serves
 // the issuer (validation), the consent screen (words, narrowing), the MCP server and the
 // messaging API (enforcement).
 import { z } from "zod";

@@ -1,5 +1,6 @@
-// How long a grant lasts: the request's requested_expiry proposes it (DESIGN.md), the user may
-// shorten it on the consent page, the server maximum caps it.
+// How long a grant lasts: an authorization or device request's requested_expiry proposes it, the
+// user may shorten it on the consent page, the server maximum caps it. A CIBA request proposes
+// nothing: its requested_expiry is the auth_req_id's lifetime (CIBA Core section 7.1).
 import type { AppConfig } from "../config";
 
 /** When the request proposes nothing. */

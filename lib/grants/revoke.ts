@@ -1,4 +1,4 @@
-// Grant-level revocation (DESIGN.md flow 6). Revoking a grant ends everything it produced at
+// Grant-level revocation (README.md, docs/ciba.md "Revoking"). Revoking a grant ends everything it produced at
 // once: its refresh tokens fail on the next use (RFC 7009 section 2.1: revoking the grant
 // revokes its tokens), its access tokens are marked revoked for introspection, and grants
 // derived from it by token exchange (RFC 8693) go with it. Resource servers see the new

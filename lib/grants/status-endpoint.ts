@@ -1,7 +1,9 @@
-// GET /api/grants/status?ids=a,b: the grant-status feed for resource servers. The MCP server
-// asks for the grants behind the tokens it is serving and sees a revocation within one
-// second (DESIGN.md flow 6). Only the MCP service client may ask (client_secret_basic):
-// grant ids and their state are not for agents or browsers.
+// GET /api/grants/status?ids=a,b: the grant-status feed for resource servers that do not share
+// the issuer's database. The MCP server and the messaging API do not call it: they read the
+// grant's status from the shared database (lib/resource-server/grant-status.ts), which is how
+// they see a revocation within one second. This feed is for other resource servers
+// (docs/ciba.md, "Revoking") and the end-to-end tests. Only the MCP service client may ask
+// (client_secret_basic): grant ids and their state are not for agents or browsers.
 import type { Deps } from "../deps";
 import { authenticateClient } from "../oauth/clients/authenticate";
 import { OAuthError, oauthErrorResponse, oauthJsonResponse } from "../oauth/errors";

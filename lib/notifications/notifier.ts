@@ -1,4 +1,4 @@
-// Telling a user, out of band, that an agent is waiting for their decision (issue 4).
+// Telling a user, out of band, that an agent is waiting for their decision (docs/ciba.md, "Notifications").
 // Senders are pluggable: each channel implements Notifier. The built-in sandbox channel
 // stores the notification (the Notification table) so it shows up in the app, like the
 // sandbox messaging provider's outbox; the browser additionally raises a system

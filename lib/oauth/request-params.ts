@@ -75,7 +75,8 @@ export function checkRequestedExpiry(value: string | undefined, maxSeconds: numb
  * The request's scope, details, resource and lifetime, with the same rules for every flow.
  * With neither scope nor details the client's registered scope applies (RFC 6749 section
  * 3.3). A `messages:send` request without details becomes an open messaging request: the user
- * must choose recipients on the consent screen, never a silent "any recipient" (DESIGN.md).
+ * must choose recipients on the consent screen, never a silent "any recipient": a grant says
+ * exactly what the person approved (docs/threat-model.md).
  * Details without scope imply `messages:send`. Scopes the client did not register are refused.
  */
 export function checkRequestedAccess(form: URLSearchParams, config: AppConfig, client: { scope: string | null }): RequestedAccess {

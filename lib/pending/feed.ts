@@ -1,7 +1,8 @@
 // The live feed behind the home page's pending list: a snapshot (pending requests and recent
 // notifications) and a Server-Sent Events stream that pushes a new snapshot whenever it
-// changes. Checking every second keeps the list within the two-second promise of issue 4
-// without any cross-process pub/sub: the database is the only thing all processes share.
+// changes. Checking every second puts a new request on the list within a second or two
+// (docs/ciba.md) without any cross-process pub/sub: the database is the only thing all
+// processes share.
 import type { Db } from "../db";
 import { listNotifications } from "../notifications/queries";
 import type { PendingSnapshot } from "./feed-types";

@@ -1,7 +1,7 @@
 // Is the grant behind a token still live, and the token itself not revoked? Resource servers
 // read the shared database (same DATABASE_URL as the issuer) and cache each answer for at
-// most `maxAgeMs`, so a revocation in the dashboard is seen within one second (DESIGN.md,
-// flow 6) while a burst of tool calls costs one query.
+// most `maxAgeMs`, so a revocation in the dashboard is seen within one second (checklist 63)
+// while a burst of tool calls costs one query.
 import { parseMessagingDetails, type EntryUsage, type MessagingDetail } from "../authorization-details";
 import type { Db } from "../db";
 

@@ -36,7 +36,7 @@ export interface VerifyOptions {
 
 /** Allowed clock difference between issuer and resource server. */
 export const CLOCK_SKEW_SECONDS = 30;
-/** Tokens live at most 15 minutes (DESIGN.md); an older iat is not one of ours. */
+/** Tokens live at most 15 minutes (ACCESS_TOKEN_TTL_SECONDS is capped at 900 in lib/config.ts); an older iat is not one of ours. */
 const MAX_TOKEN_AGE_SECONDS = 15 * 60;
 
 const invalid = (description: string) => new OAuthError("invalid_token", description);

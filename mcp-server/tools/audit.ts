@@ -1,4 +1,4 @@
-// Every tool call is audited, allowed or denied, with its reason (DESIGN.md, audit trail).
+// Every tool call is audited, allowed or denied, with its reason (docs/audit.md).
 // The entry is written BEFORE anything is sent downstream: if the audit store cannot be
 // written, the call fails closed (HTTP 503) and nothing is sent (checklist 65).
 import { appendAudit } from "@/lib/audit/append";

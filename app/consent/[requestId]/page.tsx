@@ -1,4 +1,4 @@
-// The consent screen (issue 3 part 5) for every flow: authorize, CIBA and device. Security
+// The consent screen for every flow: authorize, CIBA and device. Security
 // headers (frame-ancestors 'none', X-Frame-Options DENY, Referrer-Policy no-referrer) are set
 // for /consent/:path* in next.config.ts. The decision is POSTed to ./decision.
 import type { Metadata } from "next";

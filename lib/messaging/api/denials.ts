@@ -1,5 +1,5 @@
-// Every denial of the messaging API is audited before it is answered (DESIGN.md: every
-// decision), whichever check made it: scope, recipient, quota, a grant no longer live. When the
+// Every denial of the messaging API is audited before it is answered (every decision leaves an
+// entry: docs/audit.md), whichever check made it: scope, recipient, quota, a grant no longer live. When the
 // audit store cannot record the denial the answer is 503: nothing happens unrecorded.
 import { appendAudit } from "../../audit/append";
 import { writeTransaction } from "../../db";

@@ -1,4 +1,4 @@
-// Signing keys in the database and their life cycle (DESIGN.md "Access token contract"):
+// Signing keys in the database and their life cycle (docs/architecture.md, checklist 2):
 //   created -> published (in the JWKS from createdAt) -> signing (from activatesAt)
 //   -> retired (stops signing at retiredAt, still published) -> removed (after removeAfter,
 //   when the last token it signed has expired). A key is published before it signs, so a

@@ -1,6 +1,6 @@
 // grant_type=urn:ietf:params:oauth:grant-type:token-exchange (RFC 8693), issuer side. The MCP
 // server (a confidential client) trades the agent's access token for one to call the
-// messaging API, so the agent's token never travels downstream (DESIGN.md flow 4).
+// messaging API, so the agent's token never travels downstream (checklist 64; docs/architecture.md).
 //
 // - The subject token must be one of ours (signature, typ, issuer), unexpired, unrevoked,
 //   for the MCP resource, and its grant live.

@@ -1,4 +1,4 @@
-// The access token contract (DESIGN.md; RFC 9068 section 2.2): one function builds the claims
+// The access token contract (RFC 9068 section 2.2; docs/architecture.md): one function builds the claims
 // every grant type issues, so authorization_code, refresh, CIBA, device and token exchange
 // tokens are alike and resource servers verify one shape.
 import type { MessagingDetail } from "../../authorization-details";

@@ -31,7 +31,7 @@ export interface IssuedRefreshToken {
 export async function issueRefreshToken(tx: Tx, deps: Deps, input: IssueRefreshTokenInput): Promise<IssuedRefreshToken> {
   const token = PREFIX + randomBytes(32).toString("base64url");
   const ttlEnd = deps.now().getTime() + deps.config.refreshTokenTtlSeconds * 1000;
-  // Never past the grant (DESIGN.md flow 5).
+  // Never past the grant: a refresh token cannot outlive what the user approved (checklist 44).
   const expiresAt = new Date(Math.min(ttlEnd, input.grant.expiresAt.getTime()));
   const row = await tx.refreshToken.create({
     data: {
