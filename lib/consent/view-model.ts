@@ -91,7 +91,7 @@ export function maximumInWords(details: MessagingDetail[], scopes: string[], lif
     const named = new Set(details.flatMap((d) => d.recipients)).size;
     const open = details.some((d) => d.recipients.length === 0);
     const to = [named ? `${named} phone number${named === 1 ? "" : "s"} listed below` : "", open ? "the recipients you enter below" : ""].filter(Boolean).join(" and ");
-    lines.push(`Text ${count}, only to ${to}.`);
+    lines.push(`Send ${count}, only to ${to}.`);
   }
   for (const scope of scopes) if (!(scope === "messages:send" && details.length)) lines.push(`${describeScope(scope)}.`);
   lines.push(`For ${lifetimeWords} at most, and only until you revoke it.`);
