@@ -25,12 +25,18 @@ function ActiveGrant({ grant, now }: { grant: GrantView; now: Date }) {
   return (
     <li className="card" data-grant-id={grant.id} data-testid="grant">
       {/* limitsInWords lists the entries first, in order: each is its own budget with its own meter. */}
-      {lines.map((line, i) => (
-        <div key={line} className="grant-entry">
-          <div>{line}</div>
-          {grant.limits[i] && <EntryMeter limit={grant.limits[i]} label={lines.length > 1 ? `Messages left, permission ${i + 1}` : "Messages left"} />}
-        </div>
-      ))}
+      {lines.map((line, i) =>
+        grant.limits[i] ? (
+          <div key={line} className="grant-entry">
+            <div>{line}</div>
+            <EntryMeter limit={grant.limits[i]} label={grant.limits.length > 1 ? `Messages left, permission ${i + 1}` : "Messages left"} />
+          </div>
+        ) : (
+          <div key={line} className="grant-scope">
+            {line}
+          </div>
+        ),
+      )}
       <TimeLeftMeter createdAt={grant.createdAt} expiresAt={grant.expiresAt} now={now} via={VIA[grant.createdVia] ?? grant.createdVia} />
       <form action={revokeGrantAction} className="actions">
         <input type="hidden" name="grant_id" value={grant.id} />

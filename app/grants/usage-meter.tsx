@@ -43,7 +43,7 @@ export function TimeLeftMeter({ createdAt, expiresAt, now, via }: { createdAt: D
   const left = Math.max(0, Math.round((expiresAt.getTime() - now.getTime()) / 1000));
   const words = timeLeftInWords(expiresAt, now);
   return (
-    <div className="meter-row">
+    <div className="meter-row grant-time">
       <Bar label="Time left" value={left} max={total} text={words} />
       <div className="meter-caption">
         <span data-testid="time-left">{words}</span>
