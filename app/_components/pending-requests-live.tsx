@@ -101,7 +101,7 @@ export function PendingRequestsLive({ initial }: { initial: PendingSnapshot }) {
       ) : pending.length === 0 ? (
         <p className="muted">No agent is waiting for your approval.</p>
       ) : (
-        <ul style={{ listStyle: "none", padding: 0 }}>
+        <ul className="card-list">
           {pending.map((item) => (
             <li key={item.id} className="card" data-testid="pending-request" data-request-id={item.id}>
               <strong>{item.agent}</strong>
@@ -116,7 +116,11 @@ export function PendingRequestsLive({ initial }: { initial: PendingSnapshot }) {
               <div className="muted" suppressHydrationWarning>
                 Expires {new Date(item.expiresAt).toLocaleTimeString()}
               </div>
-              <a href={item.reviewUrl}>Review</a>
+              <p className="actions">
+                <a href={item.reviewUrl} className="button primary">
+                  Review
+                </a>
+              </p>
             </li>
           ))}
         </ul>

@@ -18,31 +18,38 @@ const LINKS: NavLink[] = [
   { href: "/admin", label: "Admin", show: (u) => u.role === "admin" },
 ];
 
+// The bar wraps instead of overflowing (app/globals.css, nav.top): on a phone the links take
+// their own row under the brand and the account, and a long email breaks anywhere.
 export function TopNav({ user }: { user: SessionUser | null }) {
   return (
     <nav className="top" aria-label="Main">
-      <Link href="/">
-        <strong>Agent Grants</strong>
+      <Link href="/" className="brand">
+        Agent Grants
       </Link>
-      {user && LINKS.filter((l) => l.show(user)).map((l) => (
-        <Link key={l.href} href={l.href}>
-          {l.label}
-        </Link>
-      ))}
-      <span className="spacer" />
-      {user ? (
-        <>
-          <span className="muted" data-testid="signed-in-as">
-            {user.email} {user.role !== "user" && <>({user.role})</>}
-          </span>
-          <SignOutButton />
-        </>
-      ) : (
-        <>
-          <Link href="/signin">Sign in</Link>
-          <Link href="/signup">Sign up</Link>
-        </>
+      {user && (
+        <ul className="links">
+          {LINKS.filter((l) => l.show(user)).map((l) => (
+            <li key={l.href}>
+              <Link href={l.href}>{l.label}</Link>
+            </li>
+          ))}
+        </ul>
       )}
+      <div className="account">
+        {user ? (
+          <>
+            <span className="muted who" data-testid="signed-in-as">
+              {user.email} {user.role !== "user" && <>({user.role})</>}
+            </span>
+            <SignOutButton />
+          </>
+        ) : (
+          <>
+            <Link href="/signin">Sign in</Link>
+            <Link href="/signup">Sign up</Link>
+          </>
+        )}
+      </div>
     </nav>
   );
 }

@@ -16,7 +16,7 @@ export default async function ActivityPage({ searchParams }: { searchParams: Pro
   const cursor = cursorOf(query);
   const page = await queryAudit(appDeps().db, { userId: user.id }, { cursor, limit: 50 });
   return (
-    <main style={{ maxWidth: 1280 }}>
+    <main className="wide">
       <h1>Your activity</h1>
       <p className="muted">What happened on your account and under your grants: sign-ins, consents, agents&apos; tool calls and messages. Newest first; times are UTC.</p>
       <EntriesTable entries={page.entries} grantLinks={false} showUser={false} />

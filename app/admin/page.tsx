@@ -3,6 +3,7 @@ import { requireRole } from "@/lib/auth/session";
 import { listUsers, ROLES } from "@/lib/auth/users";
 import { db } from "@/lib/db";
 import { changeRoleAction, revokeAccountAction } from "./actions";
+import { TableScroll } from "../_components/table-scroll";
 import { ConfirmButton } from "./confirm-button";
 
 export const metadata = { title: "Admin · Agent Grants" };
@@ -30,6 +31,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
         Role changes apply on the user&apos;s next page load. Revoking an account signs the user out everywhere and revokes every grant they gave.
         The same from a terminal: <code>npm run admin -- help</code>.
       </p>
+      <TableScroll label="Users">
       <table>
         <thead>
           <tr>
@@ -84,6 +86,7 @@ export default async function AdminPage({ searchParams }: { searchParams: Search
           })}
         </tbody>
       </table>
+      </TableScroll>
     </main>
   );
 }

@@ -39,7 +39,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const filterQuery = filter ? filterToParams(filter).toString() : "";
   const sep = filterQuery ? "&" : "";
   return (
-    <main style={{ maxWidth: 1280 }}>
+    <main className="wide">
       <h1>Audit trail</h1>
       <p className="muted">
         Every decision the issuer, the MCP server and the messaging API made, hash-chained: newest first. Times are UTC.

@@ -5,7 +5,7 @@ import { claimDeviceCodeAction, type DeviceFormState } from "./actions";
 export function DeviceForm({ initialCode }: { initialCode: string }) {
   const [state, action, pending] = useActionState<DeviceFormState, FormData>(claimDeviceCodeAction, { code: initialCode });
   return (
-    <form action={action}>
+    <form action={action} className="card form-card">
       <label htmlFor="user_code">Code</label>
       <input
         id="user_code"

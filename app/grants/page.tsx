@@ -4,9 +4,10 @@ import type { Metadata } from "next";
 import { requireUser } from "@/lib/auth/session";
 import { appDeps } from "@/lib/deps";
 import { groupByClient, listGrantsForUser, type GrantView } from "@/lib/grants/queries";
-import { entryUsageInWords } from "@/lib/authorization-details";
-import { limitsInWords, timeLeftInWords } from "@/lib/grants/words";
+import { limitsInWords } from "@/lib/grants/words";
+import { TableScroll } from "../_components/table-scroll";
 import { revokeAgentAction, revokeGrantAction } from "./actions";
+import { EntryMeter, TimeLeftMeter } from "./usage-meter";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Your grants · Agent Grants" };
@@ -20,25 +21,24 @@ const VIA: Record<string, string> = {
 };
 
 function ActiveGrant({ grant, now }: { grant: GrantView; now: Date }) {
+  const lines = limitsInWords(grant, { now });
   return (
     <li className="card" data-grant-id={grant.id} data-testid="grant">
-      {/* limitsInWords lists the entries first, in order: each is its own budget. */}
-      {limitsInWords(grant, { now }).map((line, i) => (
-        <div key={line}>
-          {line}
-          {grant.limits[i] && (
-            <>
-              {" "}
-              · <span data-testid="uses-left">{entryUsageInWords(grant.limits[i])}</span>
-            </>
-          )}
-        </div>
-      ))}
-      <div className="muted">
-        <span data-testid="time-left">{timeLeftInWords(grant.expiresAt, now)}</span> ·{" "}
-        {VIA[grant.createdVia] ?? grant.createdVia}
-      </div>
-      <form action={revokeGrantAction}>
+      {/* limitsInWords lists the entries first, in order: each is its own budget with its own meter. */}
+      {lines.map((line, i) =>
+        grant.limits[i] ? (
+          <div key={line} className="grant-entry">
+            <div>{line}</div>
+            <EntryMeter limit={grant.limits[i]} label={grant.limits.length > 1 ? `Messages left, permission ${i + 1}` : "Messages left"} />
+          </div>
+        ) : (
+          <div key={line} className="grant-scope">
+            {line}
+          </div>
+        ),
+      )}
+      <TimeLeftMeter createdAt={grant.createdAt} expiresAt={grant.expiresAt} now={now} via={VIA[grant.createdVia] ?? grant.createdVia} />
+      <form action={revokeGrantAction} className="actions">
         <input type="hidden" name="grant_id" value={grant.id} />
         <button type="submit" className="danger">
           Revoke
@@ -51,6 +51,7 @@ function ActiveGrant({ grant, now }: { grant: GrantView; now: Date }) {
 function PastGrants({ grants, now }: { grants: GrantView[]; now: Date }) {
   if (!grants.length) return <p className="muted">No past grants.</p>;
   return (
+    <TableScroll label="Past grants">
     <table>
       <thead>
         <tr>
@@ -71,6 +72,7 @@ function PastGrants({ grants, now }: { grants: GrantView[]; now: Date }) {
         ))}
       </tbody>
     </table>
+    </TableScroll>
   );
 }
 
@@ -87,12 +89,16 @@ export default async function GrantsPage() {
       {active.length === 0 && <p className="muted">No agent has access right now.</p>}
       {groupByClient(active).map((group) => (
         <section key={group.clientId} className="agent" data-client-id={group.clientId} aria-label={group.clientName || group.clientId}>
-          <h3>{group.clientName || group.clientId}</h3>
-          <form action={revokeAgentAction}>
-            <input type="hidden" name="client_id" value={group.clientId} />
-            <button type="submit">Revoke all</button>
-          </form>
-          <ul style={{ listStyle: "none", padding: 0 }}>
+          <div className="agent-head">
+            <h3>{group.clientName || group.clientId}</h3>
+            <form action={revokeAgentAction}>
+              <input type="hidden" name="client_id" value={group.clientId} />
+              <button type="submit" className="danger-outline">
+                Revoke all
+              </button>
+            </form>
+          </div>
+          <ul className="card-list">
             {group.grants.map((g) => (
               <ActiveGrant key={g.id} grant={g} now={now} />
             ))}

@@ -5,6 +5,7 @@ import { formatPhone } from "@/lib/authorization-details";
 import { requireUser } from "@/lib/auth/session";
 import { appDeps } from "@/lib/deps";
 import { listOutbox } from "@/lib/messaging/outbox-queries";
+import { TableScroll } from "../_components/table-scroll";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Outbox · Agent Grants" };
@@ -21,6 +22,7 @@ export default async function OutboxPage() {
       {messages.length === 0 ? (
         <p className="muted">No messages yet.</p>
       ) : (
+        <TableScroll label="Sent messages">
         <table>
           <thead>
             <tr>
@@ -34,7 +36,7 @@ export default async function OutboxPage() {
           <tbody>
             {messages.map((m) => (
               <tr key={m.id} data-testid="outbox-message" data-message-id={m.id} data-grant-id={m.grantId}>
-                <td>{formatPhone(m.recipient)}</td>
+                <td className="nowrap">{formatPhone(m.recipient)}</td>
                 <td style={{ whiteSpace: "pre-wrap" }}>{m.body}</td>
                 <td>{m.agent}</td>
                 <td data-testid="message-status">
@@ -47,6 +49,7 @@ export default async function OutboxPage() {
             ))}
           </tbody>
         </table>
+        </TableScroll>
       )}
     </main>
   );

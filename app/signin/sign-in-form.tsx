@@ -35,7 +35,7 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
   return (
     // method and action matter only before the page's script has loaded: the credentials are then
     // POSTed (never put in the URL) and next-auth, missing its CSRF token, sends the person back here.
-    <form method="post" action="/api/auth/callback/credentials" onSubmit={onSubmit} noValidate>
+    <form method="post" action="/api/auth/callback/credentials" onSubmit={onSubmit} noValidate className="card form-card">
       <input type="hidden" name="callbackUrl" value={callbackUrl} />
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="username" required autoFocus />

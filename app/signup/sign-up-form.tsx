@@ -33,7 +33,7 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
 
   return (
     // POST, so that a submit before the script has loaded never puts the password in the URL.
-    <form method="post" onSubmit={onSubmit} noValidate>
+    <form method="post" onSubmit={onSubmit} noValidate className="card form-card">
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required autoFocus />
       <label htmlFor="password">Password</label>

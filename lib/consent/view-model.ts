@@ -28,7 +28,17 @@ export interface DetailView {
 export interface ConsentView {
   requestId: string;
   flow: "authorize" | "ciba" | "device";
-  client: { id: string; name: string; named: boolean; newlyRegistered: boolean; verified: boolean; kind: string; documentHost: string | null };
+  client: {
+    id: string;
+    name: string;
+    named: boolean;
+    newlyRegistered: boolean;
+    /** When this issuer first saw the client (its registration). */
+    firstSeen: Date;
+    verified: boolean;
+    kind: string;
+    documentHost: string | null;
+  };
   /** Where the answer goes (authorize flow): the redirect URI's host. */
   redirectHost: string | null;
   bindingMessage: string | null;
@@ -36,6 +46,8 @@ export interface ConsentView {
   resourceName: string;
   scopes: { value: string; words: string }[];
   details: DetailView[];
+  /** The most the agent could do if approved as asked, one sentence per line. */
+  summary: string[];
   lifetime: { proposedSeconds: number; proposedWords: string; proposedUntil: Date; options: { seconds: number; words: string }[] };
   consentToken: string;
   expiresAt: Date;
@@ -64,6 +76,27 @@ function detailViews(details: MessagingDetail[]): DetailView[] {
     open: d.recipients.length === 0,
     maxMessages: d.max_messages ?? null,
   }));
+}
+
+/**
+ * The most an approval as asked allows, in plain words: every entry is its own budget, so the
+ * total is their sum (lib/authorization-details/quota.ts); an entry without max_messages makes
+ * it unbounded. The user's edits on the form can only lower it.
+ */
+export function maximumInWords(details: MessagingDetail[], scopes: string[], lifetimeWords: string): string[] {
+  const lines: string[] = [];
+  if (details.length) {
+    const limits = details.map((d) => d.max_messages);
+    const total = limits.every((n): n is number => n !== undefined) ? limits.reduce((a, b) => a + b, 0) : null;
+    const count = total === null ? "any number of text messages (no limit was asked)" : `at most ${total} text message${total === 1 ? "" : "s"} in all`;
+    const named = new Set(details.flatMap((d) => d.recipients)).size;
+    const open = details.some((d) => d.recipients.length === 0);
+    const to = [named ? `${named} phone number${named === 1 ? "" : "s"} listed below` : "", open ? "the recipients you enter below" : ""].filter(Boolean).join(" and ");
+    lines.push(`Send ${count}, only to ${to}.`);
+  }
+  for (const scope of scopes) if (!(scope === "messages:send" && details.length)) lines.push(`${describeScope(scope)}.`);
+  lines.push(`For ${lifetimeWords} at most, and only until you revoke it.`);
+  return lines;
 }
 
 function hostOf(uri: string | null): string | null {
@@ -111,6 +144,7 @@ export async function loadConsentPage(deps: Deps, requestId: string, userId: str
     }
   });
   const details = parseMessagingDetails(JSON.parse(row.authorizationDetails));
+  const scopes = row.scope.split(" ").filter(Boolean);
   return {
     kind: "show",
     view: {
@@ -123,6 +157,7 @@ export async function loadConsentPage(deps: Deps, requestId: string, userId: str
         // Self-registered clients only: an operator-registered client is vouched for.
         newlyRegistered:
           (client.kind === "dynamic" || client.kind === "metadata_document") && now.getTime() - client.createdAt.getTime() < NEW_CLIENT_SECONDS * 1000,
+        firstSeen: client.createdAt,
         verified: client.verified,
         kind: client.kind,
         documentHost: client.kind === "metadata_document" ? hostOf(client.id) : null,
@@ -131,8 +166,9 @@ export async function loadConsentPage(deps: Deps, requestId: string, userId: str
       bindingMessage: row.bindingMessage,
       resource: row.resource,
       resourceName: resourceName(deps, row.resource),
-      scopes: row.scope.split(" ").filter(Boolean).map((value) => ({ value, words: describeScope(value) })),
+      scopes: scopes.map((value) => ({ value, words: describeScope(value) })),
       details: detailViews(details),
+      summary: maximumInWords(details, scopes, durationWords(proposed)),
       lifetime: {
         proposedSeconds: proposed,
         proposedWords: durationWords(proposed),

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { StoredAuditRow } from "@/lib/audit/rows";
+import { TableScroll } from "../../_components/table-scroll";
 
 const actor = (e: StoredAuditRow) => (e.actorId ? `${e.actorType}: ${e.actorId}` : e.actorType);
 
@@ -7,6 +8,7 @@ const actor = (e: StoredAuditRow) => (e.actorId ? `${e.actorType}: ${e.actorId}`
 export function EntriesTable({ entries, grantLinks, showUser = true }: { entries: StoredAuditRow[]; grantLinks: boolean; showUser?: boolean }) {
   if (entries.length === 0) return <p className="muted" data-testid="no-entries">No entries match.</p>;
   return (
+    <TableScroll label="Audit entries">
     <table data-testid="audit-entries">
       <thead>
         <tr>
@@ -25,7 +27,7 @@ export function EntriesTable({ entries, grantLinks, showUser = true }: { entries
         {entries.map((e) => (
           <tr key={e.seq} data-seq={e.seq} data-type={e.type} data-outcome={e.outcome}>
             <td>{e.seq}</td>
-            <td>
+            <td className="nowrap">
               <time dateTime={e.time.toISOString()}>{e.time.toISOString().replace("T", " ").slice(0, 19)}</time>
             </td>
             <td>{e.type}</td>
@@ -47,5 +49,6 @@ export function EntriesTable({ entries, grantLinks, showUser = true }: { entries
         ))}
       </tbody>
     </table>
+    </TableScroll>
   );
 }

@@ -19,33 +19,52 @@ const RETRY_MESSAGES: Record<string, string> = {
   duration: "The duration can only be shortened.",
 };
 
+const firstSeenFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
+
+/** Who asks, with one badge per fact (each its own element, so they never read as one line). */
 function WhoAsks({ view }: { view: ConsentView }) {
   const c = view.client;
   return (
-    <section>
-      <h1>
+    <section className="card who" aria-labelledby="who-heading">
+      <h1 id="who-heading">
         <span data-testid="client-name">{c.name}</span> wants access to your account
       </h1>
-      <p className="badges">
-        {!c.verified && <strong className="badge warn">Unverified application</strong>}{" "}
-        {c.newlyRegistered && <strong className="badge">Newly registered</strong>}
-      </p>
-      {!c.named && <p className="muted">This application did not give a name; it is shown by its client ID.</p>}
-      {c.documentHost && (
-        <p>
-          Its identity is published by <strong>{c.documentHost}</strong>.
-        </p>
-      )}
-      {view.redirectHost && (
-        <p>
-          If you approve, you will be sent to <strong data-testid="redirect-host">{view.redirectHost}</strong>.
-        </p>
-      )}
-      {view.bindingMessage && (
-        <p>
-          The agent shows this message: <q data-testid="binding-message">{view.bindingMessage}</q>. Approve only if your agent shows the same.
-        </p>
-      )}
+      <ul className="badges" aria-label="About this application">
+        <li>
+          {c.verified ? (
+            <span className="badge ok" data-testid="verified-badge">Verified application</span>
+          ) : (
+            <span className="badge warn" data-testid="verified-badge">Unverified application</span>
+          )}
+        </li>
+        <li>
+          {c.newlyRegistered ? (
+            <span className="badge info" data-testid="first-seen-badge">Newly registered</span>
+          ) : (
+            <span className="badge" data-testid="first-seen-badge">
+              First seen <time dateTime={c.firstSeen.toISOString()}>{firstSeenFormat.format(c.firstSeen)}</time>
+            </span>
+          )}
+        </li>
+      </ul>
+      <ul className="facts">
+        {!c.named && <li className="muted">This application did not give a name; it is shown by its client ID.</li>}
+        {c.documentHost && (
+          <li>
+            Its identity is published by <strong>{c.documentHost}</strong>.
+          </li>
+        )}
+        {view.redirectHost && (
+          <li>
+            If you approve, you will be sent to <strong data-testid="redirect-host">{view.redirectHost}</strong>.
+          </li>
+        )}
+        {view.bindingMessage && (
+          <li>
+            The agent shows this message: <q data-testid="binding-message">{view.bindingMessage}</q>. Approve only if your agent shows the same.
+          </li>
+        )}
+      </ul>
     </section>
   );
 }

@@ -21,7 +21,7 @@ export default async function GrantTimelinePage({ params }: { params: Promise<{ 
   const entries = await grantTimeline(deps.db, grantId);
   const grant = await deps.db.grant.findUnique({ where: { id: grantId }, select: { userId: true, clientId: true, status: true, createdAt: true, expiresAt: true } });
   return (
-    <main style={{ maxWidth: 1280 }}>
+    <main className="wide">
       <p>
         <Link href="/audit">← Audit trail</Link>
       </p>
