@@ -104,7 +104,7 @@ describe.each(testDatabases())("retention sweeps on $name", (target) => {
     expect(await db.seenJti.count({ where: { key: "dpop:live" } })).toBe(1);
   });
 
-  it("checklist 130: deletes metadata-document clients idle past the period that nothing names, and keeps any a grant, request or token names", async () => {
+  it("checklist 136: deletes metadata-document clients idle past the period that nothing names, and keeps any a grant, request or token names", async () => {
     const client = (kind: string, fetchedAt: Date | null) =>
       db.client.create({ data: { id: `https://agent-${id()}.example/client.json`, kind, fetchedAt, createdAt: ago(60 * DAY) } });
     const idle = await client("metadata_document", ago(31 * DAY));
@@ -124,7 +124,7 @@ describe.each(testDatabases())("retention sweeps on $name", (target) => {
     for (const kept of [fresh, withGrant, withRequest, withToken, dynamic]) expect(await exists("client", { id: kept.id }), kept.id).toBe(true);
   });
 
-  it("checklist 131: the background task list runs every sweep, and no sweep deletes an audit entry", async () => {
+  it("checklist 137: the background task list runs every sweep, and no sweep deletes an audit entry", async () => {
     await writeTransaction(db, (tx) => appendAudit(tx, { type: "client.registered", outcome: "success", actorType: "system", clientId: "https://gone.example/c.json" }, ago(400 * DAY)));
     await db.client.create({ data: { id: "https://gone.example/c.json", kind: "metadata_document", fetchedAt: ago(400 * DAY), createdAt: ago(400 * DAY) } });
     const entries = await db.auditEvent.count();
