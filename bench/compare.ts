@@ -1,0 +1,162 @@
+// `npm run bench:compare`: the product next to its peers, under the same load, in one run.
+//   1. the product as `npm start` runs it (bench/peers/product.ts), with a real user's grant
+//      obtained through the authorization flow (bench/peers/product-grant.ts) and a confidential
+//      client from `npm run admin -- create-client`;
+//   2. a bare MCP SDK server with the same send_message schema (bench/peers/bare-mcp.ts);
+//   3. node-oidc-provider issuing ES256 JWT access tokens for client_credentials
+//      (bench/peers/oidc-provider.ts).
+// Each load runs alone, one after another, with autocannon at BENCH_CONNECTIONS (default 32)
+// for BENCH_DURATION seconds (default 10). Sends count the messages the product stored, not
+// its 2xx answers. BENCH_DATABASE_URL=postgresql://… runs the product on PostgreSQL (a fresh
+// database on that server). Method and figures: docs/benchmarks.md, "Side by side".
+import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { load, type LoadResult, type Target } from "./load";
+import { machine } from "./measure";
+import { obtainGrant } from "./peers/product-grant";
+import { PRODUCT_LIMITS, startProduct, type Product } from "./peers/product";
+import { spawnPeer } from "./peers/spawn";
+
+const settings = { connections: Number(process.env.BENCH_CONNECTIONS ?? 32), durationSeconds: Number(process.env.BENCH_DURATION ?? 10) };
+const basePort = Number(process.env.BENCH_PORT ?? 3400);
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const RECIPIENT = "+15550100123";
+
+const mcpHeaders = (token?: string): Record<string, string> => ({
+  "Content-Type": "application/json",
+  Accept: "application/json, text/event-stream",
+  "MCP-Protocol-Version": "2025-06-18",
+  ...(token ? { Authorization: `Bearer ${token}` } : {}),
+});
+const toolCall = (name: string, args: Record<string, unknown>) => JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
+const tokenForm = { "Content-Type": "application/x-www-form-urlencoded" };
+
+/** Messages the product stored under one grant, read from its database. */
+async function storedMessages(product: Product, grantId: string): Promise<number> {
+  const url = product.env.DATABASE_URL;
+  const sql = 'SELECT COUNT(*) AS n FROM "Message" WHERE "grantId" = ';
+  if (url.startsWith("file:")) {
+    const db = new Database(url.slice(5), { readonly: true });
+    try {
+      return Number((db.prepare(`${sql}?`).get(grantId) as { n: number }).n);
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>(`${sql}$1`, [grantId])).rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One call before the load, so a broken setup fails loudly instead of measuring error answers. */
+async function check(target: Target, what: string): Promise<void> {
+  const res = await fetch(target.url, { method: target.method, headers: target.headers, body: target.body });
+  const text = await res.text();
+  if (!res.ok || text.includes('"isError":true')) throw new Error(`${what}: HTTP ${res.status} ${text.slice(0, 300)}`);
+}
+
+interface Row {
+  name: string;
+  result: LoadResult;
+  /** For sends: messages stored during the load. */
+  stored?: number;
+}
+const rows: Row[] = [];
+
+async function run(name: string, target: Target, processes: Record<string, number>, stored?: () => Promise<number>): Promise<Row> {
+  await check(target, name);
+  const before = stored ? await stored() : 0;
+  console.error(`loading: ${name} (${settings.connections} connections, ${settings.durationSeconds} s)`);
+  const result = await load(target, settings, processes);
+  const row: Row = { name, result, stored: stored ? (await stored()) - before : undefined };
+  rows.push(row);
+  return row;
+}
+
+// 1. The product.
+const product = await startProduct(basePort, databaseUrl);
+let productSend: Row, describe: Row, productToken: Row;
+try {
+  const email = "bench@example.com";
+  const password = randomBytes(18).toString("base64url");
+  product.admin("create-user", email, password);
+  const grant = await obtainGrant({ issuer: product.issuer, mcpUrl: product.mcpUrl, email, password, recipient: RECIPIENT, maxMessages: 10_000 });
+  const processes = { "web app": product.pids.web, "MCP server": product.pids.mcp };
+  productSend = await run(
+    "product send_message (delivered)",
+    { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("send_message", { to: RECIPIENT, body: "Benchmark message" }) },
+    processes,
+    () => storedMessages(product, grant.grantId),
+  );
+  describe = await run("product describe_grant", { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("describe_grant", {}) }, processes);
+
+  const created = product.admin("create-client", "Benchmark service", "--auth", "client_secret_basic", "--grant-types", "client_credentials", "--scope", "messages:read");
+  const clientId = /client_id: (\S+)/.exec(created)?.[1];
+  const secret = /client_secret: (\S+)/.exec(created)?.[1];
+  if (!clientId || !secret) throw new Error("create-client printed no client_id and secret");
+  productToken = await run(
+    "product token endpoint (client_credentials)",
+    {
+      url: `${product.issuer}/oauth/token`,
+      method: "POST",
+      headers: { ...tokenForm, Authorization: basic(clientId, secret) },
+      body: new URLSearchParams({ grant_type: "client_credentials", scope: "messages:read", resource: `${product.issuer}/api/messages` }).toString(),
+    },
+    { "web app": product.pids.web },
+  );
+} finally {
+  await product.peer.stop();
+}
+
+// 2. The bare MCP SDK server.
+const bare = await spawnPeer("bench/peers/bare-mcp.ts", { PORT: String(basePort + 2) }, /ready/);
+let bareSend: Row;
+try {
+  bareSend = await run(
+    "bare MCP SDK send_message",
+    { url: `http://127.0.0.1:${basePort + 2}/mcp`, method: "POST", headers: mcpHeaders(), body: toolCall("send_message", { to: RECIPIENT, body: "Benchmark message" }) },
+    { "bare server": bare.child.pid! },
+  );
+} finally {
+  await bare.stop();
+}
+
+// 3. node-oidc-provider.
+const peerClient = { PEER_CLIENT_ID: "bench-client", PEER_CLIENT_SECRET: randomBytes(24).toString("base64url") };
+const oidc = await spawnPeer("bench/peers/oidc-provider.ts", { PORT: String(basePort + 3), ...peerClient }, /ready/);
+let oidcToken: Row;
+try {
+  oidcToken = await run(
+    "node-oidc-provider token endpoint (client_credentials)",
+    {
+      url: `http://127.0.0.1:${basePort + 3}/token`,
+      method: "POST",
+      headers: { ...tokenForm, Authorization: basic(peerClient.PEER_CLIENT_ID, peerClient.PEER_CLIENT_SECRET) },
+      body: new URLSearchParams({ grant_type: "client_credentials", scope: "messages:read" }).toString(),
+    },
+    { "oidc-provider": oidc.child.pid! },
+  );
+} finally {
+  await oidc.stop();
+}
+
+// The report.
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const rate = (r: Row) => (r.stored ?? r.result.ok) / settings.durationSeconds;
+console.log(`\nSide by side: ${settings.connections} connections, ${settings.durationSeconds} s each, one load at a time (${machine()})`);
+console.log(`Product database: ${databaseUrl ? "PostgreSQL" : "SQLite"}. Product limits raised for the run: ${Object.entries(PRODUCT_LIMITS).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+console.log("| load | 2xx | other | stored | req/s | p50 ms | p99 ms | CPU ms per call |\n|---|---:|---:|---:|---:|---:|---:|---|");
+for (const r of rows) {
+  const cpu = Object.entries(r.result.cpuMsPerCall).map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(", ");
+  console.log(`| ${r.name} | ${r.result.ok} | ${r.result.failed} | ${r.stored ?? ""} | ${fmt(rate(r))} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${cpu} |`);
+}
+console.log("req/s: stored messages per second for the product's sends, 2xx answers per second otherwise.");
+console.log(`product send_message / bare send_message: ${fmt(rate(productSend!) / rate(bareSend!), 3)}`);
+console.log(`product describe_grant / bare send_message: ${fmt(rate(describe!) / rate(bareSend!), 3)}`);
+console.log(`product token / node-oidc-provider token: ${fmt(rate(productToken!) / rate(oidcToken!), 3)}`);
