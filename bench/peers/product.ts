@@ -11,7 +11,7 @@ import { spawnPeer, type Peer } from "./spawn";
 
 /** Budgets that would otherwise refuse a load test from one client on loopback (.env.example). */
 export const PRODUCT_LIMITS: Record<string, string> = {
-  TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: "10000000",
+  TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: "1000000",
   TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: "1000",
   SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: "1000",
   AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: "1000",
