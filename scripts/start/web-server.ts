@@ -6,6 +6,7 @@
 import { createServer } from "node:http";
 import next from "next";
 import { loadConfig } from "../../lib/config";
+import { refuseMalformedPath } from "./malformed-path";
 import { stampClientAddress } from "./stamp";
 
 const dev = process.argv.includes("--dev");
@@ -15,6 +16,7 @@ const handle = app.getRequestHandler();
 await app.prepare();
 
 const server = createServer((req, res) => {
+  if (refuseMalformedPath(req, res)) return;
   stampClientAddress(req, cfg.trustProxy);
   handle(req, res).catch((err: unknown) => {
     console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
