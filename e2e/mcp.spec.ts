@@ -9,7 +9,7 @@ import { generateKeyPair, SignJWT } from "jose";
 import { loadConfig } from "../lib/config";
 import { createDb } from "../lib/db/client";
 import { signJwt } from "../lib/oauth/keys";
-import { test, expect } from "./fixtures";
+import { adminCli, test, expect } from "./fixtures";
 import { authorizeAgent, type ToolResult } from "./mcp-agent";
 
 const ALLOWED = "+15550100123";
@@ -187,8 +187,16 @@ test.describe("MCP server with the MCP SDK client", () => {
       expect(other.code).toBe(2);
       expect(other.output).toContain("recipient_not_allowed");
 
-      // Out of band: the request shows on the user's pending list; the user reviews and approves.
-      const ciba = agent(["send", "--to", "+15550100123", "--ciba", user.email, "Out of band"]);
+      // Out of band: refused until an administrator enables CIBA for the agent (docs/ciba.md);
+      // the agent names its client_id and keeps its registration for the next run.
+      const cibaArgs = ["send", "--to", "+15550100123", "--ciba", user.email, "Out of band"];
+      const refused = await agent(cibaArgs);
+      expect(refused.code).not.toBe(0);
+      const clientId = /this agent's client_id: ([^)\s]+)\)/.exec(refused.output)?.[1];
+      expect(clientId, refused.output).toBeTruthy();
+      await adminCli(env, "enable-ciba", clientId!);
+      // Now the request shows on the user's pending list; the user reviews and approves.
+      const ciba = agent(cibaArgs);
       await page.goto("/");
       const item = page.getByTestId("pending-request").first();
       await item.getByRole("link", { name: "Review" }).click();
