@@ -307,7 +307,10 @@ export async function sendOverHttp(req: Request): Promise<Response> {
   headers["content-length"] = String(body.length);
   const u = new URL(req.url);
   return new Promise((resolve, reject) => {
-    const out = httpRequest({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: req.method, headers }, (res) => {
+    // One connection per request (agent: false): a reused keep-alive socket that the server has
+    // just closed (after a 413, say) resets the next request, a race of the client's, not a
+    // dropped answer; every request still gets its own connection checked.
+    const out = httpRequest({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method: req.method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", reject);
