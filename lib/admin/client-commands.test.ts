@@ -27,7 +27,7 @@ describe.each(testDatabases())("admin create-client and rotate-keys on $name", (
       method: "POST",
       headers: { authorization: `Basic ${Buffer.from(`ops-agent:${secret}`).toString("base64")}` },
     });
-    expect((await authenticateClient(req, form, deps, { endpoint: "/oauth/token" })).id).toBe("ops-agent");
+    expect((await authenticateClient(req, form, deps)).id).toBe("ops-agent");
     expect(await db.auditEvent.count({ where: { type: "client.registered", clientId: "ops-agent" } })).toBe(1);
     const again = await runAdmin(["create-client", "Ops Agent", "--redirect-uris", "https://ops.example/cb", "--id", "ops-agent"], () => deps);
     expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/already exists/) });

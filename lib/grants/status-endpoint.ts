@@ -31,7 +31,7 @@ export async function handleGrantStatus(req: Request, deps: Deps): Promise<Respo
         headers: { "WWW-Authenticate": 'Basic realm="grant-status", charset="UTF-8"' },
       });
     }
-    const client = await authenticateClient(req, new URLSearchParams(), deps, { endpoint: `${deps.config.issuerUrl}${GRANT_STATUS_PATH}` });
+    const client = await authenticateClient(req, new URLSearchParams(), deps);
     if (client.id !== deps.config.mcpClientId) throw new OAuthError("unauthorized_client", "only the MCP service client may read grant status", { status: 403 });
     const ids = parseIds(new URL(req.url));
     return oauthJsonResponse({ grants: await grantStatus(deps.db, ids, deps.now()) });

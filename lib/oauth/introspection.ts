@@ -86,7 +86,7 @@ export async function handleIntrospection(req: Request, deps: Deps): Promise<Res
   let res: Response;
   try {
     const form = await readForm(req);
-    const client = await authenticateClient(req, form, deps, { endpoint: deps.config.issuerUrl + INTROSPECTION_PATH });
+    const client = await authenticateClient(req, form, deps);
     if (client.tokenEndpointAuthMethod === "none") {
       throw new OAuthError("invalid_client", "introspection requires client authentication", { status: 401 });
     }

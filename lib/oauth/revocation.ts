@@ -83,7 +83,7 @@ export async function handleRevocation(req: Request, deps: Deps): Promise<Respon
   let res: Response;
   try {
     const form = await readForm(req);
-    const client = await authenticateClient(req, form, deps, { endpoint: deps.config.issuerUrl + REVOCATION_PATH });
+    const client = await authenticateClient(req, form, deps);
     await revokeToken(deps, client, requireParam(form, "token"), form.get("token_type_hint"));
     res = new Response(null, { status: 200, headers: { "Cache-Control": "no-store", Pragma: "no-cache" } });
   } catch (err) {

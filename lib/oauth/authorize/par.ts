@@ -42,7 +42,7 @@ export async function handlePar(req: Request, deps: Deps): Promise<Response> {
     const form = await readOAuthForm(req);
     countAuthorizationRequest(req, deps);
     if (form.has("request_uri")) throw new OAuthError("invalid_request", "request_uri must not be pushed (RFC 9126 section 2.1)");
-    const authenticated = await authenticateClient(req, form, deps, { endpoint: ENDPOINT_PATHS.par });
+    const authenticated = await authenticateClient(req, form, deps);
     const named = form.get("client_id");
     if (named !== null && named !== authenticated.id) throw new OAuthError("invalid_request", "client_id does not match the authenticated client");
     form.set("client_id", authenticated.id);

@@ -93,7 +93,7 @@ async function checkRate(deps: Deps, key: string, rule: { limit: number; windowS
 export async function handleBackchannel(req: Request, deps: Deps): Promise<Response> {
   try {
     const form = await readForm(req);
-    const client = await authenticateClient(req, form, deps, { endpoint: `${deps.config.issuerUrl}${BACKCHANNEL_PATH}` });
+    const client = await authenticateClient(req, form, deps);
     checkCibaClient(client);
     if (singleParam(form, "client_notification_token")) throw new OAuthError("invalid_request", "only poll mode is supported");
     if (singleParam(form, "user_code")) throw new OAuthError("invalid_request", "user_code is not supported");

@@ -20,7 +20,7 @@ const basic = (id: string, secret: string) =>
 function call(deps: TestDeps, form: Record<string, string>, headers: Record<string, string> = {}) {
   const body = new URLSearchParams(form);
   const req = new Request(TOKEN, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
-  return authenticateClient(req, body, deps, { endpoint: "/oauth/token" });
+  return authenticateClient(req, body, deps);
 }
 
 async function rejection(p: Promise<unknown>): Promise<OAuthError> {

@@ -82,16 +82,10 @@ function unverifiedIssuer(assertion: string | undefined): string | undefined {
 }
 
 /**
- * Authenticates the calling client, or throws `invalid_client` (401). `endpoint` names the
- * caller; it no longer widens what a client assertion may be addressed to (always the issuer
- * identifier, see client-assertion.ts).
+ * Authenticates the calling client, or throws `invalid_client` (401). Every endpoint checks a
+ * client assertion against the same audience, the issuer identifier (client-assertion.ts).
  */
-export async function authenticateClient(
-  req: Request,
-  form: URLSearchParams,
-  deps: Deps,
-  _caller: { endpoint: string },
-): Promise<ClientRecord> {
+export async function authenticateClient(req: Request, form: URLSearchParams, deps: Deps): Promise<ClientRecord> {
   const presented = presentedCredentials(req, form);
   const basicTried = presented.method === "client_secret_basic";
   await countNewMetadataClient(req, deps, presented.clientId || unverifiedIssuer(presented.assertion));

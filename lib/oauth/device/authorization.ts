@@ -23,7 +23,7 @@ function isUniqueViolation(err: unknown): boolean {
 export async function handleDeviceAuthorization(req: Request, deps: Deps): Promise<Response> {
   try {
     const form = await readForm(req);
-    const client = await authenticateClient(req, form, deps, { endpoint: `${deps.config.issuerUrl}${DEVICE_AUTHORIZATION_PATH}` });
+    const client = await authenticateClient(req, form, deps);
     checkClientGrantType(client, GRANT_TYPES.deviceCode);
     const request = checkRequestedAccess(form, deps.config, client);
     const limit = await consumeRateLimit(deps.db, `device:client:${client.id}`, { limit: CLIENT_REQUESTS_PER_MINUTE, windowSeconds: 60 }, deps.now());

@@ -75,7 +75,7 @@ async function processToken(req: Request, deps: Deps, nonce: DpopNoncePolicy, op
   const limits = options.limits ?? tokenLimitsFor(deps.config);
   const address = addressKey(clientIp(req.headers));
   const authenticated = admitAuthenticationAttempt(limits, address, claimedClientId(req, form), deps.now());
-  const client = await authenticateClient(req, form, deps, { endpoint: tokenEndpointUrl(deps) });
+  const client = await authenticateClient(req, form, deps);
   authenticated();
   countClientRequest(limits, client, address, deps.now());
   if (!clientAllowsGrant(client, grantType)) throw new OAuthError("unauthorized_client", `this client may not use ${grantType.slice(0, 60)}`);
