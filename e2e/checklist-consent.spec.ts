@@ -95,6 +95,7 @@ test("checklist 19, 20: the consent page is served unframeable, without referrer
   }, new URL(baseURL!).origin);
   expect(external).toEqual([]);
   await expect(page.getByRole("button", { name: "Approve" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Deny" })).toBeVisible();
 });
 
 test("checklist 19: a frame on another page renders no page of the app, the consent page included, though the user's session reaches it", async ({
@@ -163,6 +164,11 @@ test("checklist 26: the client name and the recipients are shown as text, never 
   await page.goto(await authorizeUrl(baseURL!, mcpUrl));
   await expect(page).toHaveURL(/\/consent\//);
   await expect(page.getByTestId("client-name")).toHaveText(HOSTILE_NAME);
+  // A self-registered client is labelled as what it is, with the host it will send the person to.
+  await expect(page.getByText("Unverified application")).toBeVisible();
+  await expect(page.getByText("Newly registered")).toBeVisible();
+  await expect(page.getByTestId("redirect-host")).toHaveText(new URL(AGENT).host);
+  await expect(page.getByText("Send up to 3 messages to +1 555-010-0123 and +1 555-010-0124")).toBeVisible();
   await expect(page.getByLabel("+1 555-010-0123")).toBeChecked();
   await expect(page.getByLabel("+1 555-010-0124")).toBeChecked();
   await page.waitForLoadState("networkidle");

@@ -1,7 +1,7 @@
-// The consent page in a real browser: security headers, no third-party resources, escaping of
-// client-supplied text, framing refused, Approve with narrowing, Deny, an open request, CSRF
-// and another user's attempt (checklist 18-26). The agent's side is a real loopback server
-// (another origin), which also serves as the redirect URI.
+// The consent page's decisions in a real browser: Approve with narrowing, Deny, an open request,
+// CSRF and another user's attempt (checklist 18, 21-25). Headers, framing and client-supplied
+// text (checklist 19, 20, 26) are in checklist-consent.spec.ts. The agent's side is a real
+// loopback server (another origin), which also serves as the redirect URI.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,12 +14,9 @@ const HOSTILE_NAME = `<img src=x onerror="window.__xss=1"> Evil & Co "Agent"`;
 
 let agent: Server;
 let AGENT = "";
-/** HTML the agent's origin serves at /evil (set by a test). */
-let evilHtml = "";
 
 test.beforeAll(async () => {
   agent = createServer((req, res) => {
-    if (req.url?.startsWith("/evil")) return void res.writeHead(200, { "Content-Type": "text/html" }).end(evilHtml);
     res.writeHead(200, { "Content-Type": "text/html" }).end("<!doctype html><title>Agent</title><p>Agent callback</p>");
   });
   await new Promise<void>((r) => agent.listen(0, "127.0.0.1", r));
@@ -58,51 +55,6 @@ async function openConsent(page: Page, url: string) {
   await expect(page).toHaveURL(/\/consent\//);
   return response!;
 }
-
-test("the consent page sends the frame, CSP and referrer headers and loads nothing from elsewhere (19, 20)", async ({ page, request, baseURL, mcpUrl, createUser, signIn }) => {
-  const clientId = await registerClient(request);
-  await signIn(page, await createUser());
-  const foreign: string[] = [];
-  page.on("request", (r) => {
-    if (!r.url().startsWith(baseURL!) && !r.url().startsWith("data:") && !r.url().startsWith(AGENT)) foreign.push(r.url());
-  });
-  const res = await openConsent(page, authorizeUrl(clientId, mcpUrl).url);
-  const headers = res.headers();
-  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
-  expect(headers["x-frame-options"]).toBe("DENY");
-  expect(headers["referrer-policy"]).toBe("no-referrer");
-  await page.waitForLoadState("networkidle");
-  expect(foreign).toEqual([]);
-  await expect(page.getByRole("button", { name: "Approve" })).toBeVisible();
-  await expect(page.getByRole("button", { name: "Deny" })).toBeVisible();
-});
-
-test("client-supplied text is shown as text, never run (26)", async ({ page, request, mcpUrl, createUser, signIn }) => {
-  const clientId = await registerClient(request);
-  await signIn(page, await createUser());
-  await openConsent(page, authorizeUrl(clientId, mcpUrl).url);
-  await expect(page.getByTestId("client-name")).toHaveText(HOSTILE_NAME);
-  await expect(page.getByText("Unverified application")).toBeVisible();
-  await expect(page.getByText("Newly registered")).toBeVisible();
-  await expect(page.getByTestId("redirect-host")).toHaveText(new URL(AGENT).host);
-  await expect(page.getByText("Send up to 3 messages to +1 555-010-0123 and +1 555-010-0124")).toBeVisible();
-  expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
-  expect(await page.locator('img[src="x"]').count()).toBe(0);
-});
-
-test("another site cannot frame the consent page (19)", async ({ page, request, baseURL, mcpUrl, createUser, signIn }) => {
-  const clientId = await registerClient(request);
-  await signIn(page, await createUser());
-  await openConsent(page, authorizeUrl(clientId, mcpUrl).url);
-  evilHtml = `<!doctype html><title>Evil</title><iframe id="f" src="${page.url()}" width="600" height="400"></iframe>`;
-  await page.goto(`${AGENT}/evil`);
-  await page.waitForTimeout(1000);
-  const framed = page.frames().find((f) => f !== page.mainFrame());
-  expect(framed).toBeTruthy();
-  // The frame exists, but the browser refused to render our page in it.
-  expect(await framed!.getByRole("button", { name: "Approve" }).count()).toBe(0);
-  expect(await framed!.locator("body").innerText().catch(() => "")).not.toContain("wants access");
-});
 
 test("Approve with narrowing: 303 to the client with code, state and iss; the token carries what was granted (18, 24)", async ({
   page,
