@@ -92,6 +92,14 @@ describe.each(testDatabases())("grant extensions on $name", (target) => {
     expect(await listPendingRequests(db, owner, later(22))).not.toContainEqual(expect.objectContaining({ id: request.id }));
   });
 
+  it("a request racing an approval sees the grant as extended instead of asking again", async () => {
+    const grant = await makeGrant();
+    const request = await pendingId(grant.id);
+    await decideExtension(db, { id: request.id, userId: owner, decision: "approve", now });
+    expect(await ask(grant.id, NEW, later(1))).toEqual({ kind: "covered" });
+    expect(await db.grantExtensionRequest.count({ where: { grantId: grant.id } })).toBe(1);
+  });
+
   it("the owner may lower the count, never raise it; only the owner decides", async () => {
     const grant = await makeGrant();
     const request = await pendingId(grant.id);

@@ -13,10 +13,11 @@
 // reads are built here from them. A request expires, is decided once, and each grant may have
 // only a few pending and a few per hour (ExtensionLimits).
 import { appendAudit } from "../audit/append";
-import { describeMessagingDetail, MAX_MESSAGES_PER_DETAIL, MESSAGING_TYPE, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import { describeMessagingDetail, entryToSpend, MAX_MESSAGES_PER_DETAIL, MESSAGING_TYPE, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
 import { providerOf } from "../db/client";
 import { writeTransaction, type Db, type Tx } from "../db";
 import { grantedDetailsOf } from "./create";
+import { ENTRY_USAGE_SELECT } from "./entries";
 
 /** The most messages one extension may ask for (the person may approve fewer). */
 export const MAX_EXTENSION_MESSAGES = 100;
@@ -58,6 +59,8 @@ export interface PendingExtension {
 
 export type ExtensionOutcome =
   | { kind: "pending"; request: PendingExtension; created: boolean }
+  /** The grant, as it stands now, already allows the send (an extension was just approved): nothing to ask. */
+  | { kind: "covered" }
   /** The person denied the same extension within the hour: not asked again. */
   | { kind: "denied"; requestId: string }
   | { kind: "refused"; why: "rate_limited" | "too_many_entries" | "not_extendable" };
@@ -120,8 +123,13 @@ export async function requestExtension(db: Db, input: ExtensionRequestInput): Pr
   const recipients = JSON.stringify([recipient]);
   return writeTransaction(db, async (tx) => {
     await lockGrant(tx, grantId);
-    const grant = await tx.grant.findUnique({ where: { id: grantId }, select: { id: true, status: true, expiresAt: true, parentGrantId: true, createdVia: true, userId: true, clientId: true, authorizationDetails: true } });
+    const grant = await tx.grant.findUnique({
+      where: { id: grantId },
+      select: { id: true, status: true, expiresAt: true, parentGrantId: true, createdVia: true, userId: true, clientId: true, authorizationDetails: true, entries: { select: ENTRY_USAGE_SELECT } },
+    });
     if (!grant || grant.parentGrantId || !EXTENDABLE_VIA.includes(grant.createdVia) || !grantIsLive(grant, now)) return { kind: "refused", why: "not_extendable" };
+    // Read under the lock: an approval that committed while this call was being denied is seen here.
+    if (entryToSpend(grantedDetailsOf(grant), grant.entries, recipient) !== null) return { kind: "covered" };
     const waiting = await tx.grantExtensionRequest.findFirst({ where: { grantId, recipients, status: "pending", expiresAt: { gt: now } }, orderBy: { createdAt: "desc" } });
     if (waiting) return { kind: "pending", request: pendingView(waiting), created: false };
     const hourAgo = new Date(now.getTime() - HOUR_MS);

@@ -47,6 +47,11 @@ function extensionMessage(x: PendingExtension): string {
   return `This needs your approval: also allow "${x.words}" on this grant. Approve, lower or deny it on the linked page before ${x.expiresAt.toISOString()}.`;
 }
 
+/** The grant allows the send now; the caller's token predates the extension. */
+function grantExtended(recipient: string): MessagingDenial {
+  return new MessagingDenial("grant_extended", "The grant was extended after this access token was issued: get a new access token (refresh_token grant) and call again.", { recipient });
+}
+
 function recipientOf(denial: MessagingDenial): string | null {
   const r = denial.details.recipient;
   return typeof r === "string" ? r : null;
@@ -74,9 +79,7 @@ async function askForExtension(ctx: McpContext, call: CallState, denial: Messagi
   ctx.grants.forget(grantId); // decide on the grant as it is now, not as cached
   const live = await requireLiveGrant(ctx, call);
   const chain = live.chain ?? [];
-  if (chain.length === 1 && entryToSpend(chain[0].details, chain[0].entries, recipient) !== null) {
-    throw new MessagingDenial("grant_extended", "The grant was extended after this access token was issued: get a new access token (refresh_token grant) and call again.", { recipient });
-  }
+  if (chain.length === 1 && entryToSpend(chain[0].details, chain[0].entries, recipient) !== null) throw grantExtended(recipient);
   const outcome = await requestExtension(ctx.deps.db, {
     grantId,
     recipient,
@@ -85,6 +88,7 @@ async function askForExtension(ctx: McpContext, call: CallState, denial: Messagi
     limits: ctx.deps.config.extensionRequests,
     now: ctx.deps.now(),
   });
+  if (outcome.kind === "covered") throw grantExtended(recipient);
   if (outcome.kind === "denied") {
     throw new MessagingDenial(denial.code, `${denial.message} The grant's owner declined to extend it.`, { ...denial.details, extension: { id: outcome.requestId, status: "denied" } });
   }
