@@ -1,6 +1,7 @@
 // The audit trail of one full flow (docs/audit.md): one full flow (request, consent, token, tool calls allowed and denied,
 // delivery, revoke) leaves exactly this sequence of audit events for its grant, in one
 // valid chain, with every delivery entry matched by its message.
+import { UrlElicitationRequiredError } from "@modelcontextprotocol/sdk/types.js";
 import { createDb } from "../lib/db/client";
 import { grantEventTypes } from "../lib/audit/timeline";
 import { checkpointSigner, verifyAuditTrail } from "../lib/audit/audit-trail";
@@ -18,8 +19,9 @@ test("a full flow leaves the exact sequence of audit events for its grant", asyn
   const agent = await authorizeAgent(page, mcpUrl, { recipients: [ALLOWED], max: 1 });
 
   expect((await agent.call("send_message", { to: ALLOWED, body: "Running late" })).isError).toBeFalsy();
-  expect((await agent.call("send_message", { to: "+15550100199", body: "Hi" })).structuredContent).toMatchObject({ error: "recipient_not_allowed" });
-  expect((await agent.call("send_message", { to: ALLOWED, body: "Again" })).structuredContent).toMatchObject({ error: "quota_exhausted" });
+  // Past the grant, the agent gets an in-call consent link (docs/mcp-clients.md); nobody decides here.
+  await expect(agent.call("send_message", { to: "+15550100199", body: "Hi" })).rejects.toBeInstanceOf(UrlElicitationRequiredError);
+  await expect(agent.call("send_message", { to: ALLOWED, body: "Again" })).rejects.toBeInstanceOf(UrlElicitationRequiredError);
 
   await page.goto("/grants");
   await page.locator(`[data-grant-id="${agent.grantId}"]`).getByRole("button", { name: "Revoke" }).click();
@@ -50,8 +52,10 @@ const EXPECTED_SEQUENCE = [
   "message.queued",
   "message.attempted", // the delivery lease: one provider call (docs/outbox.md)
   "message.delivered",
-  "tool.denied", // another recipient
-  "tool.denied", // the quota of 1 is spent
+  "grant.extension_requested", // another recipient: the owner is asked (in-call consent)
+  "tool.denied",
+  "grant.extension_requested", // the quota of 1 is spent: asked again, for one more
+  "tool.denied",
   "grant.revoked", // Revoke on /grants
   "token.revoked",
   "tool.denied", // the call after the revoke

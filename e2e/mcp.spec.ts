@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { generateKeyPair, SignJWT } from "jose";
+import { UrlElicitationRequiredError } from "@modelcontextprotocol/sdk/types.js";
 import { loadConfig } from "../lib/config";
 import { createDb } from "../lib/db/client";
 import { signJwt } from "../lib/oauth/keys";
@@ -38,11 +39,10 @@ test.describe("MCP server with the MCP SDK client", () => {
     await expect(page.getByTestId("outbox-message").filter({ hasText: "Running late" })).toBeVisible();
 
     // 3. Another recipient is denied; the third message is denied (the grant allows 2).
-    const other = await agent.call("send_message", { to: "+15550100199", body: "Hi" });
-    expect(other).toMatchObject({ isError: true, structuredContent: { error: "recipient_not_allowed", limit: "recipients" } });
+    // Past the grant the agent gets a link to ask the person (in-call consent, e2e/extension.spec.ts).
+    await expect(agent.call("send_message", { to: "+15550100199", body: "Hi" })).rejects.toBeInstanceOf(UrlElicitationRequiredError);
     expect((await agent.call("send_message", { to: ALLOWED, body: "Second" })).isError).toBeFalsy();
-    const third = await agent.call("send_message", { to: ALLOWED, body: "Third" });
-    expect(third).toMatchObject({ isError: true, structuredContent: { error: "quota_exhausted", limit: "max_messages" } });
+    await expect(agent.call("send_message", { to: ALLOWED, body: "Third" })).rejects.toBeInstanceOf(UrlElicitationRequiredError);
 
     // 4. Revoke on /grants: the next call is denied within one second.
     await page.goto("/grants");
@@ -88,9 +88,9 @@ test.describe("MCP server with the MCP SDK client", () => {
     const user = await createUser();
     await signIn(page, user);
     const agent = await authorizeAgent(page, mcpUrl, { recipients: [ALLOWED], max: 3 });
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => agent.call("send_message", { to: ALLOWED, body: `Concurrent ${i}` })));
-    expect(results.filter((r) => !r.isError)).toHaveLength(3);
-    expect(results.filter((r) => r.structuredContent?.error === "quota_exhausted")).toHaveLength(5);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => agent.call("send_message", { to: ALLOWED, body: `Concurrent ${i}` }).catch((e: unknown) => e)));
+    expect(results.filter((r) => !(r instanceof Error) && !(r as ToolResult).isError)).toHaveLength(3);
+    expect(results.filter((r) => r instanceof UrlElicitationRequiredError)).toHaveLength(5);
     const described = await agent.call("describe_grant");
     expect(described.structuredContent).toMatchObject({ message_limits: [{ max_messages: 3, used: 3, left: 0 }] });
     await agent.client.close();
@@ -182,8 +182,17 @@ test.describe("MCP server with the MCP SDK client", () => {
       });
       expect(first.output).toContain("Message sent to +15550100123");
       expect(first.code).toBe(0);
-      // The stored token is reused; a recipient outside the grant is refused, naming the limit.
-      const other = await agent(["send", "--to", "+15550100199", "Hi"]);
+      // The stored token is reused; for a recipient outside the grant the agent prints the
+      // in-call consent link and waits; the person denies, and the agent reports the limit.
+      let denied = false;
+      const other = await agent(["send", "--to", "+15550100199", "Hi"], (out) => {
+        const url = /(http\S+\/consent\/extension\/\S+)/.exec(out)?.[1];
+        if (url && !denied) {
+          denied = true;
+          void page.goto(url).then(() => page.getByRole("button", { name: "Deny" }).click());
+        }
+      });
+      expect(denied).toBe(true);
       expect(other.code).toBe(2);
       expect(other.output).toContain("recipient_not_allowed");
 

@@ -49,6 +49,9 @@ const EnvSchema = z.object({
   CIBA_REQUEST_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
   DEVICE_CODE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
   CIBA_PROMPTS_PER_USER_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(10),
+  EXTENSION_REQUEST_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
+  EXTENSION_REQUESTS_PENDING_PER_GRANT: z.coerce.number().int().min(1).max(100).default(3),
+  EXTENSION_REQUESTS_PER_GRANT_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(10),
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(20),
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: budget.default(DEFAULT_REQUEST_LIMITS.tokenRequestsPerClientPerMinute),
@@ -117,6 +120,8 @@ export interface AppConfig {
   deviceCodeTtlSeconds: number;
   /** Backchannel requests (prompts) one login_hint may receive per hour, whether or not it names a user. */
   cibaPromptsPerUserPerHour: number;
+  /** In-call consent requests (lib/grants/extensions.ts): lifetime, and per-grant limits. */
+  extensionRequests: { ttlSeconds: number; pendingPerGrant: number; perGrantPerHour: number };
   /** Dynamic client registrations one address may make per hour (RFC 7591 endpoint). */
   registrationsPerAddressPerHour: number;
   /**
@@ -277,6 +282,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     cibaRequestTtlSeconds: e.CIBA_REQUEST_TTL_SECONDS,
     deviceCodeTtlSeconds: e.DEVICE_CODE_TTL_SECONDS,
     cibaPromptsPerUserPerHour: e.CIBA_PROMPTS_PER_USER_PER_HOUR,
+    extensionRequests: {
+      ttlSeconds: e.EXTENSION_REQUEST_TTL_SECONDS,
+      pendingPerGrant: e.EXTENSION_REQUESTS_PENDING_PER_GRANT,
+      perGrantPerHour: e.EXTENSION_REQUESTS_PER_GRANT_PER_HOUR,
+    },
     registrationsPerAddressPerHour: e.REGISTRATIONS_PER_ADDRESS_PER_HOUR,
     trustProxy: e.TRUST_PROXY,
     limits: {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UrlElicitationRequiredError } from "@modelcontextprotocol/sdk/types.js";
 import type { Db } from "@/lib/db";
 import { grantEntryLimits } from "@/lib/grants/entries";
 import { makeGrant, testConfig, type GrantFixture } from "@/lib/messaging/test-fixtures";
@@ -77,6 +78,20 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
   }
 
   const call = (client: Client, name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<ToolResult>;
+  /**
+   * A send past the grant: in-call consent answers with a URL elicitation (-32042) naming the
+   * extension's consent page (docs/mcp-clients.md, "In-call consent"); the denial is audited.
+   */
+  const elicitationOf = async (client: Client, args: Record<string, unknown>) => {
+    const err = await call(client, "send_message", args).then(
+      (result) => result,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UrlElicitationRequiredError);
+    const [elicitation] = (err as UrlElicitationRequiredError).elicitations;
+    expect(elicitation).toMatchObject({ mode: "url", url: expect.stringContaining(`/consent/extension/${elicitation.elicitationId}`) });
+    return elicitation;
+  };
 
   const post = (body: unknown, headers: Record<string, string> = {}, url = stack.mcpUrl) =>
     fetch(url, {
@@ -251,13 +266,12 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
   it("denies another recipient and a message past the quota, naming the limit, and audits both (checklist 61)", async () => {
     const g = await makeGrant(db, { maxMessages: 2 });
     const client = await connect(await tokenFor(g));
-    const other = await call(client, "send_message", { to: "+15550100199", body: "hi" });
-    expect(other.isError).toBe(true);
-    expect(other.structuredContent).toMatchObject({ error: "recipient_not_allowed", limit: "recipients" });
+    const other = await elicitationOf(client, { to: "+15550100199", body: "hi" });
+    expect(other.message).toContain("Send up to 1 message to +1 555-010-0199");
     expect((await call(client, "send_message", { to: "+15550100123", body: "1" })).isError).toBeFalsy();
     expect((await call(client, "send_message", { to: "+15550100123", body: "2" })).isError).toBeFalsy();
-    const third = await call(client, "send_message", { to: "+15550100123", body: "3" });
-    expect(third.structuredContent).toMatchObject({ error: "quota_exhausted", limit: "max_messages" });
+    const third = await elicitationOf(client, { to: "+15550100123", body: "3" });
+    expect(third.message).toContain("Send up to 1 message to +1 555-010-0123");
     // checklist 61: each denial has its audit entry, naming the agent and the limit.
     const denied = await db.auditEvent.findMany({ where: { grantId: g.grantId, type: "tool.denied" }, orderBy: { seq: "asc" } });
     expect(denied.map((e) => e.reason)).toEqual(["recipient_not_allowed", "quota_exhausted"]);
@@ -274,9 +288,13 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     const g = await makeGrant(db, { maxMessages: 3 });
     const token = await tokenFor(g);
     const clients = await Promise.all(Array.from({ length: 4 }, () => connect(token)));
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => call(clients[i % 4], "send_message", { to: "+15550100123", body: `m${i}` })));
-    expect(results.filter((r) => !r.isError)).toHaveLength(3);
-    expect(results.filter((r) => r.structuredContent?.error === "quota_exhausted")).toHaveLength(7);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => call(clients[i % 4], "send_message", { to: "+15550100123", body: `m${i}` }).catch((e: unknown) => e)));
+    expect(results.filter((r) => !(r instanceof Error) && !(r as ToolResult).isError)).toHaveLength(3);
+    // The seven past the quota all get the link to one and the same extension request.
+    const asked = results.filter((r): r is UrlElicitationRequiredError => r instanceof UrlElicitationRequiredError);
+    expect(asked).toHaveLength(7);
+    expect(new Set(asked.map((e) => e.elicitations[0].elicitationId)).size).toBe(1);
+    expect(await db.grantExtensionRequest.count({ where: { grantId: g.grantId } })).toBe(1);
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(3);
     await Promise.all(clients.map((c) => c.close()));
   });
@@ -290,10 +308,9 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     });
     const client = await connect(await tokenFor(g));
     expect((await call(client, "send_message", { to: "+15550100123", body: "1" })).isError).toBeFalsy();
-    const second = await call(client, "send_message", { to: "+15550100123", body: "2" });
-    expect(second.structuredContent).toMatchObject({ error: "quota_exhausted", limit: "max_messages", recipient: "+15550100123" });
+    await elicitationOf(client, { to: "+15550100123", body: "2" });
     for (let i = 0; i < 5; i++) expect((await call(client, "send_message", { to: "+15550100999", body: `b${i}` })).isError, `send ${i}`).toBeFalsy();
-    expect((await call(client, "send_message", { to: "+15550100999", body: "b5" })).structuredContent).toMatchObject({ error: "quota_exhausted" });
+    await elicitationOf(client, { to: "+15550100999", body: "b5" });
     const described = await call(client, "describe_grant");
     expect(described.structuredContent!.message_limits).toEqual([
       { entry: 0, recipients: ["+15550100123"], max_messages: 1, used: 1, left: 0 },

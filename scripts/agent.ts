@@ -8,7 +8,7 @@
 //   npm run agent -- describe | list
 //
 // Options: --server <MCP URL> (default: the configured MCP_RESOURCE_URL), --max <n> messages to
-// ask for (default 3), --expiry <seconds> (CIBA: how long the user has to answer, CIBA Core 7.1), --open (open the browser instead of printing),
+// ask for (default 3; also what a mid-task extension asks for when the grant does not cover the send), --expiry <seconds> (CIBA: how long the user has to answer, CIBA Core 7.1), --open (open the browser instead of printing),
 // --state <file> (where client registration and tokens are kept; default DATA_DIR/agent-state.json),
 // --new-grant (forget the stored tokens and ask the user again).
 import { execFile } from "node:child_process";
@@ -22,6 +22,7 @@ import { loadConfig } from "../lib/config";
 import { normalizeE164 } from "../lib/authorization-details";
 import { startLoopbackCallback } from "./agent/callback";
 import { authorizeWithCiba } from "./agent/ciba";
+import { sendWithConsent } from "./agent/extension";
 import { agentFetch } from "./agent/fetch";
 import { AgentOAuthProvider, type AgentState, type AgentStore } from "./agent/provider";
 
@@ -86,14 +87,14 @@ async function main() {
   });
   // Refreshes one at a time, retried after a lost answer, Retry-After honoured (agent/fetch.ts).
   const fetchFn = agentFetch();
-  // A grant covers one task; a new recipient or a fresh quota needs a new approval.
+  // A grant covers one task; a new recipient or a spent quota is asked for mid-task (runSend).
   if (values["new-grant"]) provider.invalidateCredentials("tokens");
   try {
     if (values.ciba && !provider.tokens()) {
       await authorizeWithCiba({ serverUrl, provider, loginHint: values.ciba, bindingMessage: rest.join(" ").slice(0, 60) || "Agent request", authorizationDetails: details, requestedExpiry: Number(values.expiry), log: console.log, fetch: fetchFn });
     }
     const client = await connect(serverUrl, provider, callback, fetchFn);
-    const result = await runCommand(client, command!, to, rest.join(" "));
+    const result = command === "send" ? await runSend(client, provider, serverUrl, fetchFn, { to: to!, body: rest.join(" "), extension_max_messages: max }) : await runCommand(client, command!);
     await client.close();
     process.exitCode = result;
   } finally {
@@ -119,11 +120,25 @@ async function connect(serverUrl: URL, provider: AgentOAuthProvider, callback: A
   return fresh;
 }
 
-async function runCommand(client: Client, command: string, to: string | null, text: string): Promise<number> {
-  const result =
-    command === "send"
-      ? await client.callTool({ name: "send_message", arguments: { to, body: text } })
-      : await client.callTool({ name: command === "list" ? "list_messages" : "describe_grant", arguments: {} });
+/**
+ * send: when the grant does not cover it, the server answers with a consent link for exactly
+ * this recipient and --max messages; print it and wait for the decision (agent/extension.ts).
+ */
+async function runSend(client: Client, provider: AgentOAuthProvider, serverUrl: URL, fetchFn: typeof fetch, args: { to: string; body: string; extension_max_messages: number }): Promise<number> {
+  const outcome = await sendWithConsent({ client, provider, serverUrl, fetch: fetchFn, args });
+  if (outcome.kind === "expired") {
+    console.error("The request to extend the grant expired before you decided; nothing was sent.");
+    return 3;
+  }
+  if (outcome.kind === "denied") console.error("You denied extending the grant; nothing was sent.");
+  return report(outcome.result);
+}
+
+async function runCommand(client: Client, command: string): Promise<number> {
+  return report(await client.callTool({ name: command === "list" ? "list_messages" : "describe_grant", arguments: {} }));
+}
+
+function report(result: Awaited<ReturnType<Client["callTool"]>>): number {
   const content = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
   if (result.isError) {
     console.error(content);

@@ -26,6 +26,11 @@ export const AUDIT_EVENT_TYPES = [
   // older entries can still be filtered on.
   "refresh.reuse_detected",
   "grant.revoked",
+  // In-call consent (docs/mcp-clients.md): an agent's request to extend a live grant, and the
+  // owner's decision on it (grant.extended carries the details before and after).
+  "grant.extension_requested",
+  "grant.extended",
+  "grant.extension_denied",
   "tool.allowed",
   "tool.denied",
   "message.queued",

@@ -13,6 +13,7 @@ export type DenialCode =
   | "grant_not_found"
   | "account_disabled"
   | "token_revoked"
+  | "grant_extended"
   | "invalid_request"
   | "idempotency_key_reused";
 
@@ -29,6 +30,8 @@ const LIMIT_OF: Record<DenialCode, DenialLimit> = {
   grant_not_found: "grant",
   account_disabled: "grant",
   token_revoked: "grant",
+  // In-call consent: the grant now allows the call, the token (issued before) does not.
+  grant_extended: "grant",
   invalid_request: "request",
   idempotency_key_reused: "request",
 };

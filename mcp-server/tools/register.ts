@@ -8,6 +8,7 @@ import { MessagingDenial, SCOPE_READ, SCOPE_SEND } from "@/lib/messaging/policy"
 import type { CallState, McpContext } from "../context";
 import { auditToolCall, AuditUnavailableError } from "./audit";
 import { describeGrantTool } from "./describe-grant";
+import { ExtensionRequiredError } from "./extension-required";
 import { listMessagesTool } from "./list-messages";
 import { denialResult, failureResult } from "./results";
 import { sendMessageInput, sendMessageTool } from "./send-message";
@@ -31,6 +32,8 @@ async function guarded(ctx: McpContext, call: CallState, tool: string, run: () =
     return await run();
   } catch (err) {
     if (err instanceof AuditUnavailableError) throw err;
+    // In-call consent: audited where it was raised; the client gets the link (protocol error).
+    if (err instanceof ExtensionRequiredError) throw err.toUrlElicitationError();
     if (err instanceof MessagingDenial) {
       await auditToolCall(ctx, call, { tool, allowed: false, reason: err.code, details: { limit: err.limit, ...facts } });
       return denialResult(err);

@@ -8,12 +8,14 @@ import { z } from "zod";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { entryToSpend } from "@/lib/authorization-details";
 import { bodyFacts } from "@/lib/audit/body-digest";
+import { MAX_EXTENSION_MESSAGES } from "@/lib/grants/extensions";
 import { checkBody, checkRecipient, MessagingDenial, quotaDenial, SCOPE_SEND } from "@/lib/messaging/policy";
 import type { GrantStatus } from "@/lib/resource-server/grant-status";
 import type { CallState, McpContext } from "../context";
 import { ExchangeError } from "../downstream/token-exchange";
 import { MessagingUnavailableError, postMessage } from "../downstream/messaging-client";
 import { auditToolCall } from "./audit";
+import { offerExtensionOnDenial } from "./extension-required";
 import { requireLiveGrant } from "./grant-check";
 import { failureResult, okResult } from "./results";
 
@@ -21,9 +23,16 @@ export const sendMessageInput = {
   to: z.string().max(40).describe("Recipient phone number in international form, e.g. +15550100123"),
   body: z.string().max(1600).describe("The text of the message"),
   idempotency_key: z.string().min(1).max(200).optional().describe("Retry with the same key to never send twice"),
+  extension_max_messages: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_EXTENSION_MESSAGES)
+    .optional()
+    .describe("If the grant does not cover this send, how many messages to this recipient to ask the person to allow (default 1; they may allow fewer)"),
 };
 
-type Args = { to: string; body: string; idempotency_key?: string };
+type Args = { to: string; body: string; idempotency_key?: string; extension_max_messages?: number };
 
 function denialFromApi(status: number, body: Record<string, unknown>, to: string): MessagingDenial | null {
   const code = body.error;
@@ -42,6 +51,11 @@ function hasMessageLeft(status: GrantStatus, to: string): boolean {
 }
 
 export async function sendMessageTool(ctx: McpContext, call: CallState, args: Args): Promise<CallToolResult> {
+  // A recipient outside the grant or a spent quota becomes an in-call consent request.
+  return offerExtensionOnDenial(ctx, call, args.extension_max_messages, () => sendWithinGrant(ctx, call, args));
+}
+
+async function sendWithinGrant(ctx: McpContext, call: CallState, args: Args): Promise<CallToolResult> {
   const { claims, presented } = call.auth;
   const grant = await requireLiveGrant(ctx, call);
   const to = checkRecipient(args.to, claims.authorization_details);

@@ -1,0 +1,23 @@
+-- CreateTable
+CREATE TABLE "GrantExtensionRequest" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "grantId" TEXT NOT NULL,
+    "userId" TEXT NOT NULL,
+    "clientId" TEXT NOT NULL,
+    "reason" TEXT NOT NULL,
+    "recipients" TEXT NOT NULL,
+    "maxMessages" INTEGER NOT NULL,
+    "grantedMessages" INTEGER,
+    "position" INTEGER,
+    "status" TEXT NOT NULL DEFAULT 'pending',
+    "consentTokenHash" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expiresAt" DATETIME NOT NULL,
+    "decidedAt" DATETIME
+);
+
+-- CreateIndex
+CREATE INDEX "GrantExtensionRequest_grantId_createdAt_idx" ON "GrantExtensionRequest"("grantId", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "GrantExtensionRequest_userId_status_idx" ON "GrantExtensionRequest"("userId", "status");
