@@ -3,26 +3,12 @@
 import { createHash } from "node:crypto";
 import { errors, jwtVerify, type JWSHeaderParameters, type CryptoKey } from "jose";
 import { AuthorizationDetailsError, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import type { AccessTokenClaims } from "./access-token-claims";
 import { OAuthError } from "../oauth/errors";
 import { JwksUnavailableError, UnknownKeyError } from "./jwks-cache";
 import { VerifiedTokenCache } from "./token-cache";
 
-/** RFC 9068 section 2.2 claims, plus RFC 9396, RFC 9449 and RFC 8693 ones this system uses. */
-export interface AccessTokenClaims {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  client_id: string;
-  iat: number;
-  nbf?: number;
-  exp: number;
-  jti: string;
-  scope: string;
-  authorization_details: MessagingDetail[];
-  grant_id: string;
-  cnf?: { jkt?: string };
-  act?: { sub?: string; client_id?: string; act?: unknown };
-}
+export type { AccessTokenClaims } from "./access-token-claims";
 
 export interface VerifyOptions {
   issuer: string;

@@ -6,7 +6,8 @@
 import type { Deps } from "../../deps";
 import { checkRequestedAccess, singleParam, type RequestedAccess } from "../request-params";
 import { ClientMetadataError } from "../clients/metadata-document";
-import { findClient, type ClientRecord } from "../clients/store";
+import { findClient } from "../clients/find";
+import type { ClientRecord } from "../clients/store";
 import { redirectUriMatches } from "../clients/redirect-uri";
 import { OAuthError } from "../errors";
 import { GRANT_TYPES } from "../supported";

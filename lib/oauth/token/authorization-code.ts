@@ -8,7 +8,7 @@ import { getLiveGrant } from "../../grants";
 import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
 import { requireParam } from "./form";
-import type { GrantContext } from "./grants";
+import type { GrantContext } from "./grant-context";
 import { issueGrantTokens, tokenResponse } from "./issue";
 import { revokeForSpentCredential } from "./replay";
 import { checkPkce, checkVerifierFormat } from "./pkce";
