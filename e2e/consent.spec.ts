@@ -90,7 +90,7 @@ test("client-supplied text is shown as text, never run (26)", async ({ page, req
   expect(await page.locator('img[src="x"]').count()).toBe(0);
 });
 
-test("another site cannot frame the consent page (19)", async ({ page, request, baseURL, mcpUrl, createUser, signIn }) => {
+test("another site cannot frame the consent page (19)", async ({ page, request, mcpUrl, createUser, signIn }) => {
   const clientId = await registerClient(request);
   await signIn(page, await createUser());
   await openConsent(page, authorizeUrl(clientId, mcpUrl).url);

@@ -10,8 +10,6 @@ import { loadClient, type ClientRecord } from "./store";
  * validation failures throw ClientMetadataError with a reason fit for an error page.
  */
 export async function findClient(deps: Deps, clientId: string): Promise<ClientRecord | null> {
-  const client = isMetadataDocumentClientId(clientId, deps.config)
-    ? await resolveMetadataDocumentClient(deps, clientId)
-    : await loadClient(deps.db, clientId);
+  const client = isMetadataDocumentClientId(clientId, deps.config) ? await resolveMetadataDocumentClient(deps, clientId) : await loadClient(deps.db, clientId);
   return client && !client.revokedAt ? client : null;
 }
