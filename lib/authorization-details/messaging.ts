@@ -2,25 +2,12 @@
 // the issuer (validation), the consent screen (words, narrowing), the MCP server and the
 // messaging API (enforcement).
 import { z } from "zod";
+import { MAX_RECIPIENTS, MESSAGING_TYPE, messagingDetailWireSchema, type MessagingDetail } from "../contracts/authorization-details";
 import { normalizeE164 } from "./phone";
 
-export const MESSAGING_TYPE = "messaging";
-export const MESSAGING_ACTIONS = ["send"] as const;
-/**
- * The limits of one `messaging` entry. Requests, the consent form (its fields and its
- * checks), narrowing and stored grants all read these two constants, so what the form lets a
- * user enter is exactly what a grant may hold.
- */
-export const MAX_RECIPIENTS = 20;
-export const MAX_MESSAGES_PER_DETAIL = 10_000;
-
-export interface MessagingDetail {
-  type: "messaging";
-  actions: ("send")[];
-  /** E.164, deduplicated, sorted. Never empty once granted. */
-  recipients: string[];
-  max_messages?: number;
-}
+// The limits of one `messaging` entry live in lib/contracts: requests, the consent form (its
+// fields and its checks), narrowing and stored grants all read the same two constants.
+export { MAX_MESSAGES_PER_DETAIL, MAX_RECIPIENTS, MESSAGING_ACTIONS, MESSAGING_TYPE, type MessagingDetail } from "../contracts/authorization-details";
 
 export class AuthorizationDetailsError extends Error {
   override name = "AuthorizationDetailsError";
@@ -35,15 +22,8 @@ const recipient = z.string().transform((value, ctx) => {
   return e164;
 });
 
-const MessagingDetailSchema = z
-  .object({
-    type: z.literal(MESSAGING_TYPE),
-    actions: z.array(z.enum(MESSAGING_ACTIONS)).min(1).default(["send"]),
-    // RFC 9396 section 2: a request may omit a field; the user then supplies it on consent.
-    recipients: z.array(recipient).max(MAX_RECIPIENTS).optional(),
-    max_messages: z.number().int().positive().max(MAX_MESSAGES_PER_DETAIL).optional(),
-  })
-  .strict();
+// The wire shape, with each recipient normalised to E.164.
+const MessagingDetailSchema = messagingDetailWireSchema.extend({ recipients: z.array(recipient).max(MAX_RECIPIENTS).optional() }).strict();
 
 function issueText(error: z.ZodError): string {
   const issue = error.issues[0];
