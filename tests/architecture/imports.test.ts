@@ -90,6 +90,14 @@ describe("the import graph", () => {
     expect(across).toEqual([]);
   });
 
+  it("keeps lib/ framework-free (no Next.js, next-auth or React: those belong in app/)", () => {
+    const framework = /^(next|next-auth|react|react-dom)(\/|$)/;
+    const found = [...packages]
+      .filter(([file]) => file.startsWith("lib/"))
+      .flatMap(([file, names]) => names.filter((name) => framework.test(name)).map((name) => `${file} -> ${name}`));
+    expect(found).toEqual([]);
+  });
+
   it("lets lib/contracts depend on zod alone", () => {
     const contractFiles = [...graph.keys()].filter((file) => file.startsWith("lib/contracts/"));
     const foreign = contractFiles.flatMap((file) => [
