@@ -9,8 +9,20 @@ import { normalizeE164 } from "./phone";
 // fields and its checks), narrowing and stored grants all read the same two constants.
 export { MAX_MESSAGES_PER_DETAIL, MAX_RECIPIENTS, MESSAGING_ACTIONS, MESSAGING_TYPE, type MessagingDetail } from "../contracts/authorization-details";
 
+/**
+ * `malformed`: the parameter is not a JSON array at all (RFC 9396 section 5: invalid_request);
+ * `invalid_entry`: an entry is wrong (invalid_authorization_details).
+ */
+export type AuthorizationDetailsErrorCode = "malformed" | "invalid_entry";
+
 export class AuthorizationDetailsError extends Error {
   override name = "AuthorizationDetailsError";
+  constructor(
+    message: string,
+    readonly code: AuthorizationDetailsErrorCode = "invalid_entry",
+  ) {
+    super(message);
+  }
 }
 
 const recipient = z.string().transform((value, ctx) => {
@@ -38,7 +50,7 @@ function issueText(error: z.ZodError): string {
  * Throws AuthorizationDetailsError with a message fit for `error_description`.
  */
 export function parseMessagingDetails(raw: unknown, options: { requireRecipients?: boolean } = {}): MessagingDetail[] {
-  if (!Array.isArray(raw)) throw new AuthorizationDetailsError("authorization_details must be a JSON array");
+  if (!Array.isArray(raw)) throw new AuthorizationDetailsError("authorization_details must be a JSON array", "malformed");
   if (raw.length > 10) throw new AuthorizationDetailsError("too many authorization_details entries");
   return raw.map((entry, index) => {
     if (!entry || typeof entry !== "object" || Array.isArray(entry)) {
@@ -67,7 +79,12 @@ export function parseAuthorizationDetailsParam(param: string | null | undefined,
   try {
     raw = JSON.parse(param);
   } catch {
-    throw new AuthorizationDetailsError("authorization_details is not valid JSON");
+    throw new AuthorizationDetailsError("authorization_details is not valid JSON", "malformed");
   }
   return parseMessagingDetails(raw, options);
+}
+
+/** The details stored in a grant or request row: a JSON column, validated when it was written. */
+export function parseStoredDetails(json: string): MessagingDetail[] {
+  return parseMessagingDetails(JSON.parse(json));
 }

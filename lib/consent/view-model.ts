@@ -3,13 +3,13 @@
 // and for how long. Showing the page binds an authorize request to the signed-in user, issues
 // a fresh single-use consent token and records consent.shown.
 import { appendAudit } from "../audit/append";
-import { describeScope, formatPhone, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import { describeScope, durationInWords, formatPhone, type MessagingDetail, parseStoredDetails } from "../authorization-details";
 import { describeMessagingDetail } from "../authorization-details/words";
 import { writeTransaction } from "../db";
 import type { Deps } from "../deps";
 import { hasInvalidCharacters } from "../http/text";
 import { loadClient } from "../oauth/clients/store";
-import { durationWords, lifetimeOptions, proposedLifetime } from "./lifetime";
+import { lifetimeOptions, proposedLifetime } from "./lifetime";
 import { newConsentToken } from "./token";
 
 /** A client registered within this window is flagged "newly registered". */
@@ -143,7 +143,7 @@ export async function loadConsentPage(deps: Deps, requestId: string, userId: str
       );
     }
   });
-  const details = parseMessagingDetails(JSON.parse(row.authorizationDetails));
+  const details = parseStoredDetails(row.authorizationDetails);
   const scopes = row.scope.split(" ").filter(Boolean);
   return {
     kind: "show",
@@ -168,12 +168,12 @@ export async function loadConsentPage(deps: Deps, requestId: string, userId: str
       resourceName: resourceName(deps, row.resource),
       scopes: scopes.map((value) => ({ value, words: describeScope(value) })),
       details: detailViews(details),
-      summary: maximumInWords(details, scopes, durationWords(proposed)),
+      summary: maximumInWords(details, scopes, durationInWords(proposed)),
       lifetime: {
         proposedSeconds: proposed,
-        proposedWords: durationWords(proposed),
+        proposedWords: durationInWords(proposed),
         proposedUntil: new Date(now.getTime() + proposed * 1000),
-        options: lifetimeOptions(proposed).map((seconds) => ({ seconds, words: durationWords(seconds) })),
+        options: lifetimeOptions(proposed).map((seconds) => ({ seconds, words: durationInWords(seconds) })),
       },
       consentToken: token,
       expiresAt: row.expiresAt,

@@ -5,7 +5,7 @@
 // rewrites its row.
 import type { Db, Tx } from "../db";
 import type { Grant } from "../generated/sqlite/client";
-import { entryLimits, parseMessagingDetails, type EntryLimit } from "../authorization-details";
+import { type EntryLimit, entryLimits, parseStoredDetails } from "../authorization-details";
 import type { GrantFeedState, GrantState } from "../contracts/grant-status";
 
 export type { GrantState } from "../contracts/grant-status";
@@ -87,7 +87,7 @@ export async function grantStatus(db: Db | Tx, ids: string[], now: Date = new Da
     const row = byId.get(id);
     if (!row) return { id, status: "unknown", expires_at: null };
     const status = grantState(row, now);
-    const limits = entryLimits(parseMessagingDetails(JSON.parse(row.authorizationDetails)), row.entries);
+    const limits = entryLimits(parseStoredDetails(row.authorizationDetails), row.entries);
     return { id, status, expires_at: row.expiresAt.toISOString(), message_limits: limits };
   });
 }

@@ -39,8 +39,7 @@ export function checkAuthorizationDetails(param: string | undefined): MessagingD
     return parseAuthorizationDetailsParam(param);
   } catch (err) {
     if (!(err instanceof AuthorizationDetailsError)) throw err;
-    const shape = /not valid JSON|must be a JSON array/.test(err.message);
-    throw new OAuthError(shape ? "invalid_request" : "invalid_authorization_details", err.message);
+    throw new OAuthError(err.code === "malformed" ? "invalid_request" : "invalid_authorization_details", err.message);
   }
 }
 

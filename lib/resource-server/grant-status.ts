@@ -2,7 +2,7 @@
 // read the shared database (same DATABASE_URL as the issuer) and cache each answer for at
 // most `maxAgeMs`, so a revocation in the dashboard is seen within one second (checklist 63)
 // while a burst of tool calls costs one query.
-import { parseMessagingDetails, type EntryUsage } from "../authorization-details";
+import { type EntryUsage, parseStoredDetails } from "../authorization-details";
 import type { ChainGrant, GrantStatus, LiveGrantStatus } from "../contracts/grant-status";
 import type { Db } from "../db";
 import { grantState } from "../grants/status";
@@ -46,7 +46,7 @@ export async function readGrantStatus(db: Reader, grantId: string, jti: string |
     const state = grantState(grant, now);
     if (state !== "active") return { live: false, reason: state === "account_disabled" ? state : `grant_${state}` };
     const expiresAt = status?.expiresAt && status.expiresAt < grant.expiresAt ? status.expiresAt : grant.expiresAt;
-    const link: ChainGrant = { id: grant.id, details: parseMessagingDetails(JSON.parse(grant.authorizationDetails)), entries: grant.entries };
+    const link: ChainGrant = { id: grant.id, details: parseStoredDetails(grant.authorizationDetails), entries: grant.entries };
     const chain = [...(status?.chain ?? []), link];
     status = { live: true, rootGrantId: grant.id, expiresAt, userId: grant.userId, clientId: grant.clientId, chain };
     id = grant.parentGrantId;
