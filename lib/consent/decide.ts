@@ -11,6 +11,7 @@ import type { Deps } from "../deps";
 import { createGrant } from "../grants";
 import { OAuthError } from "../oauth/errors";
 import { errorRedirectUrl, redirectWith } from "../oauth/authorize/redirect";
+import { mayDecide, NOT_THE_DECIDER } from "./decider";
 import { chosenLifetime, proposedLifetime } from "./lifetime";
 
 /** RFC 6749 section 4.1.2 recommends at most 10 minutes; a minute is plenty for a redirect. */
@@ -48,7 +49,7 @@ async function checkDecidable(tx: Tx, deps: Deps, input: DecideInput): Promise<R
   const row = await tx.authorizationRequest.findUnique({ where: { id: input.requestId } });
   if (!row || row.parRequestUriHash) throw new ConsentError(404, "There is no such request.");
   // Only the resource owner decides (checklist 22): the user the request is bound to.
-  if (!row.userId || row.userId !== input.userId) throw new ConsentError(403, "This request belongs to another account.");
+  if (!mayDecide(row, input.userId)) throw new ConsentError(403, NOT_THE_DECIDER);
   if (row.status !== "pending") throw new ConsentError(400, "This request was already decided.");
   if (row.expiresAt <= deps.now()) throw new ConsentError(400, "This request has expired. Start again from the application.");
   const user = await tx.user.findUnique({ where: { id: input.userId } });

@@ -11,6 +11,7 @@ import { hasInvalidCharacters } from "../http/text";
 import { loadClient } from "../oauth/clients/store";
 import { lifetimeOptions, proposedLifetime } from "./lifetime";
 import { newConsentToken } from "./token";
+import { mayDecide, NOT_THE_DECIDER } from "./decider";
 
 /** A client registered within this window is flagged "newly registered". */
 const NEW_CLIENT_SECONDS = 7 * 24 * 3600;
@@ -111,12 +112,12 @@ function hostOf(uri: string | null): string | null {
 
 /** Who may decide: the user the request names; an authorize request is bound on first view. */
 async function bindUser(deps: Deps, row: Row, userId: string): Promise<ConsentPageState | null> {
-  if (row.userId === userId) return null;
-  if (row.userId) return { kind: "forbidden", reason: "This request belongs to another account." };
+  if (mayDecide(row, userId)) return null;
+  if (row.userId) return { kind: "forbidden", reason: NOT_THE_DECIDER };
   if (row.flow === "device") return { kind: "unclaimed" };
-  if (row.flow !== "authorize") return { kind: "forbidden", reason: "This request is not addressed to you." };
+  if (row.flow !== "authorize") return { kind: "forbidden", reason: NOT_THE_DECIDER };
   const bound = await deps.db.authorizationRequest.updateMany({ where: { id: row.id, userId: null }, data: { userId } });
-  return bound.count === 1 ? null : { kind: "forbidden", reason: "This request belongs to another account." };
+  return bound.count === 1 ? null : { kind: "forbidden", reason: NOT_THE_DECIDER };
 }
 
 export async function loadConsentPage(deps: Deps, requestId: string, userId: string): Promise<ConsentPageState> {

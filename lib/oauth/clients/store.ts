@@ -51,6 +51,7 @@ export async function loadClient(db: Db | Tx, clientId: string): Promise<ClientR
   return row ? toClientRecord(row) : null;
 }
 
-export function clientAllowsGrant(client: ClientRecord, grantType: string): boolean {
+/** Whether the client registered this grant type; ../request-params.ts turns a no into the OAuth error. */
+export function clientAllowsGrant(client: Pick<ClientRecord, "grantTypes">, grantType: string): boolean {
   return client.grantTypes.includes(grantType);
 }
