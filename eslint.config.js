@@ -1,7 +1,13 @@
-// Lint: regular expressions. eslint-plugin-regexp finds expressions that can backtrack
-// super-linearly on hostile input (one such match stalls the whole Node process, every
-// request with it), plus the plugin's recommended correctness rules. The TypeScript parser
-// reads the sources; these rules need no type information.
+// Lint (npm run lint, part of npm test).
+// - eslint-plugin-regexp: expressions that can backtrack super-linearly on hostile input (one
+//   such match stalls the whole Node process, every request with it), plus the plugin's
+//   recommended correctness rules.
+// - typescript-eslint's recommended rules (syntax only: type-aware rules would parse the whole
+//   program for every run; `npm run typecheck` already does that once).
+// - Where imports may go: mcp-server/ reaches the shared database only through lib/ modules, never
+//   through @/lib/db or @/lib/deps (docs/architecture.md, "Layers"). Import cycles and upward
+//   imports inside lib/ are checked by tests/architecture/imports.test.ts, which reads the whole
+//   graph (type-only imports included) in a fraction of a second.
 import regexp from "eslint-plugin-regexp";
 import tseslint from "typescript-eslint";
 
@@ -19,8 +25,21 @@ const STYLE_ONLY = [
   "no-control-regex",
 ];
 
+const MCP_SERVER_FORBIDDEN = {
+  patterns: [
+    {
+      regex: "^(@/lib/(db|deps)|(\\.\\./)+lib/(db|deps))(/.*)?$",
+      message: "The MCP server reaches the database through lib/ modules (ports), not the issuer's database handle or container (docs/architecture.md).",
+    },
+  ],
+};
+
+// mcp-server files that still take the app container or the database handle: warned, not
+// refused, until the MCP server gets its ports (docs/architecture.md, "Remaining work").
+const MCP_SERVER_LEGACY = ["mcp-server/context.ts", "mcp-server/server.ts", "mcp-server/main.ts", "mcp-server/http/health.ts", "mcp-server/tools/audit.ts"];
+
 export default [
-  { ignores: ["lib/generated/**", ".next/**", "node_modules/**", "tmp/**", "data/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
+  { ignores: ["lib/generated/**", ".next/**", ".next*/**", "node_modules/**", "tmp/**", "data/**", "test-results/**", "playwright-report/**", "next-env.d.ts", ".tools/**"] },
   {
     files: ["**/*.{ts,tsx,js,mjs,cjs}"],
     languageOptions: { parser: tseslint.parser, parserOptions: { ecmaVersion: "latest", sourceType: "module", ecmaFeatures: { jsx: true } } },
@@ -33,5 +52,22 @@ export default [
       "regexp/no-super-linear-backtracking": ["error", { report: "potential" }],
       "regexp/no-super-linear-move": ["error", { report: "potential", ignoreSticky: false, ignorePartial: false }],
     },
+  },
+  ...tseslint.configs.recommended.map((config) => ({ ...config, files: ["**/*.{ts,tsx}"] })),
+  {
+    files: ["**/*.{ts,tsx}"],
+    rules: {
+      // A leading underscore marks a value left out on purpose (a rest sibling, an unused parameter of a callback shape).
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+    },
+  },
+  {
+    files: ["mcp-server/**/*.ts"],
+    ignores: ["mcp-server/**/*.test.ts", "mcp-server/test-stack.ts"],
+    rules: { "no-restricted-imports": ["error", MCP_SERVER_FORBIDDEN] },
+  },
+  {
+    files: MCP_SERVER_LEGACY,
+    rules: { "no-restricted-imports": ["warn", MCP_SERVER_FORBIDDEN] },
   },
 ];

@@ -4,9 +4,6 @@ const nextConfig: NextConfig = {
   // Separate build folders let several checkouts or test runs build side by side.
   distDir: process.env.NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,
-  // `npm test` type-checks the whole repository (tsc) once; the build need not do it again,
-  // which saves a minute on a newcomer's first `npm start`.
-  typescript: { ignoreBuildErrors: true },
   reactStrictMode: true,
   // forbidden() and app/forbidden.tsx: a signed-in user without the role gets a real 403 page.
   experimental: { authInterrupts: true },

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/app/_auth/session";
 import { PendingRequests } from "./_components/pending-requests";
 
 export default async function Home() {

@@ -5,6 +5,7 @@ import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from "./contracts/access-token";
 import { trimTrailingSlashes } from "./http/text";
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -40,7 +41,7 @@ const EnvSchema = z.object({
   MCP_CLIENT_ID: z.string().min(1).default("mcp-server"),
   MCP_CLIENT_SECRET: secret.optional(),
   AUDIT_HMAC_KEY: secret.optional(),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(600),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(MAX_ACCESS_TOKEN_LIFETIME_SECONDS).default(600),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 24 * 3600),
   REFRESH_REUSE_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   MAX_GRANT_LIFETIME_SECONDS: z.coerce.number().int().min(60).default(7 * 24 * 3600),

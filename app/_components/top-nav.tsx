@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { SessionUser } from "@/lib/auth/session";
+import type { SessionUser } from "@/app/_auth/session";
 import { SignOutButton } from "./sign-out-button";
 
 interface NavLink {

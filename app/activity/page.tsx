@@ -2,7 +2,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { queryAudit } from "@/lib/audit/query";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { EntriesTable } from "../audit/_components/entries-table";
 import { cursorOf, toSearchParams, type RawSearchParams } from "../audit/search-params";

@@ -3,7 +3,7 @@
 // check), and each action re-checks the admin role itself rather than trusting the page.
 import { redirect } from "next/navigation";
 import { changeRoleAsAdmin, revokeAccountAsAdmin } from "@/lib/admin/manage-users";
-import { requireRole } from "@/lib/auth/session";
+import { requireRole } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 
 export async function changeRoleAction(form: FormData): Promise<void> {

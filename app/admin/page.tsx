@@ -1,5 +1,5 @@
 import { ADMIN_NOTICES, type AdminNotice } from "@/lib/admin/manage-users";
-import { requireRole } from "@/lib/auth/session";
+import { requireRole } from "@/app/_auth/session";
 import { listUsers, ROLES } from "@/lib/auth/users";
 import { db } from "@/lib/db";
 import { changeRoleAction, revokeAccountAction } from "./actions";

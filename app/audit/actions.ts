@@ -2,7 +2,7 @@
 // The console's "Verify chain" button: the same check as `npm run audit:verify`.
 import { checkpointSigner, verifyAuditTrail } from "@/lib/audit/audit-trail";
 import { checkMessageEntries } from "@/lib/audit/messages-check";
-import { requireRole } from "@/lib/auth/session";
+import { requireRole } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 
 export interface VerifyState {

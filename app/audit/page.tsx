@@ -4,7 +4,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AuditFilterError, filterToParams, parseAuditFilter, type AuditFilter } from "@/lib/audit/filter";
 import { queryAudit, type AuditPage } from "@/lib/audit/query";
-import { requireRole } from "@/lib/auth/session";
+import { requireRole } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { EntriesTable } from "./_components/entries-table";
 import { FilterForm } from "./_components/filter-form";

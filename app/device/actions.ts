@@ -1,6 +1,6 @@
 "use server";
 import { redirect } from "next/navigation";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { claimUserCode } from "@/lib/oauth/device/claim";
 

@@ -3,7 +3,7 @@
 // sees the full request on the consent page, so a link sent by someone else cannot approve
 // anything by itself (RFC 8628 section 5.4).
 import type { Metadata } from "next";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/app/_auth/session";
 import { DeviceForm } from "./device-form";
 
 export const dynamic = "force-dynamic";

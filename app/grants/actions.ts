@@ -2,7 +2,7 @@
 // Revoke buttons on /grants. Server actions are POSTs that Next.js checks against the page's
 // origin (a cross-site form cannot trigger them); the grant must belong to the signed-in user.
 import { revalidatePath } from "next/cache";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/app/_auth/session";
 import { writeTransaction } from "@/lib/db";
 import { appDeps } from "@/lib/deps";
 import { hasInvalidCharacters } from "@/lib/http/text";

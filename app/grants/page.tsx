@@ -1,7 +1,7 @@
 // The grants dashboard: every grant the user gave, live ones first with Revoke buttons (one per
 // grant, Revoke all per agent) and each entry's messages used and left, then past ones.
 import type { Metadata } from "next";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { groupByClient, listGrantsForUser, type GrantView } from "@/lib/grants/queries";
 import { limitsInWords } from "@/lib/grants/words";

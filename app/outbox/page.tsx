@@ -2,7 +2,7 @@
 // sandbox provider "delivered" it (and, with a real provider, what was handed over).
 import type { Metadata } from "next";
 import { formatPhone } from "@/lib/authorization-details";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { listOutbox } from "@/lib/messaging/outbox-queries";
 import { TableScroll } from "../_components/table-scroll";

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
 import { signInErrorMessage } from "@/lib/auth/messages";
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/app/_auth/session";
 import { config } from "@/lib/config";
 import { SignInForm } from "./sign-in-form";
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/app/_auth/session";
 import { config } from "@/lib/config";
 import { SignUpForm } from "./sign-up-form";
 

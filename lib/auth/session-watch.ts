@@ -1,5 +1,5 @@
 // A long-lived response (the pending requests' event stream) outlives the request that checked
-// the session: it re-checks the same rule as every session read (lib/auth/options.ts,
+// the session: it re-checks the same rule as every session read (app/_auth/options.ts,
 // refreshSessionToken) while it runs, so signing out everywhere or revoking the account ends
 // the stream at its next tick instead of minutes later.
 import type { Db } from "../db";

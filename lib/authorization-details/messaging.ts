@@ -2,28 +2,27 @@
 // the issuer (validation), the consent screen (words, narrowing), the MCP server and the
 // messaging API (enforcement).
 import { z } from "zod";
+import { MAX_RECIPIENTS, MESSAGING_TYPE, messagingDetailWireSchema, type MessagingDetail } from "../contracts/authorization-details";
 import { normalizeE164 } from "./phone";
 
-export const MESSAGING_TYPE = "messaging";
-export const MESSAGING_ACTIONS = ["send"] as const;
-/**
- * The limits of one `messaging` entry. Requests, the consent form (its fields and its
- * checks), narrowing and stored grants all read these two constants, so what the form lets a
- * user enter is exactly what a grant may hold.
- */
-export const MAX_RECIPIENTS = 20;
-export const MAX_MESSAGES_PER_DETAIL = 10_000;
+// The limits of one `messaging` entry live in lib/contracts: requests, the consent form (its
+// fields and its checks), narrowing and stored grants all read the same two constants.
+export { MAX_MESSAGES_PER_DETAIL, MAX_RECIPIENTS, MESSAGING_ACTIONS, MESSAGING_TYPE, type MessagingDetail } from "../contracts/authorization-details";
 
-export interface MessagingDetail {
-  type: "messaging";
-  actions: ("send")[];
-  /** E.164, deduplicated, sorted. Never empty once granted. */
-  recipients: string[];
-  max_messages?: number;
-}
+/**
+ * `malformed`: the parameter is not a JSON array at all (RFC 9396 section 5: invalid_request);
+ * `invalid_entry`: an entry is wrong (invalid_authorization_details).
+ */
+export type AuthorizationDetailsErrorCode = "malformed" | "invalid_entry";
 
 export class AuthorizationDetailsError extends Error {
   override name = "AuthorizationDetailsError";
+  constructor(
+    message: string,
+    readonly code: AuthorizationDetailsErrorCode = "invalid_entry",
+  ) {
+    super(message);
+  }
 }
 
 const recipient = z.string().transform((value, ctx) => {
@@ -35,15 +34,8 @@ const recipient = z.string().transform((value, ctx) => {
   return e164;
 });
 
-const MessagingDetailSchema = z
-  .object({
-    type: z.literal(MESSAGING_TYPE),
-    actions: z.array(z.enum(MESSAGING_ACTIONS)).min(1).default(["send"]),
-    // RFC 9396 section 2: a request may omit a field; the user then supplies it on consent.
-    recipients: z.array(recipient).max(MAX_RECIPIENTS).optional(),
-    max_messages: z.number().int().positive().max(MAX_MESSAGES_PER_DETAIL).optional(),
-  })
-  .strict();
+// The wire shape, with each recipient normalised to E.164.
+const MessagingDetailSchema = messagingDetailWireSchema.extend({ recipients: z.array(recipient).max(MAX_RECIPIENTS).optional() }).strict();
 
 function issueText(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -58,7 +50,7 @@ function issueText(error: z.ZodError): string {
  * Throws AuthorizationDetailsError with a message fit for `error_description`.
  */
 export function parseMessagingDetails(raw: unknown, options: { requireRecipients?: boolean } = {}): MessagingDetail[] {
-  if (!Array.isArray(raw)) throw new AuthorizationDetailsError("authorization_details must be a JSON array");
+  if (!Array.isArray(raw)) throw new AuthorizationDetailsError("authorization_details must be a JSON array", "malformed");
   if (raw.length > 10) throw new AuthorizationDetailsError("too many authorization_details entries");
   return raw.map((entry, index) => {
     if (!entry || typeof entry !== "object" || Array.isArray(entry)) {
@@ -87,7 +79,12 @@ export function parseAuthorizationDetailsParam(param: string | null | undefined,
   try {
     raw = JSON.parse(param);
   } catch {
-    throw new AuthorizationDetailsError("authorization_details is not valid JSON");
+    throw new AuthorizationDetailsError("authorization_details is not valid JSON", "malformed");
   }
   return parseMessagingDetails(raw, options);
+}
+
+/** The details stored in a grant or request row: a JSON column, validated when it was written. */
+export function parseStoredDetails(json: string): MessagingDetail[] {
+  return parseMessagingDetails(JSON.parse(json));
 }

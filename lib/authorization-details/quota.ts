@@ -2,15 +2,11 @@
 // screen words it ("Send up to 1 message to +1 555-010-0123"). A send spends from one entry
 // that covers its recipient; which one is decided here, and only here (docs/mcp-clients.md,
 // "Message limits").
+import type { EntryUsage } from "../contracts/grant-status";
 import type { MessagingDetail } from "./messaging";
 
-/** What one entry of a grant has spent: `position` is its index in the grant's details. */
-export interface EntryUsage {
-  position: number;
-  /** null: the entry has no limit. */
-  maxMessages: number | null;
-  used: number;
-}
+/** What one entry of a grant has spent: `position` is its index in the grant's details; a null `maxMessages` is no limit. */
+export type { EntryUsage } from "../contracts/grant-status";
 
 /**
  * One entry's limit as resource servers and clients see it. Wire names; as in the

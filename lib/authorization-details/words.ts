@@ -54,3 +54,17 @@ const SCOPE_WORDS: Record<string, string> = {
 export function describeScope(scope: string): string {
   return SCOPE_WORDS[scope] ?? scope;
 }
+
+/**
+ * A lifetime in words, the same on the consent page and in the pending list: "45 seconds",
+ * "30 minutes", "1 hour 30 minutes", "2 days".
+ */
+export function durationInWords(seconds: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (seconds < 60) return plural(seconds, "second");
+  if (seconds % 86_400 === 0) return plural(seconds / 86_400, "day");
+  const minutes = Math.round(seconds / 60);
+  const hours = Math.floor(minutes / 60);
+  if (hours === 0) return plural(minutes, "minute");
+  return minutes % 60 ? `${plural(hours, "hour")} ${plural(minutes % 60, "minute")}` : plural(hours, "hour");
+}

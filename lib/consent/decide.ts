@@ -3,15 +3,15 @@
 // open request) but never widen: the granted details are computed from the stored request
 // and checked with narrowDetails, so a tampered form cannot grant more (checklist 24).
 // A decision is single-use: the status moves from pending exactly once (checklist 23).
-import { randomBytes } from "node:crypto";
-import { hashAuthorizationCode } from "../oauth/token/authorization-code";
+import { hashHandle, newHandle } from "../oauth/handles";
 import { appendAudit } from "../audit/append";
-import { narrowDetails, NarrowingError, parseMessagingDetails, wasNarrowed, type MessagingDetail, type Narrowing } from "../authorization-details";
+import { type MessagingDetail, narrowDetails, type Narrowing, NarrowingError, parseStoredDetails, wasNarrowed } from "../authorization-details";
 import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import { createGrant } from "../grants";
 import { OAuthError } from "../oauth/errors";
 import { errorRedirectUrl, redirectWith } from "../oauth/authorize/redirect";
+import { mayDecide, NOT_THE_DECIDER } from "./decider";
 import { chosenLifetime, proposedLifetime } from "./lifetime";
 
 /** RFC 6749 section 4.1.2 recommends at most 10 minutes; a minute is plenty for a redirect. */
@@ -49,7 +49,7 @@ async function checkDecidable(tx: Tx, deps: Deps, input: DecideInput): Promise<R
   const row = await tx.authorizationRequest.findUnique({ where: { id: input.requestId } });
   if (!row || row.parRequestUriHash) throw new ConsentError(404, "There is no such request.");
   // Only the resource owner decides (checklist 22): the user the request is bound to.
-  if (!row.userId || row.userId !== input.userId) throw new ConsentError(403, "This request belongs to another account.");
+  if (!mayDecide(row, input.userId)) throw new ConsentError(403, NOT_THE_DECIDER);
   if (row.status !== "pending") throw new ConsentError(400, "This request was already decided.");
   if (row.expiresAt <= deps.now()) throw new ConsentError(400, "This request has expired. Start again from the application.");
   const user = await tx.user.findUnique({ where: { id: input.userId } });
@@ -82,12 +82,12 @@ async function transition(tx: Tx, row: Row, status: "approved" | "denied", now: 
 }
 
 async function issueCode(tx: Tx, deps: Deps, row: Row, grantId: string): Promise<string> {
-  const code = randomBytes(32).toString("base64url");
+  const code = newHandle();
   const now = deps.now();
   await tx.authorizationCode.create({
     data: {
       // Stored only as a hash, the one the token endpoint looks the code up by.
-      codeHash: hashAuthorizationCode(code),
+      codeHash: hashHandle(code),
       requestId: row.id,
       grantId,
       clientId: row.clientId,
@@ -109,7 +109,7 @@ async function issueCode(tx: Tx, deps: Deps, row: Row, grantId: string): Promise
 
 async function approve(tx: Tx, deps: Deps, row: Row, input: DecideInput): Promise<DecideResult> {
   const now = deps.now();
-  const requested = parseMessagingDetails(JSON.parse(row.authorizationDetails));
+  const requested = parseStoredDetails(row.authorizationDetails);
   const granted = grantedDetails(requested, input.narrowing);
   const proposed = proposedLifetime(row.requestedExpiry, deps.config);
   const lifetime = chosenLifetime(input.durationSeconds, proposed);

@@ -23,11 +23,3 @@ export function chosenLifetime(chosen: number | undefined, proposed: number): nu
 export function lifetimeOptions(proposed: number): number[] {
   return [proposed, ...PRESETS.filter((s) => s < proposed)].sort((a, b) => b - a);
 }
-
-export function durationWords(seconds: number): string {
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  if (seconds % 86400 === 0) return plural(seconds / 86400, "day");
-  if (seconds % 3600 === 0) return plural(seconds / 3600, "hour");
-  if (seconds >= 3600) return `${plural(Math.floor(seconds / 3600), "hour")} ${plural(Math.round((seconds % 3600) / 60), "minute")}`;
-  return plural(Math.max(1, Math.round(seconds / 60)), "minute");
-}

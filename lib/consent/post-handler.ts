@@ -12,6 +12,7 @@ import { seeOther } from "../oauth/authorize/redirect";
 import { ConsentError, decideRequest } from "./decide";
 import { parseConsentForm } from "./form";
 import { consentTokenMatches, sameOrigin } from "./token";
+import { mayDecide, NOT_THE_DECIDER } from "./decider";
 
 export function consentPagePath(deps: Deps, requestId: string, query = ""): string {
   return `${deps.config.issuerUrl}/consent/${encodeURIComponent(requestId)}${query}`;
@@ -20,7 +21,7 @@ export function consentPagePath(deps: Deps, requestId: string, query = ""): stri
 async function checkRequestAndToken(deps: Deps, requestId: string, userId: string, token: string | null) {
   const row = requestId.length <= 100 && !hasInvalidCharacters(requestId) ? await deps.db.authorizationRequest.findUnique({ where: { id: requestId } }) : null;
   if (!row || row.parRequestUriHash) throw new ConsentError(404, "There is no such request.");
-  if (row.userId !== userId) throw new ConsentError(403, "Only the account this request is addressed to can decide on it.");
+  if (!mayDecide(row, userId)) throw new ConsentError(403, NOT_THE_DECIDER);
   if (row.status !== "pending") throw new ConsentError(400, "This request was already decided.");
   if (row.expiresAt <= deps.now()) throw new ConsentError(400, "This request has expired. Start again from the application.");
   if (!consentTokenMatches(token, row.consentTokenHash)) throw new ConsentError(403, "This form is no longer valid. Reload the page and decide again.");

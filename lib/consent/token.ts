@@ -2,22 +2,18 @@
 // hashed, on that request's row, and every page view replaces it). Together with the Origin
 // check it keeps another site from deciding on the user's behalf (RFC 9700 section 4.7,
 // OWASP CSRF Prevention Cheat Sheet: synchronizer token).
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { handleMatches, hashHandle, newHandle } from "../oauth/handles";
 
 export function newConsentToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString("base64url");
-  return { token, hash: hashConsentToken(token) };
+  const token = newHandle();
+  return { token, hash: hashHandle(token) };
 }
 
-export function hashConsentToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
+export const hashConsentToken = hashHandle;
 
 export function consentTokenMatches(token: string | null, storedHash: string | null): boolean {
-  if (!token || !storedHash || token.length > 100) return false;
-  const a = Buffer.from(hashConsentToken(token), "hex");
-  const b = Buffer.from(storedHash, "hex");
-  return a.length === b.length && timingSafeEqual(a, b);
+  if (!token || token.length > 100) return false;
+  return handleMatches(token, storedHash);
 }
 
 /**

@@ -3,14 +3,15 @@
 // and for how long. Showing the page binds an authorize request to the signed-in user, issues
 // a fresh single-use consent token and records consent.shown.
 import { appendAudit } from "../audit/append";
-import { describeScope, formatPhone, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import { describeScope, durationInWords, formatPhone, type MessagingDetail, parseStoredDetails } from "../authorization-details";
 import { describeMessagingDetail } from "../authorization-details/words";
 import { writeTransaction } from "../db";
 import type { Deps } from "../deps";
 import { hasInvalidCharacters } from "../http/text";
 import { loadClient } from "../oauth/clients/store";
-import { durationWords, lifetimeOptions, proposedLifetime } from "./lifetime";
+import { lifetimeOptions, proposedLifetime } from "./lifetime";
 import { newConsentToken } from "./token";
+import { mayDecide, NOT_THE_DECIDER } from "./decider";
 
 /** A client registered within this window is flagged "newly registered". */
 const NEW_CLIENT_SECONDS = 7 * 24 * 3600;
@@ -111,12 +112,12 @@ function hostOf(uri: string | null): string | null {
 
 /** Who may decide: the user the request names; an authorize request is bound on first view. */
 async function bindUser(deps: Deps, row: Row, userId: string): Promise<ConsentPageState | null> {
-  if (row.userId === userId) return null;
-  if (row.userId) return { kind: "forbidden", reason: "This request belongs to another account." };
+  if (mayDecide(row, userId)) return null;
+  if (row.userId) return { kind: "forbidden", reason: NOT_THE_DECIDER };
   if (row.flow === "device") return { kind: "unclaimed" };
-  if (row.flow !== "authorize") return { kind: "forbidden", reason: "This request is not addressed to you." };
+  if (row.flow !== "authorize") return { kind: "forbidden", reason: NOT_THE_DECIDER };
   const bound = await deps.db.authorizationRequest.updateMany({ where: { id: row.id, userId: null }, data: { userId } });
-  return bound.count === 1 ? null : { kind: "forbidden", reason: "This request belongs to another account." };
+  return bound.count === 1 ? null : { kind: "forbidden", reason: NOT_THE_DECIDER };
 }
 
 export async function loadConsentPage(deps: Deps, requestId: string, userId: string): Promise<ConsentPageState> {
@@ -143,7 +144,7 @@ export async function loadConsentPage(deps: Deps, requestId: string, userId: str
       );
     }
   });
-  const details = parseMessagingDetails(JSON.parse(row.authorizationDetails));
+  const details = parseStoredDetails(row.authorizationDetails);
   const scopes = row.scope.split(" ").filter(Boolean);
   return {
     kind: "show",
@@ -168,12 +169,12 @@ export async function loadConsentPage(deps: Deps, requestId: string, userId: str
       resourceName: resourceName(deps, row.resource),
       scopes: scopes.map((value) => ({ value, words: describeScope(value) })),
       details: detailViews(details),
-      summary: maximumInWords(details, scopes, durationWords(proposed)),
+      summary: maximumInWords(details, scopes, durationInWords(proposed)),
       lifetime: {
         proposedSeconds: proposed,
-        proposedWords: durationWords(proposed),
+        proposedWords: durationInWords(proposed),
         proposedUntil: new Date(now.getTime() + proposed * 1000),
-        options: lifetimeOptions(proposed).map((seconds) => ({ seconds, words: durationWords(seconds) })),
+        options: lifetimeOptions(proposed).map((seconds) => ({ seconds, words: durationInWords(seconds) })),
       },
       consentToken: token,
       expiresAt: row.expiresAt,

@@ -6,6 +6,8 @@ import { createAdapter } from "./adapter";
 import { isPostgresUrl, type Provider } from "./target";
 
 export type Db = SqliteClient;
+/** A Prisma interactive-transaction client. */
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 export type { Prisma } from "../generated/sqlite/client";
 
 // Kept on the client under a global symbol, not in a module-level map: Next.js may bundle

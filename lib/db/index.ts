@@ -2,10 +2,8 @@
 import { config } from "../config";
 import { createDb, type Db } from "./client";
 
-export type { Db } from "./client";
+export type { Db, Tx } from "./client";
 export { writeTransaction } from "./transaction";
-/** A Prisma interactive-transaction client. */
-export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 const globalRef = globalThis as unknown as { __agentGrantsDb?: Db };
 

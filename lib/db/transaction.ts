@@ -5,8 +5,7 @@
 // SQLITE_BUSY at once instead of invoking the busy timeout. So on SQLite the first statement
 // is a no-op write to the audit head row, which takes the write lock up front (waiting
 // politely for other writers). PostgreSQL needs nothing: it locks rows as they are written.
-import type { Db, Tx } from "./index";
-import { providerOf } from "./client";
+import { providerOf, type Db, type Tx } from "./client";
 
 export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const sqlite = providerOf(db) === "sqlite";

@@ -4,7 +4,7 @@
 // carries its id (grant_id) and none outlives it.
 import type { Tx } from "../db";
 import type { Grant } from "../generated/sqlite/client";
-import { parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import { type MessagingDetail, parseMessagingDetails, parseStoredDetails } from "../authorization-details";
 import { entryRowsFor } from "./entries";
 
 export type GrantCreatedVia = "code" | "ciba" | "device" | "exchange" | "client_credentials";
@@ -64,5 +64,5 @@ export async function createGrant(tx: Tx, input: CreateGrantInput): Promise<Gran
 
 /** The granted details of a grant row, parsed with the one typed definition. */
 export function grantedDetailsOf(grant: Pick<Grant, "authorizationDetails">): MessagingDetail[] {
-  return parseMessagingDetails(JSON.parse(grant.authorizationDetails));
+  return parseStoredDetails(grant.authorizationDetails);
 }

@@ -2,7 +2,7 @@
 // message at a time, read for describe_grant, introspection and the grants dashboard. Which
 // entry a send spends from is decided in lib/authorization-details/quota.ts.
 import type { Db, Tx } from "../db";
-import { entryLimits, parseMessagingDetails, spendOrder, type EntryLimit, type MessagingDetail } from "../authorization-details";
+import { type EntryLimit, entryLimits, type MessagingDetail, parseStoredDetails, spendOrder } from "../authorization-details";
 
 /** The rows to create with a grant: one per entry of its granted details. */
 export function entryRowsFor(details: MessagingDetail[]): { position: number; maxMessages: number | null }[] {
@@ -33,5 +33,5 @@ export async function spendFromEntries(tx: Tx, grantId: string, details: Messagi
 export async function grantEntryLimits(db: Db | Tx, grantId: string): Promise<EntryLimit[] | null> {
   const grant = await db.grant.findUnique({ where: { id: grantId }, select: { authorizationDetails: true, entries: { select: ENTRY_USAGE_SELECT } } });
   if (!grant) return null;
-  return entryLimits(parseMessagingDetails(JSON.parse(grant.authorizationDetails)), grant.entries);
+  return entryLimits(parseStoredDetails(grant.authorizationDetails), grant.entries);
 }

@@ -8,6 +8,7 @@ import { revokeGrant, revokeGrantsForClient } from "./revoke";
 import { grantEntryLimits } from "./entries";
 import { getLiveGrant, grantStatus } from "./status";
 import { listGrantsForUser } from "./queries";
+import { readGrantStatus } from "../resource-server/grant-status";
 
 const asked: MessagingDetail[] = [{ type: "messaging", actions: ["send"], recipients: ["+15550100123", "+15550100124"], max_messages: 5 }];
 const granted: MessagingDetail[] = [{ type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 3 }];
@@ -130,7 +131,9 @@ describe.each(testDatabases())("grants on $name", (target) => {
     expect((await getLiveGrant(db, grant.id, now))?.id).toBe(grant.id);
     await db.user.update({ where: { id: other.id }, data: { disabledAt: now } });
     expect(await getLiveGrant(db, grant.id, now)).toBeNull();
-    expect((await grantStatus(db, [grant.id], now))[0].status).toBe("revoked");
+    // One status for one fact: the issuer's feed and the resource servers' read agree.
+    expect((await grantStatus(db, [grant.id], now))[0]?.status).toBe("account_disabled");
+    expect(await readGrantStatus(db, grant.id, undefined, now)).toEqual({ live: false, reason: "account_disabled" });
   });
 
   it("lists live grants and past ones separately, without exchanged children", async () => {

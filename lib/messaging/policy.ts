@@ -2,39 +2,9 @@
 // the messaging API (again, on every request): scope, recipient, grant liveness. Each failure
 // is a MessagingDenial naming the limit that stopped it, so clients can act on it.
 import { normalizeE164, type MessagingDetail } from "../authorization-details";
+import { DENIAL_LIMIT, type DenialCode, type DenialLimit } from "../contracts/denial";
 
-export type DenialCode =
-  | "insufficient_scope"
-  | "invalid_recipient"
-  | "recipient_not_allowed"
-  | "quota_exhausted"
-  | "grant_revoked"
-  | "grant_expired"
-  | "grant_not_found"
-  | "account_disabled"
-  | "token_revoked"
-  | "grant_extended"
-  | "invalid_request"
-  | "idempotency_key_reused";
-
-/** Which limit of the grant a denial is about. */
-export type DenialLimit = "scope" | "recipients" | "max_messages" | "grant" | "request";
-
-const LIMIT_OF: Record<DenialCode, DenialLimit> = {
-  insufficient_scope: "scope",
-  invalid_recipient: "recipients",
-  recipient_not_allowed: "recipients",
-  quota_exhausted: "max_messages",
-  grant_revoked: "grant",
-  grant_expired: "grant",
-  grant_not_found: "grant",
-  account_disabled: "grant",
-  token_revoked: "grant",
-  // In-call consent: the grant now allows the call, the token (issued before) does not.
-  grant_extended: "grant",
-  invalid_request: "request",
-  idempotency_key_reused: "request",
-};
+export type { DenialCode, DenialLimit } from "../contracts/denial";
 
 export class MessagingDenial extends Error {
   override name = "MessagingDenial";
@@ -45,7 +15,7 @@ export class MessagingDenial extends Error {
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
-    this.limit = LIMIT_OF[code];
+    this.limit = DENIAL_LIMIT[code];
   }
 
   toJSON() {

@@ -2,6 +2,7 @@
 // issuer, never from the request's Host header (RFC 8414 section 3.3: `issuer` must be exactly
 // the issuer identifier). No OpenID discovery document: this server issues no ID tokens.
 import type { AppConfig } from "../config";
+import { ACCESS_TOKEN_SIGNING_ALG } from "../contracts/access-token";
 import { DPOP_SIGNING_ALGS } from "./dpop/proof";
 import { ALL_GRANT_TYPES, AUTHORIZATION_DETAILS_TYPES, CLIENT_ASSERTION_ALGS, SCOPES, TOKEN_ENDPOINT_AUTH_METHODS } from "./supported";
 
@@ -56,7 +57,7 @@ export function authorizationServerMetadata(config: AppConfig): Record<string, u
     backchannel_token_delivery_modes_supported: ["poll"],
     backchannel_user_code_parameter_supported: false,
     // RFC 9068: access tokens are JWTs signed with ES256.
-    access_token_signing_alg_values_supported: ["ES256"],
+    access_token_signing_alg_values_supported: [ACCESS_TOKEN_SIGNING_ALG],
     service_documentation: `${config.issuerUrl}/`,
   };
 }

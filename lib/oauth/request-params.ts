@@ -6,6 +6,7 @@
 import type { AppConfig } from "../config";
 import { AuthorizationDetailsError, parseAuthorizationDetailsParam, type MessagingDetail } from "../authorization-details";
 import { trimTrailingSlashes } from "../http/text";
+import { clientAllowsGrant, type ClientRecord } from "./clients/store";
 import { OAuthError } from "./errors";
 import { SCOPES } from "./supported";
 
@@ -39,8 +40,7 @@ export function checkAuthorizationDetails(param: string | undefined): MessagingD
     return parseAuthorizationDetailsParam(param);
   } catch (err) {
     if (!(err instanceof AuthorizationDetailsError)) throw err;
-    const shape = /not valid JSON|must be a JSON array/.test(err.message);
-    throw new OAuthError(shape ? "invalid_request" : "invalid_authorization_details", err.message);
+    throw new OAuthError(err.code === "malformed" ? "invalid_request" : "invalid_authorization_details", err.message);
   }
 }
 
@@ -94,9 +94,9 @@ export function checkRequestedAccess(form: URLSearchParams, config: AppConfig, c
   return { scope: scopes.join(" "), details, resource, requestedExpiry };
 }
 
-/** The client must have registered the grant type it is about to use (RFC 7591 section 2). */
-export function checkClientGrantType(client: { grantTypes: string[] }, grantType: string): void {
-  if (!client.grantTypes.includes(grantType)) {
-    throw new OAuthError("unauthorized_client", `this client is not registered for the grant type ${grantType}`);
+/** The client must have registered the grant type it is about to use (RFC 7591 section 2; RFC 6749 section 5.2: unauthorized_client). */
+export function checkClientGrantType(client: Pick<ClientRecord, "grantTypes">, grantType: string): void {
+  if (!clientAllowsGrant(client, grantType)) {
+    throw new OAuthError("unauthorized_client", `this client is not registered for the grant type ${grantType.slice(0, 60)}`);
   }
 }

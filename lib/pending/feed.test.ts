@@ -20,7 +20,9 @@ describe("pending requests in words", () => {
   it("name durations", () => {
     expect(durationInWords(1800)).toBe("30 minutes");
     expect(durationInWords(86_400 * 2)).toBe("2 days");
-    expect(durationInWords(5400)).toBe("90 minutes");
+    // The same words as the consent page (lib/consent/view-model.ts uses the same function).
+    expect(durationInWords(5400)).toBe("1 hour 30 minutes");
+    expect(durationInWords(3599)).toBe("1 hour");
     expect(durationInWords(45)).toBe("45 seconds");
   });
 });

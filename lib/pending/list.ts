@@ -2,7 +2,7 @@
 // live grant), as the home page lists them: which agent, its binding message, and what it asks
 // for in words, with the consent page to review it on.
 import type { Db } from "../db";
-import { describeDetails, describeScope, parseMessagingDetails } from "../authorization-details";
+import { describeDetails, describeScope, durationInWords, parseStoredDetails } from "../authorization-details";
 import { extensionPagePath, listPendingExtensions } from "../grants/extensions";
 import type { PendingItem } from "./feed-types";
 
@@ -10,29 +10,14 @@ export type { PendingItem } from "./feed-types";
 
 export const OUT_OF_BAND_FLOWS = ["ciba", "device"];
 
-/** "1 hour", "30 minutes", "2 days": how long the agent asks to keep the access. */
-export function durationInWords(seconds: number): string {
-  const units: [number, string][] = [
-    [86_400, "day"],
-    [3_600, "hour"],
-    [60, "minute"],
-  ];
-  for (const [size, name] of units) {
-    if (seconds >= size && seconds % size === 0) {
-      const n = seconds / size;
-      return `${n} ${name}${n === 1 ? "" : "s"}`;
-    }
-  }
-  if (seconds >= 3_600) return `about ${Math.round(seconds / 3_600)} hours`;
-  if (seconds >= 60) return `about ${Math.round(seconds / 60)} minutes`;
-  return `${seconds} second${seconds === 1 ? "" : "s"}`;
-}
+/** How long the agent asks to keep the access, in the consent page's words. */
+export { durationInWords } from "../authorization-details";
 
 /** Details, then the scopes the details do not already say, then the lifetime asked for. */
 export function requestInWords(request: { authorizationDetails: string; scope: string; requestedExpiry: number | null }): string[] {
   let details: string[] = [];
   try {
-    details = describeDetails(parseMessagingDetails(JSON.parse(request.authorizationDetails)));
+    details = describeDetails(parseStoredDetails(request.authorizationDetails));
   } catch {
     details = ["(authorization details that could not be read)"];
   }

@@ -2,32 +2,12 @@
 // read the shared database (same DATABASE_URL as the issuer) and cache each answer for at
 // most `maxAgeMs`, so a revocation in the dashboard is seen within one second (checklist 63)
 // while a burst of tool calls costs one query.
-import { parseMessagingDetails, type EntryUsage, type MessagingDetail } from "../authorization-details";
+import { type EntryUsage, parseStoredDetails } from "../authorization-details";
+import type { ChainGrant, GrantStatus, LiveGrantStatus } from "../contracts/grant-status";
 import type { Db } from "../db";
+import { grantState } from "../grants/status";
 
-export type GrantDenialReason = "grant_not_found" | "grant_revoked" | "grant_expired" | "account_disabled" | "token_revoked";
-
-export interface GrantStatus {
-  live: boolean;
-  reason?: GrantDenialReason;
-  /** The grant the user approved (the root of a token-exchange chain). */
-  rootGrantId?: string;
-  expiresAt?: Date;
-  /** The root grant's owner and client (the user who approved, the agent they approved). */
-  userId?: string;
-  clientId?: string;
-  /**
-   * Every grant from the token's up to the root (the last), with its granted details and what
-   * each entry has spent: a send needs a message left in a covering entry of each of them.
-   */
-  chain?: ChainGrant[];
-}
-
-export interface ChainGrant {
-  id: string;
-  details: MessagingDetail[];
-  entries: EntryUsage[];
-}
+export type { ChainGrant, GrantDenialReason, GrantStatus, LiveGrantStatus } from "../contracts/grant-status";
 
 type Reader = Pick<Db, "grant" | "issuedToken">;
 
@@ -55,19 +35,18 @@ export async function readGrantStatus(db: Reader, grantId: string, jti: string |
     if (token?.revokedAt) return { live: false, reason: "token_revoked" };
   }
   let id: string | null = grantId;
-  let status: GrantStatus | undefined;
+  let status: LiveGrantStatus | undefined;
   for (let depth = 0; id && depth < MAX_CHAIN; depth++) {
     const grant: GrantRow | null = await db.grant.findUnique({
       where: { id },
       select: { ...GRANT_FIELDS, entries: { select: { position: true, maxMessages: true, used: true } }, user: { select: { disabledAt: true } }, client: { select: { revokedAt: true } } },
     });
     if (!grant) return { live: false, reason: "grant_not_found" };
-    // A revoked client's grants end with it (`admin revoke-client`), before any sweep rewrites them.
-    if (grant.status === "revoked" || grant.client.revokedAt) return { live: false, reason: "grant_revoked" };
-    if (grant.status !== "active" || grant.expiresAt.getTime() <= now.getTime()) return { live: false, reason: "grant_expired" };
-    if (grant.user.disabledAt) return { live: false, reason: "account_disabled" };
+    // The issuer's rule (lib/grants/status.ts): a revoked client or a disabled account ends the grant.
+    const state = grantState(grant, now);
+    if (state !== "active") return { live: false, reason: state === "account_disabled" ? state : `grant_${state}` };
     const expiresAt = status?.expiresAt && status.expiresAt < grant.expiresAt ? status.expiresAt : grant.expiresAt;
-    const link: ChainGrant = { id: grant.id, details: parseMessagingDetails(JSON.parse(grant.authorizationDetails)), entries: grant.entries };
+    const link: ChainGrant = { id: grant.id, details: parseStoredDetails(grant.authorizationDetails), entries: grant.entries };
     const chain = [...(status?.chain ?? []), link];
     status = { live: true, rootGrantId: grant.id, expiresAt, userId: grant.userId, clientId: grant.clientId, chain };
     id = grant.parentGrantId;

@@ -14,6 +14,7 @@
 // - When the issuer is down, the last good key set keeps serving: verification never depends
 //   on the issuer being reachable for keys it has already seen.
 import { importJWK, type CryptoKey, type JWK, type JWSHeaderParameters } from "jose";
+import { ACCESS_TOKEN_SIGNING_ALG } from "../contracts/access-token";
 
 export interface JwksCacheOptions {
   issuer: string;
@@ -82,7 +83,7 @@ export class JwksCache {
     const cacheKey = `${kid}:${jwk.x}:${jwk.y}`;
     let key = this.imported.get(cacheKey);
     if (!key) {
-      key = (await importJWK(jwk, "ES256")) as CryptoKey;
+      key = (await importJWK(jwk, ACCESS_TOKEN_SIGNING_ALG)) as CryptoKey;
       this.imported.set(cacheKey, key);
     }
     return key;
@@ -117,7 +118,7 @@ export class JwksCache {
         // Only public P-256 signing keys: never a private or symmetric key, never another alg.
         if (jwk?.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.kid !== "string" || "d" in jwk) continue;
         if (jwk.use && jwk.use !== "sig") continue;
-        if (jwk.alg && jwk.alg !== "ES256") continue;
+        if (jwk.alg && jwk.alg !== ACCESS_TOKEN_SIGNING_ALG) continue;
         keys.set(jwk.kid, jwk);
       }
       this.set = { keys, fetchedAt: this.now() };

@@ -3,7 +3,7 @@
 // see toolchain notes) and re-check only the clock. Keyed by the token's SHA-256, so the
 // cache never holds a token itself. DPoP proofs, revocation and grant status are checked on
 // every request regardless.
-import type { AccessTokenClaims } from "./verify-access-token";
+import type { AccessTokenClaims } from "./access-token-claims";
 
 interface Entry {
   claims: AccessTokenClaims;

@@ -3,26 +3,12 @@
 import { createHash } from "node:crypto";
 import { errors, jwtVerify, type JWSHeaderParameters, type CryptoKey } from "jose";
 import { AuthorizationDetailsError, parseMessagingDetails, type MessagingDetail } from "../authorization-details";
+import { ACCESS_TOKEN_SIGNING_ALG, ACCESS_TOKEN_TYP, MAX_ACCESS_TOKEN_LIFETIME_SECONDS, type AccessTokenClaims } from "../contracts/access-token";
 import { OAuthError } from "../oauth/errors";
 import { JwksUnavailableError, UnknownKeyError } from "./jwks-cache";
 import { VerifiedTokenCache } from "./token-cache";
 
-/** RFC 9068 section 2.2 claims, plus RFC 9396, RFC 9449 and RFC 8693 ones this system uses. */
-export interface AccessTokenClaims {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  client_id: string;
-  iat: number;
-  nbf?: number;
-  exp: number;
-  jti: string;
-  scope: string;
-  authorization_details: MessagingDetail[];
-  grant_id: string;
-  cnf?: { jkt?: string };
-  act?: { sub?: string; client_id?: string; act?: unknown };
-}
+export type { AccessTokenClaims } from "./access-token-claims";
 
 export interface VerifyOptions {
   issuer: string;
@@ -36,8 +22,6 @@ export interface VerifyOptions {
 
 /** Allowed clock difference between issuer and resource server. */
 export const CLOCK_SKEW_SECONDS = 30;
-/** Tokens live at most 15 minutes (ACCESS_TOKEN_TTL_SECONDS is capped at 900 in lib/config.ts); an older iat is not one of ours. */
-const MAX_TOKEN_AGE_SECONDS = 15 * 60;
 
 const invalid = (description: string) => new OAuthError("invalid_token", description);
 
@@ -82,12 +66,12 @@ export async function verifyAccessToken(token: string, options: VerifyOptions): 
   let payload: Record<string, unknown>;
   try {
     const result = await jwtVerify(token, options.getKey, {
-      algorithms: ["ES256"],
-      typ: "at+jwt", // RFC 9068 section 4: rejects ID tokens, DPoP proofs and other JWTs
+      algorithms: [ACCESS_TOKEN_SIGNING_ALG],
+      typ: ACCESS_TOKEN_TYP, // RFC 9068 section 4: rejects ID tokens, DPoP proofs and other JWTs
       issuer: options.issuer,
       audience: options.audience,
       clockTolerance: CLOCK_SKEW_SECONDS,
-      maxTokenAge: MAX_TOKEN_AGE_SECONDS,
+      maxTokenAge: MAX_ACCESS_TOKEN_LIFETIME_SECONDS,
       requiredClaims: ["exp", "iat", "jti", "sub", "client_id"],
       currentDate: now,
     });
@@ -114,7 +98,7 @@ function translateJoseError(err: unknown): Error {
     if (err.claim === "nbf" || err.claim === "iat") return invalid("The access token is not valid yet.");
     return invalid(`The access token's ${err.claim} claim is invalid.`);
   }
-  if (err instanceof errors.JOSEAlgNotAllowed) return invalid("The access token must be signed with ES256.");
+  if (err instanceof errors.JOSEAlgNotAllowed) return invalid(`The access token must be signed with ${ACCESS_TOKEN_SIGNING_ALG}.`);
   if (err instanceof errors.JOSEError) return invalid("The access token is malformed or its signature is invalid.");
   return err instanceof Error ? err : new Error(String(err));
 }

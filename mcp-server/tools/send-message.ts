@@ -10,7 +10,7 @@ import { entryToSpend } from "@/lib/authorization-details";
 import { bodyFacts } from "@/lib/audit/body-digest";
 import { MAX_EXTENSION_MESSAGES } from "@/lib/grants/extensions";
 import { checkBody, checkRecipient, MessagingDenial, quotaDenial, SCOPE_SEND } from "@/lib/messaging/policy";
-import type { GrantStatus } from "@/lib/resource-server/grant-status";
+import type { LiveGrantStatus } from "@/lib/resource-server/grant-status";
 import type { CallState, McpContext } from "../context";
 import { ExchangeError } from "../downstream/token-exchange";
 import { MessagingUnavailableError, postMessage } from "../downstream/messaging-client";
@@ -46,7 +46,7 @@ function denialFromApi(status: number, body: Record<string, unknown>, to: string
  * An early answer from the (at most 500 ms stale) grant status: every grant on the chain needs
  * an entry covering `to` with a message left. The messaging API spends atomically and decides.
  */
-function hasMessageLeft(status: GrantStatus, to: string): boolean {
+function hasMessageLeft(status: LiveGrantStatus, to: string): boolean {
   return (status.chain ?? []).every((grant) => entryToSpend(grant.details, grant.entries, to) !== null);
 }
 

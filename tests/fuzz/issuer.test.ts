@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db/client";
 import { handleConsentDecision } from "../../lib/consent/post-handler";
-import { handleGrantStatus } from "../../lib/grants/status-endpoint";
+import { handleGrantStatus } from "../../lib/oauth/grant-status-endpoint";
 import { handleAuthorize } from "../../lib/oauth/authorize/handle";
 import { handlePar } from "../../lib/oauth/authorize/par";
 import { handleBackchannel } from "../../lib/oauth/ciba/backchannel";

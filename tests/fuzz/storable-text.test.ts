@@ -15,7 +15,7 @@ import { sandboxProvider } from "../../lib/messaging/providers/sandbox";
 import { makeGrant as makeMessagingGrant, testDeps as messagingDeps } from "../../lib/messaging/test-fixtures";
 import { handleAuthorize } from "../../lib/oauth/authorize/handle";
 import { handlePar } from "../../lib/oauth/authorize/par";
-import { findClient } from "../../lib/oauth/clients/store";
+import { findClient } from "../../lib/oauth/clients/find";
 import { handleRegister } from "../../lib/oauth/clients/register";
 import { CLIENT_ASSERTION_TYPE } from "../../lib/oauth/supported";
 import { handleToken } from "../../lib/oauth/token/handle";

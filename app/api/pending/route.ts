@@ -1,5 +1,5 @@
 // The pending list as JSON: the polling fallback of the live feed (see ./stream).
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { pendingSnapshot } from "@/lib/pending/feed";
 

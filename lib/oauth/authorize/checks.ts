@@ -6,7 +6,8 @@
 import type { Deps } from "../../deps";
 import { checkRequestedAccess, singleParam, type RequestedAccess } from "../request-params";
 import { ClientMetadataError } from "../clients/metadata-document";
-import { findClient, type ClientRecord } from "../clients/store";
+import { findClient } from "../clients/find";
+import { clientAllowsGrant, type ClientRecord } from "../clients/store";
 import { redirectUriMatches } from "../clients/redirect-uri";
 import { OAuthError } from "../errors";
 import { GRANT_TYPES } from "../supported";
@@ -94,7 +95,7 @@ export async function checkClient(deps: Deps, params: URLSearchParams): Promise<
     throw new AuthorizePageError("server_error", "The application could not be looked up. Try again later.", 500);
   }
   if (!client) throw new AuthorizePageError("invalid_client", "The application that sent you here is not registered with this service.");
-  if (!client.grantTypes.includes(GRANT_TYPES.authorizationCode)) {
+  if (!clientAllowsGrant(client, GRANT_TYPES.authorizationCode)) {
     throw new AuthorizePageError("unauthorized_client", "This application is not registered to sign users in through the browser.");
   }
   return client;

@@ -10,7 +10,8 @@ import type { Deps } from "../../deps";
 import { CLIENT_ASSERTION_TYPE } from "../supported";
 import { verifyClientAssertion } from "./client-assertion";
 import { secretMatches } from "./secrets";
-import { findClient, type ClientRecord, type TokenEndpointAuthMethod } from "./store";
+import { findClient } from "./find";
+import type { ClientRecord, TokenEndpointAuthMethod } from "./store";
 
 interface Presented {
   method: TokenEndpointAuthMethod;

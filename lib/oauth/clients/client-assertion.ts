@@ -13,7 +13,8 @@ import { OAuthError } from "../errors";
 import { dbReplayStore } from "../dpop/replay";
 import { CLIENT_ASSERTION_ALGS } from "../supported";
 import { remoteJwks } from "./remote-jwks";
-import { findClient, type ClientRecord } from "./store";
+import { findClient } from "./find";
+import type { ClientRecord } from "./store";
 
 /** An assertion may not claim a lifetime longer than this (limits the replay store). */
 const MAX_ASSERTION_LIFETIME_SECONDS = 3600;

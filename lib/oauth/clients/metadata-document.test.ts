@@ -5,7 +5,7 @@ import type { Db } from "../../db/client";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
 import { isAllowedAddress } from "./ssrf-guard";
-import { findClient } from "./store";
+import { findClient } from "./find";
 
 describe("the SSRF guard's address policy", () => {
   it.each(["8.8.8.8", "2606:4700::1"])("allows public %s", (a) => expect(isAllowedAddress(a, false)).toBe(true));

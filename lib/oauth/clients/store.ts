@@ -1,9 +1,7 @@
-// Client rows as the OAuth code uses them: JSON columns parsed, one lookup function that also
-// resolves Client ID Metadata Documents (an https URL as client_id).
+// Client rows as the OAuth code uses them: JSON columns parsed. The lookup that also resolves
+// Client ID Metadata Documents is ./find.ts (it builds on this file, not the other way round).
 import type { JSONWebKeySet } from "jose";
 import type { Db, Tx } from "../../db";
-import type { Deps } from "../../deps";
-import { isMetadataDocumentClientId, resolveMetadataDocumentClient } from "./metadata-document";
 
 export type ClientKind = "dynamic" | "metadata_document" | "preregistered" | "service";
 export type TokenEndpointAuthMethod = "none" | "client_secret_basic" | "client_secret_post" | "private_key_jwt";
@@ -53,18 +51,7 @@ export async function loadClient(db: Db | Tx, clientId: string): Promise<ClientR
   return row ? toClientRecord(row) : null;
 }
 
-/**
- * The client named by `clientId`, or null when there is none (or it was revoked).
- * A metadata-document client (https URL) is fetched when not cached or stale; fetch and
- * validation failures throw ClientMetadataError with a reason fit for an error page.
- */
-export async function findClient(deps: Deps, clientId: string): Promise<ClientRecord | null> {
-  const client = isMetadataDocumentClientId(clientId, deps.config)
-    ? await resolveMetadataDocumentClient(deps, clientId)
-    : await loadClient(deps.db, clientId);
-  return client && !client.revokedAt ? client : null;
-}
-
-export function clientAllowsGrant(client: ClientRecord, grantType: string): boolean {
+/** Whether the client registered this grant type; ../request-params.ts turns a no into the OAuth error. */
+export function clientAllowsGrant(client: Pick<ClientRecord, "grantTypes">, grantType: string): boolean {
   return client.grantTypes.includes(grantType);
 }

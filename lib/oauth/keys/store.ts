@@ -4,12 +4,13 @@
 //   when the last token it signed has expired). A key is published before it signs, so a
 //   resource server that cached the JWKS already knows it (RFC 7517, RFC 9068 section 4).
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
+import { ACCESS_TOKEN_SIGNING_ALG, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from "../../contracts/access-token";
 import type { Db, Tx } from "../../db";
 import { encryptSecret } from "./encryption";
 
-export const SIGNING_ALG = "ES256";
-/** Every JWT we sign expires within this (the access-token TTL is capped at 900 s in config). */
-export const MAX_SIGNED_LIFETIME_SECONDS = 900;
+export const SIGNING_ALG = ACCESS_TOKEN_SIGNING_ALG;
+/** Every JWT we sign expires within this (the access-token TTL is capped at it in config). */
+export const MAX_SIGNED_LIFETIME_SECONDS = MAX_ACCESS_TOKEN_LIFETIME_SECONDS;
 /** Margin for clock skew between processes and for the per-process key cache. */
 export const REMOVAL_MARGIN_SECONDS = 120;
 /** How long a rotated-in key is published before it signs. */

@@ -1,14 +1,14 @@
 // grant_type=authorization_code (OAuth 2.1 section 4.1.3). The checks run in order, each a
 // small function; the code is consumed only by a request that passes them all, inside the
 // transaction that records the tokens, so of two concurrent redemptions exactly one wins.
-import { createHash } from "node:crypto";
 import type { Deps } from "../../deps";
 import { appendAudit } from "../../audit/append";
 import { getLiveGrant } from "../../grants";
 import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
 import { requireParam } from "./form";
-import type { GrantContext } from "./grants";
+import type { GrantContext } from "./grant-context";
+import { hashHandle } from "../handles";
 import { issueGrantTokens, tokenResponse } from "./issue";
 import { revokeForSpentCredential } from "./replay";
 import { checkPkce, checkVerifierFormat } from "./pkce";
@@ -17,7 +17,7 @@ type CodeRow = NonNullable<Awaited<ReturnType<Deps["db"]["authorizationCode"]["f
 
 /** Codes are stored only as SHA-256 hashes (hex), like every other handle given to clients. */
 export function hashAuthorizationCode(code: string): string {
-  return createHash("sha256").update(code, "utf8").digest("hex");
+  return hashHandle(code);
 }
 
 class CodeAlreadyUsed extends Error {}

@@ -8,7 +8,7 @@ import { OAuthError } from "../errors";
 import { SCOPES } from "../supported";
 import { prepareAccessToken, recordAccessToken } from "../tokens/access-token";
 import { requireParam } from "./form";
-import type { GrantContext } from "./grants";
+import type { GrantContext } from "./grant-context";
 import { tokenResponse } from "./issue";
 import { checkKnownResource } from "./resource";
 import { narrowScope } from "./scope";

@@ -1,8 +1,6 @@
 // The token endpoint's grant registry: grant_type -> handler. Each grant type lives in its own
 // module; adding one is one line here (OAuth 2.1 section 3.2.2: unknown types are
 // unsupported_grant_type, and so are the removed implicit and password grants).
-import type { Deps } from "../../deps";
-import type { ClientRecord } from "../clients/store";
 import { GRANT_TYPES } from "../supported";
 import { authorizationCodeGrant } from "./authorization-code";
 import { clientCredentialsGrant } from "./client-credentials";
@@ -10,18 +8,7 @@ import { refreshTokenGrant } from "./refresh";
 import { tokenExchangeGrant } from "./token-exchange";
 import { handleCibaGrant } from "../ciba/grant";
 import { handleDeviceCodeGrant } from "../device/grant";
-
-export interface GrantContext {
-  req: Request;
-  form: URLSearchParams;
-  /** The authenticated client, allowed to use this grant type. */
-  client: ClientRecord;
-  deps: Deps;
-  /** Present when the request carried a valid DPoP proof (RFC 9449): the key's thumbprint. */
-  dpop?: { jkt: string };
-}
-
-export type GrantHandler = (ctx: GrantContext) => Promise<Response>;
+import type { GrantHandler } from "./grant-context";
 
 export const grantHandlers: Readonly<Record<string, GrantHandler>> = {
   [GRANT_TYPES.authorizationCode]: authorizationCodeGrant,

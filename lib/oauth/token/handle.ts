@@ -9,7 +9,8 @@ import { withCors } from "../../http/cors";
 import { hasInvalidCharacters } from "../../http/text";
 import { addressKey, clientIp } from "../../auth/client-ip";
 import { authenticateClient, presentedCredentials } from "../clients/authenticate";
-import { clientAllowsGrant, type ClientRecord } from "../clients/store";
+import type { ClientRecord } from "../clients/store";
+import { checkClientGrantType } from "../request-params";
 import { dbReplayStore, hmacNoncePolicy, readDpopHeader, verifyDpopProof, type DpopNoncePolicy } from "../dpop";
 import { OAuthError, oauthErrorResponse } from "../errors";
 import { readForm, requireParam } from "./form";
@@ -78,7 +79,7 @@ async function processToken(req: Request, deps: Deps, nonce: DpopNoncePolicy, op
   const client = await authenticateClient(req, form, deps);
   authenticated();
   countClientRequest(limits, client, address, deps.now());
-  if (!clientAllowsGrant(client, grantType)) throw new OAuthError("unauthorized_client", `this client may not use ${grantType.slice(0, 60)}`);
+  checkClientGrantType(client, grantType);
   const dpop = await checkDpop(req, deps, nonce);
   checkDpopRequired(client, dpop);
   return handler({ req, form, client, deps, dpop });

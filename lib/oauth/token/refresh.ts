@@ -22,7 +22,7 @@ import { prepareAccessToken, recordAccessToken, type PreparedAccessToken } from 
 import { findRefreshToken, issueRefreshToken, sealSuccessor, type RefreshTokenRow } from "../tokens/refresh-token";
 import { requireParam } from "./form";
 import { revokeForSpentCredential } from "./replay";
-import type { GrantContext } from "./grants";
+import type { GrantContext } from "./grant-context";
 import { lockLiveGrant, tokenResponse, type TokenResponseBody } from "./issue";
 import { leewayReplay } from "./refresh-leeway";
 import { checkRefreshPresenter } from "./refresh-presenter";

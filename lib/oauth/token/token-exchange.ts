@@ -27,7 +27,7 @@ import { prepareAccessToken, recordAccessToken } from "../tokens/access-token";
 import { delegationDepth, type ActClaim } from "../tokens/claims";
 import { verifyOwnAccessToken, type OwnAccessToken } from "../tokens/verify";
 import { requireParam } from "./form";
-import type { GrantContext } from "./grants";
+import type { GrantContext } from "./grant-context";
 import { lockLiveGrant, tokenResponse } from "./issue";
 import { narrowDetailsParam, narrowScope } from "./scope";
 

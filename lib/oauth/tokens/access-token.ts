@@ -6,6 +6,7 @@
 // connection a nested one would wait for ours forever), recordAccessToken writes the row
 // inside the caller's transaction. A prepared token that is never recorded is never returned.
 import { randomUUID } from "node:crypto";
+import { ACCESS_TOKEN_TYP, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from "../../contracts/access-token";
 import type { Tx } from "../../db";
 import type { Deps } from "../../deps";
 import type { MessagingDetail } from "../../authorization-details";
@@ -43,8 +44,8 @@ export interface PreparedAccessToken {
   subjectJti: string | null;
 }
 
-/** RFC 9068 access tokens are short-lived; the contract caps them at 15 minutes. */
-export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
+/** RFC 9068 access tokens are short-lived; the contract (lib/contracts/access-token.ts) caps them at 15 minutes. */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = MAX_ACCESS_TOKEN_LIFETIME_SECONDS;
 
 /**
  * exp = min(now + TTL, grant expiry, the subject token's expiry when exchanged); a grant or
@@ -77,7 +78,7 @@ export async function prepareAccessToken(deps: Deps, input: MintAccessTokenInput
     dpopJkt: input.dpopJkt,
     act: input.act,
   });
-  const accessToken = await signJwt(deps, { typ: "at+jwt", payload });
+  const accessToken = await signJwt(deps, { typ: ACCESS_TOKEN_TYP, payload });
   return {
     accessToken,
     jti,

@@ -2,12 +2,9 @@
 // every grant type issues, so authorization_code, refresh, CIBA, device and token exchange
 // tokens are alike and resource servers verify one shape.
 import type { MessagingDetail } from "../../authorization-details";
+import type { ActClaim, IssuedAccessTokenClaims } from "../../contracts/access-token";
 
-/** RFC 8693 section 4.1: the current actor, with the prior actors nested inside. */
-export interface ActClaim {
-  sub: string;
-  act?: ActClaim;
-}
+export type { ActClaim } from "../../contracts/access-token";
 
 export interface AccessTokenClaimsInput {
   issuer: string;
@@ -26,8 +23,8 @@ export interface AccessTokenClaimsInput {
   act?: ActClaim | null;
 }
 
-export function accessTokenClaims(input: AccessTokenClaimsInput): Record<string, unknown> {
-  const claims: Record<string, unknown> = {
+export function accessTokenClaims(input: AccessTokenClaimsInput): IssuedAccessTokenClaims {
+  const claims: IssuedAccessTokenClaims = {
     iss: input.issuer,
     sub: input.subject,
     aud: input.resource,

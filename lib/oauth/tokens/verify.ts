@@ -3,6 +3,7 @@
 // server (RFC 8725): ES256 only, our issuer, typ at+jwt, keys from our own published JWKS.
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
 import type { Deps } from "../../deps";
+import { ACCESS_TOKEN_TYP } from "../../contracts/access-token";
 import { SIGNING_ALG } from "../keys";
 import { publicJwks } from "../keys";
 
@@ -25,7 +26,7 @@ export async function verifyOwnAccessToken(deps: Deps, token: string): Promise<O
     const { payload } = await jwtVerify<OwnAccessToken>(token, jwks, {
       algorithms: [SIGNING_ALG],
       issuer: deps.config.issuerUrl,
-      typ: "at+jwt",
+      typ: ACCESS_TOKEN_TYP,
       currentDate: deps.now(),
       requiredClaims: ["exp", "iat", "jti", "sub", "aud"],
     });
@@ -42,7 +43,7 @@ export async function verifyOwnAccessToken(deps: Deps, token: string): Promise<O
 export async function verifyOwnSignature(deps: Deps, token: string): Promise<OwnAccessToken | null> {
   if (!looksLikeJwt(token)) return null;
   try {
-    if (decodeProtectedHeader(token).typ !== "at+jwt") return null;
+    if (decodeProtectedHeader(token).typ !== ACCESS_TOKEN_TYP) return null;
     const jwks = createLocalJWKSet(await publicJwks(deps));
     const { payload } = await compactVerify(token, jwks, { algorithms: [SIGNING_ALG] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as OwnAccessToken;

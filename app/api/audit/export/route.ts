@@ -1,5 +1,5 @@
 import { handleAuditExport } from "@/lib/audit/export-endpoint";
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
 import { appDeps } from "@/lib/deps";
-import { handleGrantStatus } from "@/lib/grants/status-endpoint";
+import { handleGrantStatus } from "@/lib/oauth/grant-status-endpoint";
 
 export const dynamic = "force-dynamic";
 export const GET = (req: Request) => handleGrantStatus(req, appDeps());

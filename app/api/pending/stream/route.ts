@@ -1,5 +1,5 @@
 // The signed-in user's pending requests as Server-Sent Events (the home page's live list).
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/app/_auth/session";
 import { watchSession } from "@/lib/auth/session-watch";
 import { appDeps } from "@/lib/deps";
 import { pendingStreamResponse } from "@/lib/pending/feed";

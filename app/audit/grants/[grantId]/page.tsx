@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { grantTimeline } from "@/lib/audit/timeline";
-import { requireRole } from "@/lib/auth/session";
+import { requireRole } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { hasInvalidCharacters } from "@/lib/http/text";
 import { EntriesTable } from "../../_components/entries-table";

@@ -1,4 +1,4 @@
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/app/_auth/session";
 import { handleConsentDecision } from "@/lib/consent/post-handler";
 import { appDeps } from "@/lib/deps";
 

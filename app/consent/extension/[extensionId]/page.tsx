@@ -5,7 +5,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { forbidden, notFound } from "next/navigation";
-import { requireUser } from "@/lib/auth/session";
+import { requireUser } from "@/app/_auth/session";
 import { loadExtensionPage } from "@/lib/consent/extension-view";
 import { appDeps } from "@/lib/deps";
 import { LocalTime } from "../../[requestId]/local-time";

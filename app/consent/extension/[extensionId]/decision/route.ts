@@ -1,4 +1,4 @@
-import { getSessionUser } from "@/lib/auth/session";
+import { getSessionUser } from "@/app/_auth/session";
 import { handleExtensionDecision } from "@/lib/consent/extension-decision";
 import { appDeps } from "@/lib/deps";
 

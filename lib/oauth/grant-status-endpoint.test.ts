@@ -3,10 +3,10 @@ import type { Db } from "../db/client";
 import { writeTransaction } from "../db/transaction";
 import { testDatabases } from "../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../tests/harness/test-deps";
-import { hashClientSecret } from "../oauth/clients/secrets";
-import { createGrant } from "./create";
-import { revokeGrant } from "./revoke";
-import { handleGrantStatus } from "./status-endpoint";
+import { hashClientSecret } from "./clients/secrets";
+import { createGrant } from "../grants/create";
+import { revokeGrant } from "../grants/revoke";
+import { handleGrantStatus } from "./grant-status-endpoint";
 
 const SECRET = "m".repeat(43);
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;

@@ -8,12 +8,12 @@
 import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { JWT } from "next-auth/jwt";
-import { appDeps, type Deps } from "../deps";
-import { authenticate, signInLimitsFor } from "./authenticate";
-import { safeCallbackUrl } from "./callback-url";
-import { clientIp } from "./client-ip";
-import { rateLimitedCode, SIGNIN_ERROR } from "./messages";
-import { isRole, type Role } from "./users";
+import { appDeps, type Deps } from "@/lib/deps";
+import { authenticate, signInLimitsFor } from "@/lib/auth/authenticate";
+import { safeCallbackUrl } from "@/lib/auth/callback-url";
+import { clientIp } from "@/lib/auth/client-ip";
+import { rateLimitedCode, SIGNIN_ERROR } from "@/lib/auth/messages";
+import { isRole, type Role } from "@/lib/auth/users";
 
 declare module "next-auth" {
   interface Session {

@@ -9,7 +9,7 @@ import { forbidden, redirect } from "next/navigation";
 import { connection } from "next/server";
 import { cache } from "react";
 import { authOptions } from "./options";
-import type { Role } from "./users";
+import type { Role } from "@/lib/auth/users";
 
 export interface SessionUser {
   id: string;

@@ -5,9 +5,9 @@
 // (docs/ciba.md, "Revoking") and the end-to-end tests. Only the MCP service client may ask
 // (client_secret_basic): grant ids and their state are not for agents or browsers.
 import type { Deps } from "../deps";
-import { authenticateClient } from "../oauth/clients/authenticate";
-import { OAuthError, oauthErrorResponse, oauthJsonResponse } from "../oauth/errors";
-import { grantStatus, MAX_STATUS_IDS } from "./status";
+import { authenticateClient } from "./clients/authenticate";
+import { OAuthError, oauthErrorResponse, oauthJsonResponse } from "./errors";
+import { grantStatus, MAX_STATUS_IDS } from "../grants/status";
 
 export const GRANT_STATUS_PATH = "/api/grants/status";
 

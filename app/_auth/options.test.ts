@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../db/client";
-import { loadConfig } from "../config";
-import { testDatabases } from "../../tests/harness/databases";
-import { revokeAccount } from "./account-revocation";
-import { CLIENT_ADDRESS_HEADER } from "./client-ip";
+import type { Db } from "@/lib/db/client";
+import { loadConfig } from "@/lib/config";
+import { testDatabases } from "@/tests/harness/databases";
+import { revokeAccount } from "@/lib/auth/account-revocation";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/auth/client-ip";
 import { authorizeCredentials, buildAuthOptions, refreshSessionToken, SessionVoidError } from "./options";
-import { ADMIN_CLI_ACTOR, createUser, setRole } from "./users";
+import { ADMIN_CLI_ACTOR, createUser, setRole } from "@/lib/auth/users";
 
 const PASSWORD = "correct horse battery";
 
