@@ -3,7 +3,7 @@ import { config } from "../config";
 import { createDb, type Db } from "./client";
 
 export type { Db } from "./client";
-export { writeTransaction } from "./transaction";
+export { beforeCommit, writeTransaction } from "./transaction";
 /** A Prisma interactive-transaction client. */
 export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
