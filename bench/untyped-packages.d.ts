@@ -8,6 +8,10 @@ declare module "autocannon" {
     body?: string;
     connections?: number;
     duration?: number;
+    /** A fixed number of requests instead of a duration. */
+    amount?: number;
+    /** Seconds before a request counts as timed out. */
+    timeout?: number;
   }
   interface Result {
     "2xx": number;

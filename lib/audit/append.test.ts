@@ -36,4 +36,27 @@ describe.each(testDatabases())("audit append on $name", (target) => {
     const head = await db.auditHead.findUniqueOrThrow({ where: { id: 1 } });
     expect(head.seq).toBe(before);
   });
+
+  it("chains a transaction's entries at commit, in the order they were appended, after its effect", async () => {
+    const before = await db.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+    await writeTransaction(db, async (tx) => {
+      await appendAudit(tx, { type: "key.rotated", outcome: "info", actorType: "system", details: { n: "first" } });
+      // Nothing is numbered until the transaction's work is done: the head is untouched here,
+      // so other writers were not held up by this transaction so far.
+      expect((await tx.auditHead.findUniqueOrThrow({ where: { id: 1 } })).seq).toBe(before.seq);
+      await appendAudit(tx, { type: "key.rotated", outcome: "info", actorType: "system", details: { n: "second" } });
+    });
+    const rows = await db.auditEvent.findMany({ where: { seq: { gt: before.seq } }, orderBy: { seq: "asc" } });
+    expect(rows.map((r) => [r.seq, JSON.parse(r.details).n])).toEqual([
+      [before.seq + 1, "first"],
+      [before.seq + 2, "second"],
+    ]);
+    expect(rows[0].prevHash).toBe(before.hash);
+    expect(rows[1].prevHash).toBe(rows[0].hash);
+    expect(await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ seq: before.seq + 2, hash: rows[1].hash });
+  });
+
+  it("refuses to append outside a write transaction, where nothing would chain the entry", async () => {
+    await expect(db.$transaction((tx) => appendAudit(tx, { type: "key.rotated", outcome: "info", actorType: "system" }))).rejects.toThrow(/writeTransaction/);
+  });
 });

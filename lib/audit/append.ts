@@ -1,41 +1,33 @@
 // Appends to the hash chain inside the caller's transaction, so an event and its effect
-// commit together or not at all. The head row is updated first: on SQLite that takes the
-// database write lock, on PostgreSQL a row lock, so concurrent writers in any number of
-// processes append strictly one after another and the chain stays linear.
-import type { Tx } from "../db";
-import type { AuditEntry, AuditEventInput } from "./events";
-import { canonicalJson, entryHash } from "./hash";
+// commit together or not at all (docs/audit.md, "Writing: one chain from many processes").
+//
+// The entry is checked at once but chained at the END of the transaction, just before it
+// commits (writeTransaction's before-commit step): only then is the head row updated, which
+// takes the head lock on PostgreSQL (a row lock) until the commit a moment later. So writers
+// in every process still append strictly one after another and the chain stays linear, but
+// a writer holds the head only for its last two statements, not for the whole length of its
+// transaction. On SQLite the database write lock already serialises writers from BEGIN
+// (lib/db/transaction.ts); there the deferral only saves statements.
+import { beforeCommit, type Tx } from "../db";
+import type { AuditEventInput } from "./events";
+import { appendEntries, type CheckedAuditEvent } from "./chain-writer";
 import { checkReason, normaliseDetails } from "./privacy";
 
 export { normaliseDetails } from "./privacy";
 
-export async function appendAudit(tx: Tx, event: AuditEventInput, now: Date = new Date()): Promise<AuditEntry> {
-  // Checked before the head is touched, so a rejected entry takes no lock and no number.
+const queued = new WeakMap<Tx, CheckedAuditEvent[]>();
+
+export async function appendAudit(tx: Tx, event: AuditEventInput, now: Date = new Date()): Promise<void> {
+  // Checked here, in the caller's stack, so a refused entry fails the caller's transaction
+  // before anything else runs and takes no lock and no number.
   const details = normaliseDetails(event.details);
   checkReason(event.reason);
-  const rows = await tx.$queryRaw<{ seq: number | bigint; hash: string }[]>`
-    UPDATE "AuditHead" SET "seq" = "seq" + 1 WHERE "id" = 1 RETURNING "seq", "hash"`;
-  if (rows.length !== 1) throw new Error("audit head row is missing: run the migrations");
-  const seq = Number(rows[0].seq);
-  const prevHash = rows[0].hash;
-  // Millisecond precision: both providers store exactly this, so verification recomputes it.
-  const time = new Date(Math.floor(now.getTime()));
-  const fields = {
-    seq,
-    time,
-    actorType: event.actorType,
-    actorId: event.actorId ?? null,
-    subjectUserId: event.subjectUserId ?? null,
-    clientId: event.clientId ?? null,
-    grantId: event.grantId ?? null,
-    type: event.type,
-    outcome: event.outcome,
-    reason: event.reason ?? null,
-    details,
-    prevHash,
-  };
-  const hash = entryHash(fields);
-  await tx.auditEvent.create({ data: { ...fields, details: canonicalJson(fields.details), hash } });
-  await tx.auditHead.update({ where: { id: 1 }, data: { hash } });
-  return { ...fields, hash };
+  let events = queued.get(tx);
+  if (!events) {
+    const list: CheckedAuditEvent[] = [];
+    events = list;
+    queued.set(tx, list);
+    beforeCommit(tx, () => appendEntries(tx, list.splice(0)));
+  }
+  events.push({ ...event, details, time: now });
 }

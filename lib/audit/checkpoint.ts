@@ -26,7 +26,7 @@ export async function maybeCheckpoint(
   { everySeconds, now = new Date() }: { everySeconds: number; now?: Date },
 ): Promise<StoredCheckpoint | null> {
   return writeTransaction(db, async (tx) => {
-    // The same no-op write appendAudit starts with: the head row lock on PostgreSQL too.
+    // A no-op write: the head row lock on PostgreSQL (on SQLite the transaction holds the write lock).
     const head = await tx.$queryRawUnsafe<{ seq: number | bigint; hash: string }[]>(
       `UPDATE "AuditHead" SET "seq" = "seq" WHERE "id" = 1 RETURNING "seq", "hash"`,
     );

@@ -17,11 +17,31 @@ function listInWords(items: string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
+// Creating an Intl.DateTimeFormat costs far more than formatting with one (describe_grant
+// words every call), and a formatter holds no per-call state: kept per locale, zone and style.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const STYLES = {
+  date: { dateStyle: "short" },
+  time: { hour: "numeric", minute: "2-digit" },
+  day: { month: "short", day: "numeric" },
+} as const satisfies Record<string, Intl.DateTimeFormatOptions>;
+
+function formatter(locale: string, timeZone: string | undefined, style: keyof typeof STYLES): Intl.DateTimeFormat {
+  const key = `${locale}\u0000${timeZone ?? ""}\u0000${style}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone, ...STYLES[style] });
+    if (formatters.size >= 200) formatters.clear();
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 export function formatUntil(until: Date, { timeZone, locale = "en-US", now = new Date() }: WordsOptions = {}): string {
-  const sameDay = new Intl.DateTimeFormat(locale, { timeZone, dateStyle: "short" });
-  const time = new Intl.DateTimeFormat(locale, { timeZone, hour: "numeric", minute: "2-digit" }).format(until);
+  const sameDay = formatter(locale, timeZone, "date");
+  const time = formatter(locale, timeZone, "time").format(until);
   if (sameDay.format(until) === sameDay.format(now)) return time;
-  const day = new Intl.DateTimeFormat(locale, { timeZone, month: "short", day: "numeric" }).format(until);
+  const day = formatter(locale, timeZone, "day").format(until);
   return `${day}, ${time}`;
 }
 

@@ -6,7 +6,8 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { PoolConfig } from "pg";
 import { parse } from "pg-connection-string";
-import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { sqliteRuntimeFactory } from "./sqlite-runtime";
 import { databaseTarget } from "./target";
 
 export function createAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
@@ -20,6 +21,13 @@ export function createAdapter(url: string): SqlMigrationAwareDriverAdapterFactor
   const file = target.filePath!;
   if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   // WAL lets readers in other processes proceed while one process writes; a busy timeout
-  // makes concurrent writers (web app and MCP server) queue instead of failing.
+  // makes concurrent writers (web app and MCP server) queue instead of failing. A running
+  // process's connection waits asynchronously instead (createRuntimeAdapter).
   return new PrismaBetterSqlite3({ url: file, timeout: 10_000 }, { timestampFormat: "unixepoch-ms" });
+}
+
+/** The adapter a running process queries through: on SQLite, no synchronous lock waits and cached statements (lib/db/sqlite-runtime.ts). */
+export function createRuntimeAdapter(url: string): SqlDriverAdapterFactory {
+  const factory = createAdapter(url);
+  return databaseTarget(url).provider === "sqlite" ? sqliteRuntimeFactory(factory) : factory;
 }

@@ -2,7 +2,7 @@
 // from the same source schema), so the rest of the code is typed against the SQLite one.
 import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client";
-import { createAdapter } from "./adapter";
+import { createRuntimeAdapter } from "./adapter";
 import { isPostgresUrl, type Provider } from "./target";
 
 export type Db = SqliteClient;
@@ -15,7 +15,7 @@ export type { Prisma } from "../generated/sqlite/client";
 const PROVIDER = Symbol.for("agent-grants.db-provider");
 
 export function createDb(url: string): Db {
-  const adapter = createAdapter(url);
+  const adapter = createRuntimeAdapter(url);
   const client = isPostgresUrl(url) ? (new PostgresClient({ adapter }) as unknown as Db) : new SqliteClient({ adapter });
   Object.defineProperty(client, PROVIDER, { value: isPostgresUrl(url) ? "postgresql" : "sqlite" });
   return client;

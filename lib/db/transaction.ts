@@ -1,18 +1,35 @@
 // Write transactions that behave the same under concurrent processes on both providers.
 //
-// Prisma's SQLite adapter opens transactions with a deferred BEGIN. A deferred transaction
-// that reads and then writes cannot wait for another process's writer: SQLite answers
-// SQLITE_BUSY at once instead of invoking the busy timeout. So on SQLite the first statement
-// is a no-op write to the audit head row, which takes the write lock up front (waiting
-// politely for other writers). PostgreSQL needs nothing: it locks rows as they are written.
-import { providerOf, type Db, type Tx } from "./client";
+// On SQLite every transaction takes the database write lock at BEGIN (BEGIN IMMEDIATE), and
+// waits for it asynchronously while another process holds it (lib/db/sqlite-runtime.ts): a
+// deferred transaction that reads and then writes could not wait at all. PostgreSQL needs
+// nothing: it locks rows as they are written.
+//
+// Work registered with beforeCommit runs after the caller's work, inside the transaction, just
+// before it commits: the audit chain appends its entries there, so it holds its lock only for
+// its own statements and the commit (lib/audit/append.ts).
+import type { Db, Tx } from "./client";
+
+type Hook = () => Promise<unknown>;
+
+const hooks = new WeakMap<object, Hook[]>();
+
+/** Runs `hook` after the transaction's work, just before it commits, inside it. Only inside writeTransaction. */
+export function beforeCommit(tx: Tx, hook: Hook): void {
+  const list = hooks.get(tx);
+  if (!list) throw new Error("beforeCommit: not a writeTransaction client");
+  list.push(hook);
+}
 
 export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const sqlite = providerOf(db) === "sqlite";
   return db.$transaction(
     async (tx) => {
-      if (sqlite) await tx.$executeRaw`UPDATE "AuditHead" SET "seq" = "seq" WHERE "id" = 1`;
-      return fn(tx);
+      const list: Hook[] = [];
+      hooks.set(tx, list);
+      const result = await fn(tx);
+      // A hook may register another: run until none is left.
+      for (let i = 0; i < list.length; i++) await list[i]();
+      return result;
     },
     { maxWait: 15_000, timeout: 15_000 },
   );

@@ -48,4 +48,19 @@ describe.each(testDatabases())("grant status for resource servers on $name", (ta
     expect(await readGrantStatus(db, other.grantId, undefined, new Date())).toMatchObject({ live: false, reason: "account_disabled" });
     expect(await readGrantStatus(db, "no-such-grant", undefined, new Date())).toMatchObject({ live: false, reason: "grant_not_found" });
   });
+
+  it("counts this process's spend into the cached answer (the next early quota answer sees it) and still expires it after maxAgeMs", async () => {
+    const root = await makeGrant(db, { maxMessages: 2 });
+    const child = await makeGrant(db, { parentGrantId: root.grantId, userId: root.userId, clientId: root.clientId, maxMessages: 9 });
+    let clock = 2_000_000;
+    const cache = new GrantStatusCache(db, 500, () => clock);
+    await cache.get(child.grantId, "jti-a", new Date());
+    cache.recordSpend(child.grantId, "+15550100123");
+    // The database still says 0 used: the cached answer now says what the messaging API spent.
+    const cached = await cache.get(child.grantId, "jti-a", new Date());
+    expect(cached.live && cached.chain.map((g) => g.entries[0].used)).toEqual([1, 1]);
+    await db.grant.update({ where: { id: root.grantId }, data: { status: "revoked" } });
+    clock += 500;
+    expect(await cache.get(child.grantId, "jti-a", new Date())).toMatchObject({ live: false, reason: "grant_revoked" });
+  });
 });

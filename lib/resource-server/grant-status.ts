@@ -2,7 +2,7 @@
 // read the shared database (same DATABASE_URL as the issuer) and cache each answer for at
 // most `maxAgeMs`, so a revocation in the dashboard is seen within one second (checklist 63)
 // while a burst of tool calls costs one query.
-import { type EntryUsage, parseStoredDetails } from "../authorization-details";
+import { entryToSpend, type EntryUsage, parseStoredDetails } from "../authorization-details";
 import type { ChainGrant, GrantStatus, LiveGrantStatus } from "../contracts/grant-status";
 import type { Db } from "../db";
 import { grantState } from "../grants/status";
@@ -76,6 +76,25 @@ export class GrantStatusCache {
     if (this.entries.size > 10_000) this.entries.clear();
     this.entries.set(key, { status, at: this.clock() });
     return status;
+  }
+
+  /**
+   * Counts a message this process had spent for `recipient` on every grant of the chain into
+   * the cached answers, the way the messaging API spends it (lib/messaging/accept.ts), instead
+   * of reading the grant again: the next call's early quota answer stays as fresh as a re-read
+   * would make it, and other processes' spends are seen within `maxAgeMs` as before.
+   */
+  recordSpend(grantId: string, recipient: string): void {
+    for (const [key, hit] of this.entries) {
+      const status = hit.status;
+      if (!key.startsWith(`${grantId}\u0000`) || !status.live) continue;
+      const chain = status.chain.map((grant) => {
+        const position = entryToSpend(grant.details, grant.entries, recipient);
+        if (position === null) return grant;
+        return { ...grant, entries: grant.entries.map((e) => (e.position === position ? { ...e, used: e.used + 1 } : e)) };
+      });
+      this.entries.set(key, { status: { ...status, chain }, at: hit.at });
+    }
   }
 
   /** Forgets what is known about a grant (after this process changed it, e.g. spent a message). */

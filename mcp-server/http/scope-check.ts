@@ -21,10 +21,18 @@ function toolCalls(body: unknown): { name: string; args: unknown }[] {
   return calls;
 }
 
+// Built once per tool: z.object() compiles its shape, which costs more than the parse itself.
+const compiled = new WeakMap<object, z.ZodType>();
+function inputSchema(shape: z.ZodRawShape): z.ZodType {
+  let schema = compiled.get(shape);
+  if (!schema) compiled.set(shape, (schema = z.object(shape)));
+  return schema;
+}
+
 export async function auditInvalidArguments(ctx: McpContext, call: CallState, body: unknown): Promise<void> {
   for (const { name, args } of toolCalls(body)) {
     const shape = TOOL_INPUTS[name];
-    if (!shape || z.object(shape).safeParse(args).success) continue;
+    if (!shape || inputSchema(shape).safeParse(args).success) continue;
     await auditToolCall(ctx, call, { tool: name, allowed: false, reason: "invalid_request", details: { limit: "request" } });
   }
 }

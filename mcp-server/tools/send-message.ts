@@ -74,11 +74,14 @@ async function sendWithinGrant(ctx: McpContext, call: CallState, args: Args): Pr
     } catch (err) {
       return downstreamFailure(ctx, call, err, facts);
     }
-    ctx.grants.forget(claims.grant_id);
     if (result.status === 200 || result.status === 201) {
       const m = result.body as { id?: string; status?: string; created_at?: string };
+      // A replayed idempotent request spent nothing; a fresh one spent what the API spends.
+      if (result.status === 201) ctx.grants.recordSpend(claims.grant_id, to);
+      else ctx.grants.forget(claims.grant_id);
       return okResult({ message_id: m.id, status: m.status, to, created_at: m.created_at }, `Message ${m.status === "delivered" ? "sent" : m.status} to ${to}.`);
     }
+    ctx.grants.forget(claims.grant_id);
     const denial = denialFromApi(result.status, result.body, to);
     if (denial) throw denial;
     if (result.status === 401 && attempt === 0) {
