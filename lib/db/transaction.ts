@@ -7,14 +7,21 @@
 // politely for other writers). PostgreSQL needs nothing: it locks rows as they are written.
 import type { Db, Tx } from "./index";
 import { providerOf } from "./client";
+import { openCommitHooks, runCommitHooks } from "./after-commit";
 
 export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const sqlite = providerOf(db) === "sqlite";
-  return db.$transaction(
+  let client: Tx | undefined;
+  const result = await db.$transaction(
     async (tx) => {
+      client = tx;
+      openCommitHooks(tx, db);
       if (sqlite) await tx.$executeRaw`UPDATE "AuditHead" SET "seq" = "seq" WHERE "id" = 1`;
       return fn(tx);
     },
     { maxWait: 15_000, timeout: 15_000 },
   );
+  // Committed: lib/db/after-commit.ts.
+  if (client) await runCommitHooks(client);
+  return result;
 }
