@@ -52,7 +52,7 @@ export function haproxyAvailable(): boolean {
 
 function haproxyConfig(o: { webPort: number; mcpPort: number; web: Instance[]; mcp: Instance[] }): string {
   const servers = (list: Instance[], check: string) =>
-    list.map((i) => `  server ${i.name} 127.0.0.1:${i.port} check inter 300 fall 1 rise 1\n`).join("") + `  option httpchk GET ${check}\n  http-check expect status 200\n`;
+    list.map((i) => `  server ${i.name} 127.0.0.1:${i.port} check inter 500 fall 3 rise 1\n`).join("") + `  option httpchk GET ${check}\n  http-check expect status 200\n`;
   return `global
   maxconn 4096
 defaults
