@@ -92,7 +92,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
-const ok = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(2000) })).status === 200;
+const ok = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(10_000) })).status === 200;
 
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const dir = mkdtempSync(path.join(tmpdir(), "agent-grants-cluster-"));
