@@ -65,7 +65,7 @@ async function peer(): Promise<void> {
 async function mcp(): Promise<void> {
   const db = createDb(process.env.DATABASE_URL!);
   const env = { ISSUER_URL: process.env.BENCH_ISSUER!, MCP_RESOURCE_URL: MCP_RESOURCE, MESSAGING_RESOURCE_URL: process.env.BENCH_MESSAGING!, MCP_CLIENT_ID: "mcp-server", MCP_CLIENT_SECRET };
-  const running = await startMcpServer(testDeps(db, env), { port: 0, host: "127.0.0.1", reconciler: false });
+  const running = await startMcpServer(testDeps(db, env), { port: 0, host: "127.0.0.1" });
   say({ url: `${running.url}/mcp` });
 }
 

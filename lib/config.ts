@@ -3,6 +3,7 @@
 // in git); in production mode every secret and public URL must be given explicitly.
 import { hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from "./contracts/access-token";
@@ -77,6 +78,12 @@ const EnvSchema = z.object({
   MESSAGING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   MESSAGING_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   MESSAGING_RETRY_MAX_SECONDS: z.coerce.number().positive().default(3600),
+  // Scale-out (docs/deployment.md): who leads singleton work, how an instance stops.
+  INSTANCE_NAME: z.string().max(60).regex(/^[\w.:@-]+$/).optional(),
+  LEADER_RETRY_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   RETENTION_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(60).default(3600),
   RETENTION_AUTHORIZATION_REQUEST_DAYS: z.coerce.number().min(0).default(7),
   RETENTION_AUTHORIZATION_CODE_DAYS: z.coerce.number().min(0).default(1),
@@ -147,6 +154,8 @@ export interface AppConfig {
   delivery: DeliveryConfig;
   /** How long finished rows are kept before the sweeps delete them (lib/retention). */
   retention: RetentionConfig;
+  /** Several instances on one database (docs/deployment.md). */
+  scale: ScaleConfig;
   messaging:
     | { provider: "sandbox" }
     | { provider: "twilio"; apiBase: string; accountSid: string; authToken: string; from: string }
@@ -163,6 +172,19 @@ export interface DeliveryConfig {
   /** Wait before retry n: retryBaseMs * 2^(n-1), at most retryMaxMs. */
   retryBaseMs: number;
   retryMaxMs: number;
+}
+
+export interface ScaleConfig {
+  /** Names this process in logs, readiness and the database's list of sessions; default host:pid. */
+  instanceName: string;
+  /** How often a follower tries to take leadership of singleton work (lib/leader). */
+  leaderRetryMs: number;
+  /** On SIGTERM, readiness is red this long before the listener closes, so the load balancer notices first. */
+  shutdownDrainMs: number;
+  /** Then in-flight requests get at most this long to finish. */
+  shutdownTimeoutMs: number;
+  /** Seconds between audit checkpoints (docs/audit.md, "Checkpoints"). */
+  auditCheckpointSeconds: number;
 }
 
 export interface RetentionConfig {
@@ -307,6 +329,13 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     mcpMaxBatch: e.MCP_MAX_BATCH,
     secureCookies: issuerUrl.startsWith("https://"),
     delivery: deliveryConfig(e),
+    scale: {
+      instanceName: e.INSTANCE_NAME ?? `${hostname()}:${process.pid}`,
+      leaderRetryMs: e.LEADER_RETRY_MS,
+      shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      auditCheckpointSeconds: e.AUDIT_CHECKPOINT_SECONDS,
+    },
     retention: {
       intervalSeconds: e.RETENTION_SWEEP_INTERVAL_SECONDS,
       authorizationRequestMs: e.RETENTION_AUTHORIZATION_REQUEST_DAYS * DAY_MS,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "./db/client";
 import { testDatabases } from "../tests/harness/databases";
 import { handleLive, handleReady } from "./health";
+import { FixedElection } from "./leader/election";
 
 describe("liveness", () => {
   it("answers 200 ok without touching anything", async () => {
@@ -23,6 +24,18 @@ describe.each(testDatabases())("readiness on $name", (target) => {
     const res = await handleReady(() => db);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok", checks: { database: "ok" } });
+  });
+
+  it("checklist S3: turns red while the instance drains, and says who leads each singleton task", async () => {
+    const election = new FixedElection(true, "web-9", "web app", () => undefined);
+    election.campaign("audit checkpoint");
+    const state = { draining: false, election };
+    const ok = await handleReady(() => db, state);
+    expect(await ok.json()).toEqual({ status: "ok", checks: { database: "ok" }, leaders: { "audit checkpoint": { leader: true, holder: "web-9" } } });
+    state.draining = true;
+    const draining = await handleReady(() => db, state);
+    expect(draining.status).toBe(503);
+    expect(await draining.json()).toMatchObject({ status: "draining" });
   });
 });
 

@@ -1,7 +1,10 @@
 // Liveness and readiness for every process (web app and MCP server). Liveness says the process
 // answers; readiness says it can do its work, which needs the database, so it runs a trivial
 // query with a time limit. Orchestrators send traffic only to ready instances.
+// Readiness also says who leads each singleton task (lib/leader) and turns red as soon as the
+// instance starts shutting down (docs/deployment.md, "Rolling restarts").
 import type { Db } from "./db";
+import { instanceState, type InstanceState } from "./instance";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
@@ -25,14 +28,22 @@ export async function checkDatabase(db: Db, timeoutMs = 2000): Promise<{ ok: tru
   }
 }
 
+function leadership(state: InstanceState): Record<string, { leader: boolean; holder: string | null }> | undefined {
+  const offices = state.election?.status();
+  if (!offices?.length) return undefined;
+  return Object.fromEntries(offices.map((o) => [o.task, { leader: o.leader, holder: o.holder }]));
+}
+
 /** `getDb` is a function so that a failure to even open the database reads as "not ready". */
-export async function handleReady(getDb: () => Db): Promise<Response> {
+export async function handleReady(getDb: () => Db, state: InstanceState = instanceState()): Promise<Response> {
+  const leaders = leadership(state);
+  if (state.draining) return Response.json({ status: "draining", checks: { shutdown: "in progress" }, ...(leaders && { leaders }) }, { status: 503, headers: NO_STORE });
   let result: Awaited<ReturnType<typeof checkDatabase>>;
   try {
     result = await checkDatabase(getDb());
   } catch {
     result = { ok: false, reason: "database not configured or cannot be opened" };
   }
-  if (result.ok) return Response.json({ status: "ok", checks: { database: "ok" } }, { headers: NO_STORE });
+  if (result.ok) return Response.json({ status: "ok", checks: { database: "ok" }, ...(leaders && { leaders }) }, { headers: NO_STORE });
   return Response.json({ status: "unavailable", checks: { database: "failed" }, reason: result.reason }, { status: 503, headers: NO_STORE });
 }

@@ -1,29 +1,41 @@
 // The MCP server process: `tsx mcp-server/main.ts`, started by `npm start` with the web app's
-// environment (same DATABASE_URL, issuer and resource URLs). Stops gracefully on SIGTERM/SIGINT:
-// no new connections, in-flight requests finish, then the database is closed.
+// environment (same DATABASE_URL, issuer and resource URLs). On SIGTERM it shuts down the way
+// docs/deployment.md ("Rolling restarts") describes: readiness turns red, and after
+// SHUTDOWN_DRAIN_MS (for the load balancer to notice) it stops accepting, gives in-flight calls
+// up to SHUTDOWN_TIMEOUT_MS, gives up any leadership, closes the database and exits 0.
 import { ConfigError } from "@/lib/config";
 import { appDeps } from "@/lib/deps";
+import { instanceState } from "@/lib/instance";
+import { createLeaderElection } from "@/lib/leader";
 import { startMcpServer } from "./server";
 
 async function main() {
   const deps = appDeps();
+  const state = instanceState();
+  // Nothing here campaigns today (singleton work runs in the web app); work that must run once
+  // per deployment and belongs to this process would call state.election.runAsLeader(...).
+  state.election = createLeaderElection(deps.config, "MCP server");
   const running = await startMcpServer(deps);
-  console.log(`MCP server listening on ${running.url} (resource ${deps.config.mcpResourceUrl}, stateless Streamable HTTP)`);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`MCP server: ${signal} received, shutting down`);
-    const force = setTimeout(() => process.exit(1), 8_000);
+  const { shutdownDrainMs, shutdownTimeoutMs, instanceName } = deps.config.scale;
+  console.log(`MCP server ${instanceName} listening on ${running.url} (resource ${deps.config.mcpResourceUrl}, stateless Streamable HTTP)`);
+  const shutdown = async (signal: string) => {
+    if (state.draining) return;
+    state.draining = true;
+    // Ctrl-C at a terminal means now; SIGTERM comes from an orchestrator that balances traffic.
+    const drain = signal === "SIGTERM" ? shutdownDrainMs : 0;
+    console.log(`MCP server ${instanceName}: ${signal} received; readiness is red, closing in ${drain} ms`);
+    const force = setTimeout(() => process.exit(1), drain + shutdownTimeoutMs + 5_000);
     force.unref();
-    running
-      .stop()
-      .then(() => deps.db.$disconnect())
-      .then(() => process.exit(0))
-      .catch(() => process.exit(1));
+    await new Promise((r) => setTimeout(r, drain));
+    await running.stop(shutdownTimeoutMs);
+    await state.election?.stop();
+    await deps.db.$disconnect();
+    console.log(`MCP server ${instanceName}: stopped`);
+    process.exit(0);
   };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => void shutdown(signal).catch(() => process.exit(1)));
+  }
 }
 
 main().catch((err) => {

@@ -1,14 +1,17 @@
 // Builds and starts the MCP server: resource-server checks against the issuer's published
-// keys, the grant status cache, token exchange, the HTTP listener and the outbox reconciler.
+// keys, the grant status cache (told of revocations as they commit, lib/revocation), token
+// exchange and the HTTP listener. Singleton background work (the outbox reconciler among it)
+// runs in the leading web app (lib/background.ts, lib/leader), not here.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { urlOf } from "@/lib/db/client";
 import type { Deps } from "@/lib/deps";
-import { providerFromConfig } from "@/lib/messaging/providers";
-import { startReconciler } from "@/lib/messaging/reconciler";
+import { instanceState } from "@/lib/instance";
 import { dbReplayStore, verifyDpopProof } from "@/lib/oauth/dpop";
 import { ResourceServer } from "@/lib/resource-server/authenticate";
 import { GrantStatusCache } from "@/lib/resource-server/grant-status";
 import { JwksCache } from "@/lib/resource-server/jwks-cache";
+import { listenForRevocations } from "@/lib/revocation/listen";
 import type { McpContext } from "./context";
 import { TokenExchanger } from "./downstream/token-exchange";
 import { createMcpHandler } from "./http/app";
@@ -18,8 +21,8 @@ import { serveWeb } from "./http/node-adapter";
 export interface StartOptions {
   port?: number;
   host?: string;
-  /** Re-drive the outbox on start and every 30 s (default true). */
-  reconciler?: boolean;
+  /** Subscribe the grant status cache to pushed revocations (default true). */
+  revocationPush?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -27,7 +30,8 @@ export interface RunningMcpServer {
   url: string;
   server: Server;
   context: McpContext;
-  stop(): Promise<void>;
+  /** Stops accepting, waits for in-flight requests up to `timeoutMs` (then cuts them), and unsubscribes. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export function createMcpContext(deps: Deps, fetchFn: typeof fetch = fetch): McpContext {
@@ -59,20 +63,34 @@ export async function startMcpServer(deps: Deps, options: StartOptions = {}): Pr
   const server = serveWeb(createMcpHandler(context), `http://${host.includes(":") ? `[${host}]` : host}:${port}`);
   server.requestTimeout = 60_000;
   server.headersTimeout = 15_000;
+  // While shutting down, every answer closes its connection, so clients reconnect elsewhere.
+  server.on("request", (_req, res) => {
+    if (instanceState().draining) res.setHeader("Connection", "close");
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
-  const stopReconciler = options.reconciler === false ? () => undefined : startReconciler(deps, providerFromConfig(deps.config.messaging, options.fetch, deps.config.delivery.providerTimeoutMs));
+  const listener =
+    options.revocationPush === false
+      ? undefined
+      : listenForRevocations({ databaseUrl: urlOf(deps.db) ?? deps.config.databaseUrl, name: deps.config.scale.instanceName, onEvent: (e) => context.grants.invalidate(e) });
+  await listener?.ready;
   const address = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`,
     server,
     context,
-    async stop() {
-      stopReconciler();
+    async stop(timeoutMs = 10_000) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([closed, late]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await closed;
+      await listener?.stop();
     },
   };
 }

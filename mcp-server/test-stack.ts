@@ -76,7 +76,7 @@ export async function startTestStack(db: Db): Promise<TestStack> {
     return { status: 200, body: { access_token: token, token_type: "Bearer", expires_in: 600, issued_token_type: "urn:ietf:params:oauth:token-type:access_token" } };
   };
 
-  const mcp = await startMcpServer(deps, { port: 0, host: "127.0.0.1", reconciler: false });
+  const mcp = await startMcpServer(deps, { port: 0, host: "127.0.0.1" });
   return {
     issuer,
     mcp,

@@ -64,7 +64,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill("SIGKILL")), 8000);
+    // Each child drains and finishes in-flight work first (docs/deployment.md, "Rolling restarts").
+    const grace = cfg.scale.shutdownDrainMs + cfg.scale.shutdownTimeoutMs + 3000;
+    const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill("SIGKILL")), grace);
     force.unref();
     Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once("exit", r))))).then(() => process.exit(code));
   };

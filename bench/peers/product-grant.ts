@@ -30,6 +30,9 @@ async function expectStatus(res: Response, status: number, what: string): Promis
 export interface ProductGrant {
   accessToken: string;
   grantId: string;
+  /** The agent (a public client), for revoking its tokens (RFC 7009). */
+  clientId: string;
+  refreshToken?: string;
 }
 
 export async function obtainGrant(o: { issuer: string; mcpUrl: string; email: string; password: string; recipient: string; maxMessages: number }): Promise<ProductGrant> {
@@ -101,7 +104,7 @@ export async function obtainGrant(o: { issuer: string; mcpUrl: string; email: st
     200,
     "code exchange",
   );
-  const { access_token: accessToken } = (await token.json()) as { access_token: string };
+  const { access_token: accessToken, refresh_token: refreshToken } = (await token.json()) as { access_token: string; refresh_token?: string };
   const grantId = String(JSON.parse(Buffer.from(accessToken.split(".")[1], "base64url").toString()).grant_id);
-  return { accessToken, grantId };
+  return { accessToken, grantId, clientId, refreshToken };
 }

@@ -5,6 +5,7 @@
 import { appendAudit } from "../audit/append";
 import { writeTransaction, type Db } from "../db";
 import { revokeGrantsForUser } from "../grants/revoke";
+import { announceRevocation } from "../revocation/announce";
 import { normalizeEmail, toPublicUser, UserError, type Actor, type PublicUser } from "./users";
 
 export interface AccountRevocation {
@@ -25,6 +26,9 @@ export async function revokeAccount(db: Db, emailInput: string, actor: Actor, no
     });
     // Through the grants module, so exchanged (derived) grants and their tokens go too.
     const revoked = await revokeGrantsForUser(tx, user.id, "account_revoked", actor, now);
+    // Its grants were announced one by one; a cached chain may pass through the account in ways
+    // no grant id names (a parent's owner), so every cache forgets everything: this is rare.
+    await announceRevocation(tx, { kind: "all" });
     await appendAudit(
       tx,
       {

@@ -13,12 +13,19 @@ export type { Prisma } from "../generated/sqlite/client";
 // Kept on the client under a global symbol, not in a module-level map: Next.js may bundle
 // this module more than once, and every copy must read the same answer.
 const PROVIDER = Symbol.for("agent-grants.db-provider");
+const URL_KEY = Symbol.for("agent-grants.db-url");
 
 export function createDb(url: string): Db {
   const adapter = createRuntimeAdapter(url);
   const client = isPostgresUrl(url) ? (new PostgresClient({ adapter }) as unknown as Db) : new SqliteClient({ adapter });
   Object.defineProperty(client, PROVIDER, { value: isPostgresUrl(url) ? "postgresql" : "sqlite" });
+  Object.defineProperty(client, URL_KEY, { value: url });
   return client;
+}
+
+/** The URL a client was created from (not for transaction clients). */
+export function urlOf(db: Db): string | undefined {
+  return (db as unknown as Record<symbol, string | undefined>)[URL_KEY];
 }
 
 export function providerOf(db: Db): Provider {

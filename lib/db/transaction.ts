@@ -7,8 +7,10 @@
 //
 // Work registered with beforeCommit runs after the caller's work, inside the transaction, just
 // before it commits: the audit chain appends its entries there, so it holds its lock only for
-// its own statements and the commit (lib/audit/append.ts).
+// its own statements and the commit (lib/audit/append.ts). Work registered with afterCommit
+// (lib/db/after-commit.ts) runs once the transaction has committed, never after a rollback.
 import type { Db, Tx } from "./client";
+import { openCommitHooks, runCommitHooks } from "./after-commit";
 
 type Hook = () => Promise<unknown>;
 
@@ -22,8 +24,11 @@ export function beforeCommit(tx: Tx, hook: Hook): void {
 }
 
 export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.$transaction(
+  let client: Tx | undefined;
+  const result = await db.$transaction(
     async (tx) => {
+      client = tx;
+      openCommitHooks(tx, db);
       const list: Hook[] = [];
       hooks.set(tx, list);
       const result = await fn(tx);
@@ -33,4 +38,7 @@ export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
     },
     { maxWait: 15_000, timeout: 15_000 },
   );
+  // Committed: lib/db/after-commit.ts.
+  if (client) await runCommitHooks(client);
+  return result;
 }

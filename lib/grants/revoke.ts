@@ -2,9 +2,10 @@
 // once: its refresh tokens fail on the next use (RFC 7009 section 2.1: revoking the grant
 // revokes its tokens), its access tokens are marked revoked for introspection, and grants
 // derived from it by token exchange (RFC 8693) go with it. Resource servers see the new
-// status through grantStatus.
+// status through grantStatus, and every instance's cache is told on commit (lib/revocation).
 import type { Tx } from "../db";
 import { appendAudit } from "../audit/append";
+import { announceRevocation } from "../revocation/announce";
 import type { AuditActorType } from "../audit/events";
 
 export interface RevokeActor {
@@ -43,6 +44,7 @@ export async function revokeGrant(tx: Tx, grantId: string, reason: string, actor
   await tx.grant.updateMany({ where: { id: { in: ids }, status: { not: "revoked" } }, data: { status: "revoked", revokedAt: now, revokedReason: reason } });
   const refresh = await tx.refreshToken.updateMany({ where: { grantId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
   const access = await tx.issuedToken.updateMany({ where: { grantId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
+  await announceRevocation(tx, { kind: "grants", ids });
   const rows = await tx.grant.findMany({ where: { id: { in: ids } }, select: { id: true, userId: true, clientId: true } });
   for (const row of rows) {
     await appendAudit(

@@ -11,6 +11,7 @@ import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import { appendAudit } from "../audit/append";
 import { revokeGrant } from "../grants";
+import { announceRevocation } from "../revocation/announce";
 import { withCors } from "../http/cors";
 import { authenticateClient } from "./clients/authenticate";
 import type { ClientRecord } from "./clients/store";
@@ -31,16 +32,18 @@ async function revokeRefreshToken(deps: Deps, client: ClientRecord, token: strin
   return true;
 }
 
-/** Revokes the tokens exchanged for `jti`, and theirs in turn; returns how many. */
-async function revokeDerivedTokens(tx: Tx, jti: string, now: Date): Promise<number> {
+/** Revokes the tokens exchanged for `jti`, and theirs in turn; returns how many, and their jtis. */
+async function revokeDerivedTokens(tx: Tx, jti: string, now: Date): Promise<{ count: number; jtis: string[] }> {
   let count = 0;
+  const jtis: string[] = [];
   let frontier = [jti];
   for (let depth = 0; frontier.length && depth < 5; depth++) {
     const rows = await tx.issuedToken.findMany({ where: { subjectJti: { in: frontier } }, select: { jti: true } });
     frontier = rows.map((r) => r.jti);
+    jtis.push(...frontier);
     if (frontier.length) count += (await tx.issuedToken.updateMany({ where: { jti: { in: frontier }, revokedAt: null }, data: { revokedAt: now } })).count;
   }
-  return count;
+  return { count, jtis };
 }
 
 async function revokeAccessToken(deps: Deps, client: ClientRecord, token: string): Promise<boolean> {
@@ -53,7 +56,8 @@ async function revokeAccessToken(deps: Deps, client: ClientRecord, token: string
   await writeTransaction(deps.db, async (tx) => {
     const changed = await tx.issuedToken.updateMany({ where: { jti: issued.jti, revokedAt: null }, data: { revokedAt: now } });
     if (!changed.count) return;
-    const derived = await revokeDerivedTokens(tx, issued.jti, now);
+    const { count: derived, jtis } = await revokeDerivedTokens(tx, issued.jti, now);
+    await announceRevocation(tx, { kind: "tokens", jtis: [issued.jti, ...jtis] });
     await appendAudit(
       tx,
       {

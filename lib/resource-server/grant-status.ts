@@ -1,11 +1,13 @@
 // Is the grant behind a token still live, and the token itself not revoked? Resource servers
 // read the shared database (same DATABASE_URL as the issuer) and cache each answer for at
 // most `maxAgeMs`, so a revocation in the dashboard is seen within one second (checklist 63)
-// while a burst of tool calls costs one query.
+// while a burst of tool calls costs one query. Revocations are also pushed (lib/revocation):
+// `invalidate` drops what they name at once, and the age bound is the backstop for a lost push.
 import { entryToSpend, type EntryUsage, parseStoredDetails } from "../authorization-details";
 import type { ChainGrant, GrantStatus, LiveGrantStatus } from "../contracts/grant-status";
 import type { Db } from "../db";
 import { grantState } from "../grants/status";
+import type { RevocationEvent } from "../revocation/events";
 
 export type { ChainGrant, GrantDenialReason, GrantStatus, LiveGrantStatus } from "../contracts/grant-status";
 
@@ -56,6 +58,8 @@ export async function readGrantStatus(db: Reader, grantId: string, jti: string |
 
 export class GrantStatusCache {
   private readonly entries = new Map<string, { status: GrantStatus; at: number }>();
+  /** Bumped by every invalidation: a read that started before one must not refill the cache. */
+  private generation = 0;
 
   constructor(
     private readonly db: Db,
@@ -72,7 +76,9 @@ export class GrantStatusCache {
       const ended = hit.status.live && hit.status.expiresAt && hit.status.expiresAt.getTime() <= now.getTime();
       return ended ? { live: false, reason: "grant_expired" } : hit.status;
     }
+    const generation = this.generation;
     const status = await readGrantStatus(this.db, grantId, jti, now);
+    if (generation !== this.generation) return status;
     if (this.entries.size > 10_000) this.entries.clear();
     this.entries.set(key, { status, at: this.clock() });
     return status;
@@ -94,6 +100,17 @@ export class GrantStatusCache {
         return { ...grant, entries: grant.entries.map((e) => (e.position === position ? { ...e, used: e.used + 1 } : e)) };
       });
       this.entries.set(key, { status: { ...status, chain }, at: hit.at });
+    }
+  }
+
+  /** Forgets what a pushed revocation names (lib/revocation/events.ts). */
+  invalidate(event: RevocationEvent): void {
+    this.generation++;
+    if (event.kind === "all") this.entries.clear();
+    else if (event.kind === "grants") event.ids.forEach((id) => this.forget(id));
+    else {
+      const jtis = new Set(event.jtis);
+      for (const key of this.entries.keys()) if (jtis.has(key.slice(key.indexOf("\u0000") + 1))) this.entries.delete(key);
     }
   }
 

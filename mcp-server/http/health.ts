@@ -1,15 +1,10 @@
-// Liveness (the process answers) and readiness (it can reach the database).
+// Liveness (the process answers) and readiness (it can reach the database, is not shutting
+// down, and who leads singleton work): the same answers as the web app's (lib/health.ts).
 import type { Db } from "@/lib/db";
+import { handleLive, handleReady } from "@/lib/health";
 
-export function healthLive(): Response {
-  return Response.json({ status: "ok" }, { headers: { "Cache-Control": "no-store" } });
-}
+export const healthLive = handleLive;
 
-export async function healthReady(db: Db): Promise<Response> {
-  try {
-    await db.$queryRaw`SELECT 1`;
-    return Response.json({ status: "ready" }, { headers: { "Cache-Control": "no-store" } });
-  } catch {
-    return Response.json({ status: "unavailable", reason: "database" }, { status: 503, headers: { "Cache-Control": "no-store" } });
-  }
+export function healthReady(db: Db): Promise<Response> {
+  return handleReady(() => db);
 }

@@ -3,9 +3,18 @@
 // client's address (lib/auth/client-ip.ts, TRUST_PROXY) and stamps it in a header of its own,
 // replacing any copy the client sent, so per-address limits cannot be dodged by sending
 // X-Forwarded-For. Started by scripts/start.ts (`npm start`, `npm run dev`).
+//
+// It also owns the process's life as one instance among several (docs/deployment.md): it runs
+// the background tasks, campaigning for the singleton ones (lib/leader), and on SIGTERM turns
+// readiness red, waits SHUTDOWN_DRAIN_MS for the load balancer to notice, stops accepting,
+// gives in-flight requests up to SHUTDOWN_TIMEOUT_MS, gives up leadership and exits 0.
 import { createServer } from "node:http";
 import next from "next";
+import { startBackgroundTasks } from "../../lib/background";
 import { loadConfig } from "../../lib/config";
+import { db } from "../../lib/db";
+import { instanceState } from "../../lib/instance";
+import { createLeaderElection } from "../../lib/leader";
 import { refuseMalformedPath } from "./malformed-path";
 import { stampClientAddress } from "./stamp";
 
@@ -15,8 +24,15 @@ const app = next({ dev, hostname: cfg.bindHost, port: cfg.port });
 const handle = app.getRequestHandler();
 await app.prepare();
 
+const state = instanceState();
+const election = createLeaderElection(cfg, "web app");
+state.election = election;
+const stopTasks = startBackgroundTasks(undefined, { election });
+
 const server = createServer((req, res) => {
   if (refuseMalformedPath(req, res)) return;
+  // While shutting down, every answer closes its connection, so clients reconnect elsewhere.
+  if (state.draining) res.setHeader("Connection", "close");
   stampClientAddress(req, cfg.trustProxy);
   handle(req, res).catch((err: unknown) => {
     console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
@@ -27,12 +43,30 @@ if (dev) {
   const upgrade = app.getUpgradeHandler();
   server.on("upgrade", (req, socket, head) => void upgrade(req, socket, head));
 }
-server.listen(cfg.port, cfg.bindHost, () => console.log(`web app listening on http://${cfg.bindHost}:${cfg.port}`));
+server.listen(cfg.port, cfg.bindHost, () => console.log(`web app ${cfg.scale.instanceName} listening on http://${cfg.bindHost}:${cfg.port}`));
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    server.close();
-    app.close().finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 5000).unref();
-  });
+async function shutdown(signal: "SIGINT" | "SIGTERM"): Promise<void> {
+  if (state.draining) return;
+  state.draining = true;
+  const { shutdownDrainMs, shutdownTimeoutMs, instanceName } = cfg.scale;
+  // Ctrl-C at a terminal means now; SIGTERM comes from an orchestrator that balances traffic.
+  const drain = signal === "SIGTERM" ? shutdownDrainMs : 0;
+  console.log(`web app ${instanceName}: ${signal} received; readiness is red, closing in ${drain} ms`);
+  setTimeout(() => process.exit(1), drain + shutdownTimeoutMs + 5_000).unref();
+  await new Promise((r) => setTimeout(r, drain));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, shutdownTimeoutMs)))]);
+  clearTimeout(timer);
+  server.closeAllConnections();
+  // The work first, then the offices: the next leader must not overlap this one's last pass.
+  await stopTasks();
+  await election.stop();
+  await app.close().catch(() => undefined);
+  await db().$disconnect().catch(() => undefined);
+  console.log(`web app ${instanceName}: stopped`);
+  process.exit(0);
 }
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(signal).catch(() => process.exit(1)));

@@ -5,6 +5,7 @@ import { appendAudit } from "../../audit/append";
 import type { AuditActorType } from "../../audit/events";
 import { writeTransaction, type Db, type Tx } from "../../db";
 import { revokeGrant } from "../../grants/revoke";
+import { announceRevocation } from "../../revocation/announce";
 import { GRANT_TYPES } from "../supported";
 import { toClientRecord, type ClientRecord } from "./store";
 
@@ -84,6 +85,9 @@ export async function revokeClient(db: Db, clientId: string, actor: ClientActor,
     result.refreshTokens += (await tx.refreshToken.updateMany({ where: { clientId, revokedAt: null }, data: { revokedAt: now } })).count;
     result.accessTokens += (await tx.issuedToken.updateMany({ where: { clientId, revokedAt: null }, data: { revokedAt: now } })).count;
     const expired = await tx.authorizationRequest.updateMany({ where: { clientId, status: "pending" }, data: { status: "expired" } });
+    // Its grants were announced one by one; its grant-less tokens and the client itself are not
+    // keyed in any cache, so every cache forgets everything.
+    await announceRevocation(tx, { kind: "all" });
     await appendAudit(
       tx,
       {
