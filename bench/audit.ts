@@ -2,7 +2,7 @@
 // Seeds a fresh SQLite database (and a fresh PostgreSQL database when BENCH_DATABASE_URL
 // names a server) with realistic audit entries (1,000,000 by default), then measures what an
 // auditor waits for: the console's first page, filtered pages, reason search, one grant's
-// timeline, and a full verification of the chain. Query times are server time (the query
+// timeline, the events-over-time chart, and a full verification of the chain. Query times are server time (the query
 // and row decoding in this process, as the console's server component does it), median of
 // five runs after one warm-up.
 //   BENCH_DATABASE_URL=postgresql://...   also benchmark PostgreSQL (a temporary database)
@@ -14,6 +14,7 @@ import path from "node:path";
 import pg from "pg";
 import { createDb, type Db } from "../lib/db/client";
 import { seedAudit } from "../lib/audit/seed";
+import { auditChart } from "../lib/audit/chart";
 import { queryAudit } from "../lib/audit/query";
 import { grantTimeline } from "../lib/audit/timeline";
 import { verifyChain } from "../lib/audit/verify";
@@ -83,6 +84,24 @@ async function benchOne(name: string, url: string): Promise<string[]> {
   for (const [label, filter, opts] of cases) {
     const t = await timeIt(() => queryAudit(db, filter, { limit: 50, ...opts }));
     lines.push(`| ${name} | ${label} | ${t.rows} | ${fmtMs(t.median)} | ${fmtMs(t.max)} |`);
+    console.error(`[${name}] ${label}: ${fmtMs(t.median)}`);
+  }
+  // The console's events-over-time chart (lib/audit/chart.ts) for the same kinds of filter.
+  const charts: [string, AuditFilter][] = [
+    ["chart, no filter (the whole trail)", {}],
+    ["chart, outcome denied", { outcome: "denied" }],
+    ["chart, type + outcome (tool.denied, denied)", { types: ["tool.denied"], outcome: "denied" }],
+    ["chart, time range (1 hour, mid-chain)", { from: hourStart, to: hourEnd }],
+    ["chart, by agent", { clientId: mid.clientId! }],
+    ["chart, by grant", { grantId: mid.grantId! }],
+    ["chart, reason search (\"quota\")", { q: "quota" }],
+  ];
+  for (const [label, filter] of charts) {
+    const t = await timeIt(async () => {
+      const c = await auditChart(db, filter);
+      return { entries: c?.buckets ?? [] };
+    });
+    lines.push(`| ${name} | ${label} | ${t.rows} bars | ${fmtMs(t.median)} | ${fmtMs(t.max)} |`);
     console.error(`[${name}] ${label}: ${fmtMs(t.median)}`);
   }
   const tl = await timeIt(() => grantTimeline(db, mid.grantId!));

@@ -1,0 +1,135 @@
+// The console's "events over time": how many entries matching the auditor's filter were
+// allowed, denied, failed or informational, per time bucket (docs/audit.md, "The console").
+// It is an aggregate in the database, never a read of the entries themselves:
+// - SQLite: one statement of per-bucket range counts over the covering index
+//   (time, outcome, type), so an unfiltered million-entry chart is an index-only scan with no
+//   sort; a filter on a user, an agent or a grant reads that column's index instead and groups
+//   the few rows it finds.
+// - PostgreSQL: one GROUP BY over the same index or a parallel scan; its planner chooses.
+// A reason search is bounded by the same window as the entry pages (query.ts, SEARCH_WINDOW).
+import type { Db } from "../db";
+import type { AuditFilter } from "./filter";
+import { SEARCH_WINDOW, TIME_INDEX, whereClause } from "./query";
+import { isPostgres, SqlParams } from "./sql";
+
+export interface ChartBucket {
+  start: Date;
+  /** outcome success */
+  allowed: number;
+  /** outcome denied */
+  denied: number;
+  /** outcome failure */
+  failed: number;
+  /** outcome info */
+  other: number;
+}
+
+export interface AuditChart {
+  from: Date;
+  to: Date;
+  bucketMs: number;
+  buckets: ChartBucket[];
+  total: number;
+  /** For a reason search: the lowest seq counted (older entries were not searched). */
+  searchedFrom?: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Bucket widths a reader can name; the narrowest that keeps the chart within MAX_BUCKETS. */
+export const BUCKET_STEPS = [MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 7 * DAY, 30 * DAY] as const;
+export const MAX_BUCKETS = 60;
+
+export function bucketStep(spanMs: number, maxBuckets = MAX_BUCKETS): number {
+  return BUCKET_STEPS.find((s) => Math.ceil((spanMs + 1) / s) <= maxBuckets) ?? BUCKET_STEPS[BUCKET_STEPS.length - 1];
+}
+
+/** "1 hour", "15 minutes", "7 days": the width of one bar, in words. */
+export function stepInWords(ms: number): string {
+  const unit = ms % DAY === 0 ? ["day", DAY] : ms % HOUR === 0 ? ["hour", HOUR] : ["minute", MINUTE];
+  const n = ms / (unit[1] as number);
+  return `${n} ${unit[0]}${n === 1 ? "" : "s"}`;
+}
+
+/** A filter on a user, an agent or a grant: its index narrows the rows to count. */
+const narrow = (f: AuditFilter) => !!(f.userId || f.clientId || f.grantId);
+
+async function topSeq(db: Db): Promise<number> {
+  const rows = await db.$queryRawUnsafe<{ top: unknown }[]>(`SELECT MAX("seq") AS "top" FROM "AuditEvent"`);
+  return Number(rows[0]?.top ?? 0);
+}
+
+const toDate = (v: unknown) => (v instanceof Date ? v : new Date(typeof v === "number" ? v : (v as string)));
+
+/** The time of the first or last matching entry (the chart's span when the filter names none). */
+async function edgeTime(db: Db, filter: AuditFilter, searchedFrom: number | undefined, dir: "ASC" | "DESC"): Promise<Date | undefined> {
+  const pg = isPostgres(db);
+  const p = new SqlParams(pg);
+  // Along seq for a narrow filter (its index ends in seq); along the covering time index
+  // otherwise, which SQLite is told to use: it walks the index until the first match.
+  const order = narrow(filter) || filter.q ? `"seq"` : `"time"`;
+  const hint = !pg && order === `"time"` ? ` INDEXED BY "${TIME_INDEX}"` : "";
+  const where = whereClause(db, filter, p, windowBound(p, searchedFrom));
+  const rows = await db.$queryRawUnsafe<{ time: unknown }[]>(`SELECT "time" FROM "AuditEvent"${hint} ${where} ORDER BY ${order} ${dir} LIMIT 1`, ...p.values);
+  return rows[0] ? toDate(rows[0].time) : undefined;
+}
+
+const windowBound = (p: SqlParams, searchedFrom: number | undefined) => (searchedFrom === undefined ? [] : [`"seq" >= ${p.add(searchedFrom)}`]);
+
+interface Counts {
+  b: unknown;
+  allowed: unknown;
+  denied: unknown;
+  failed: unknown;
+  total: unknown;
+}
+
+export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets?: number; searchWindow?: number } = {}): Promise<AuditChart | null> {
+  const pg = isPostgres(db);
+  // A reason search counts the newest SEARCH_WINDOW entries only (query.ts, windowed).
+  const searchedFrom = filter.q && !narrow(filter) ? Math.max(1, (await topSeq(db)) + 1 - (opts.searchWindow ?? SEARCH_WINDOW)) : undefined;
+  const first = filter.from ?? (await edgeTime(db, filter, searchedFrom, "ASC"));
+  const last = filter.to ?? (await edgeTime(db, filter, searchedFrom, "DESC"));
+  if (!first || !last) return null;
+  const step = bucketStep(Math.max(0, last.getTime() - first.getTime()), opts.maxBuckets);
+  const origin = Math.floor(first.getTime() / step) * step;
+  const n = Math.max(1, Math.floor((last.getTime() - origin) / step) + 1);
+  const buckets: ChartBucket[] = Array.from({ length: n }, (_, i) => ({ start: new Date(origin + i * step), allowed: 0, denied: 0, failed: 0, other: 0 }));
+  const add = (i: number, r: Counts) => {
+    // An entry a little outside the span (times are not strictly in seq order) joins the edge bucket.
+    const bucket = buckets[Math.min(n - 1, Math.max(0, Math.floor(i)))];
+    const [allowed, denied, failed, total] = [r.allowed, r.denied, r.failed, r.total].map((v) => Number(v ?? 0));
+    bucket.allowed += allowed;
+    bucket.denied += denied;
+    bucket.failed += failed;
+    bucket.other += total - allowed - denied - failed;
+  };
+  const sums = `SUM(CASE WHEN "outcome" = 'success' THEN 1 ELSE 0 END) AS "allowed", SUM(CASE WHEN "outcome" = 'denied' THEN 1 ELSE 0 END) AS "denied", SUM(CASE WHEN "outcome" = 'failure' THEN 1 ELSE 0 END) AS "failed", COUNT(*) AS "total"`;
+
+  if (pg || narrow(filter) || filter.q) {
+    // One GROUP BY: PostgreSQL hashes the groups; on SQLite the rows are few (a user's, an
+    // agent's, a grant's, or one search window), so sorting them is cheap.
+    const p = new SqlParams(pg);
+    // Parameters in the order they appear in the text (SQLite binds `?` by position).
+    const bucketOf = pg
+      ? `FLOOR((EXTRACT(EPOCH FROM "time")::float8 * 1000 - ${p.add(origin)}::float8) / ${p.add(step)}::float8)::int`
+      : `CAST(("time" - ${p.add(origin)}) / ${p.add(step)} AS INTEGER)`;
+    const where = whereClause(db, filter, p, windowBound(p, searchedFrom));
+    const rows = await db.$queryRawUnsafe<Counts[]>(`SELECT ${bucketOf} AS "b", ${sums} FROM "AuditEvent" ${where} GROUP BY 1`, ...p.values);
+    for (const r of rows) add(Number(r.b), r);
+  } else {
+    // SQLite, no narrowing column: one range count per bucket along the covering index, glued
+    // with UNION ALL into one statement. The first and last buckets are open-ended, so
+    // entries just outside the span are still counted.
+    const p = new SqlParams(false);
+    const parts = buckets.map((_, i) => {
+      const bounds = [i > 0 ? `"time" >= ${p.add(origin + i * step)}` : "", i < n - 1 ? `"time" < ${p.add(origin + (i + 1) * step)}` : ""].filter(Boolean);
+      return `SELECT ${i} AS "b", ${sums} FROM "AuditEvent" INDEXED BY "${TIME_INDEX}" ${whereClause(db, filter, p, bounds)}`;
+    });
+    const rows = await db.$queryRawUnsafe<Counts[]>(parts.join(" UNION ALL "), ...p.values);
+    for (const r of rows) add(Number(r.b), r);
+  }
+  const total = buckets.reduce((s, b) => s + b.allowed + b.denied + b.failed + b.other, 0);
+  return { from: new Date(origin), to: new Date(origin + n * step), bucketMs: step, buckets, total, searchedFrom };
+}
