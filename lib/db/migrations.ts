@@ -81,7 +81,14 @@ export async function applyMigrations(target: DatabaseTarget, adapter: SqlMigrat
  * in any other state (diverged, edited, failed), which the engine's own single apply reports.
  */
 async function pendingMigrations(engine: Awaited<ReturnType<typeof openSchemaEngine>>, migrationsList: Awaited<ReturnType<typeof loadMigrationsList>>): Promise<string[] | undefined> {
-  const d = await engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: noFilters });
+  let d: Awaited<ReturnType<typeof engine.diagnoseMigrationHistory>>;
+  try {
+    d = await engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: noFilters });
+  } catch {
+    // A fresh database has no _prisma_migrations table yet, and the engine refuses to diagnose
+    // it: every migration is pending.
+    return migrationsList.migrationDirectories.map((m) => m.path);
+  }
   if (d.failedMigrationNames.length || d.editedMigrationNames.length) return undefined;
   const history = d.history as { diagnostic: string; unappliedMigrationNames?: string[] } | null;
   if (history === null) return [];
