@@ -4,7 +4,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { auditNames } from "@/lib/audit/names";
 import { queryAudit } from "@/lib/audit/query";
-import { grantTimeline } from "@/lib/audit/timeline";
+import { ownGrantFlow } from "@/lib/audit/timeline";
 import { requireUser } from "@/lib/auth/session";
 import { appDeps } from "@/lib/deps";
 import { GrantFlow } from "../_components/grant-flow";
@@ -22,11 +22,8 @@ export default async function ActivityPage({ searchParams }: { searchParams: Pro
   const db = appDeps().db;
   const cursor = cursorOf(query);
   const page = await queryAudit(db, { userId: user.id }, { cursor, limit: 50 });
-  const grants = await db.grant.findMany({ where: { userId: user.id }, orderBy: { createdAt: "desc" }, take: RECENT_GRANTS, select: { id: true, status: true } });
   // Only the user's own grants: a grant id of someone else's is ignored, never shown.
-  const asked = query.get("grant");
-  const picked = (asked && (grants.find((g) => g.id === asked) ?? (await db.grant.findFirst({ where: { id: asked, userId: user.id }, select: { id: true, status: true } })))) || grants[0];
-  const timeline = picked ? await grantTimeline(db, picked.id) : [];
+  const { grants, picked, entries: timeline } = await ownGrantFlow(db, user.id, query.get("grant"), RECENT_GRANTS);
   const names = await auditNames(db, [...page.entries, ...grants.map((g) => ({ grantId: g.id, subjectUserId: null, clientId: null, actorType: "system", actorId: null }))]);
   // Other people's emails (an admin who changed this user's role, say) stay ids here.
   for (const id of [...names.users.keys()]) if (id !== user.id) names.users.delete(id);

@@ -7,6 +7,7 @@ import { auditChart, bucketStep, stepInWords, type AuditChart } from "./chart";
 import type { AuditEventInput, AuditOutcome } from "./events";
 import { auditNames } from "./names";
 import { resetChain } from "./testing/chain";
+import { ownGrantFlow } from "./timeline";
 
 const T0 = Date.parse("2026-11-01T12:00:00Z");
 const MIN = 60_000;
@@ -111,5 +112,27 @@ describe.each(testDatabases())("events over time on $name", (target) => {
     expect(names.users.get(user.id)).toBe("chart-alice@example.com");
     expect(names.clients.get(client.id)).toBe("Chart Bot");
     expect([names.users.has("ghost"), names.clients.has("ghost-bot"), names.grants.has("ghost-grant")]).toEqual([false, false, false]);
+  });
+
+  it("/activity's flow shows a user's own grant, never another user's, whatever id is asked for", async () => {
+    const [ann, ben] = await Promise.all(["flow-ann", "flow-ben"].map((e) => db.user.create({ data: { email: `${e}@example.com`, passwordHash: "x" } })));
+    const client = await db.client.create({ data: { id: "flow-bot", kind: "dynamic", name: "Flow Bot" } });
+    const grant = (userId: string, minutes: number) =>
+      db.grant.create({
+        data: { userId, clientId: client.id, resource: "http://mcp", scope: "messages:send", authorizationDetails: "[]", requestedAuthorizationDetails: "[]", expiresAt: new Date(T0 + 1e9), createdVia: "code", createdAt: new Date(T0 + minutes * MIN) },
+      });
+    const annOld = await grant(ann.id, 1);
+    const annNew = await grant(ann.id, 2);
+    const bens = await grant(ben.id, 3);
+    await writeTransaction(db, (tx) => appendAudit(tx, ev("tool.denied", "denied", { clientId: client.id, grantId: bens.id, subjectUserId: ben.id, reason: "ben's secret" })));
+    await writeTransaction(db, (tx) => appendAudit(tx, ev("tool.allowed", "success", { clientId: client.id, grantId: annOld.id, subjectUserId: ann.id })));
+
+    expect((await ownGrantFlow(db, ann.id)).picked?.id).toBe(annNew.id);
+    const old = await ownGrantFlow(db, ann.id, annOld.id);
+    expect([old.picked?.id, old.entries.map((e) => e.type), old.grants.map((g) => g.id)]).toEqual([annOld.id, ["tool.allowed"], [annNew.id, annOld.id]]);
+    const guessed = await ownGrantFlow(db, ann.id, bens.id);
+    expect(guessed.picked?.id).toBe(annNew.id);
+    expect(guessed.entries.some((e) => e.grantId === bens.id)).toBe(false);
+    expect(await ownGrantFlow(db, "no-such-user", bens.id)).toEqual({ grants: [], picked: undefined, entries: [] });
   });
 });

@@ -87,7 +87,7 @@ export function EntryPanel({ entry, names, closeHref, filterHref }: { entry: Sto
         </dd>
       </dl>
       <h3>Details</h3>
-      <pre className="json" tabIndex={0} aria-label="Details as JSON">
+      <pre className="json" role="region" tabIndex={0} aria-label="Details as JSON">
         {pretty(entry.details)}
       </pre>
     </aside>
