@@ -107,7 +107,9 @@ export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets
   };
   const sums = `SUM(CASE WHEN "outcome" = 'success' THEN 1 ELSE 0 END) AS "allowed", SUM(CASE WHEN "outcome" = 'denied' THEN 1 ELSE 0 END) AS "denied", SUM(CASE WHEN "outcome" = 'failure' THEN 1 ELSE 0 END) AS "failed", COUNT(*) AS "total"`;
 
-  if (pg || narrow(filter) || filter.q) {
+  if (!narrow(filter) && !filter.q && !filter.types?.length) {
+    await denseCounts(db, filter, origin, step, buckets);
+  } else if (pg || narrow(filter) || filter.q) {
     // One GROUP BY: PostgreSQL hashes the groups; on SQLite the rows are few (a user's, an
     // agent's, a grant's, or one search window), so sorting them is cheap.
     const p = new SqlParams(pg);
@@ -119,8 +121,8 @@ export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets
     const rows = await db.$queryRawUnsafe<Counts[]>(`SELECT ${bucketOf} AS "b", ${sums} FROM "AuditEvent" ${where} GROUP BY 1`, ...p.values);
     for (const r of rows) add(Number(r.b), r);
   } else {
-    // SQLite, no narrowing column: one range count per bucket along the covering index, glued
-    // with UNION ALL into one statement. The first and last buckets are open-ended, so
+    // SQLite, event types without a narrowing column: one range count per bucket along the
+    // covering index, glued with UNION ALL into one statement. The first and last buckets are open-ended, so
     // entries just outside the span are still counted.
     const p = new SqlParams(false);
     const parts = buckets.map((_, i) => {
@@ -132,4 +134,55 @@ export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets
   }
   const total = buckets.reduce((s, b) => s + b.allowed + b.denied + b.failed + b.other, 0);
   return { from: new Date(origin), to: new Date(origin + n * step), bucketMs: step, buckets, total, searchedFrom };
+}
+
+const OUTCOME_INDEX = "AuditEvent_outcome_seq_idx";
+/** The chart's series, by the outcome stored. */
+const SERIES_OF = { success: "allowed", denied: "denied", failure: "failed", info: "other" } as const;
+
+/**
+ * The whole trail, or a time range of it, or one outcome: no row is read. Entries are numbered
+ * without gaps in the order they were appended (a gap is a deletion that verification names,
+ * docs/audit.md "Verification"), and appended in time order, so a bucket is the seq range
+ * between the first entries at or after its two edges (one lookup each in the time index), and
+ * its size is the difference of the two. Per outcome, a count of that seq range in the
+ * (outcome, seq) index; "allowed" is what the other three leave. Entries whose clocks
+ * disagreed by a few milliseconds may land in the bucket beside their own.
+ */
+async function denseCounts(db: Db, filter: AuditFilter, origin: number, step: number, buckets: ChartBucket[]): Promise<void> {
+  const pg = isPostgres(db);
+  const n = buckets.length;
+  const edges = await db.$queryRawUnsafe<{ lo: unknown; hi: unknown }[]>(`SELECT MIN("seq") AS "lo", MAX("seq") AS "hi" FROM "AuditEvent"`);
+  const lo = Number(edges[0]?.lo ?? 1);
+  const end = Number(edges[0]?.hi ?? 0) + 1;
+  // The time at each edge: the filter's own bounds outside, bucket starts inside (`to` is inclusive).
+  const times: (number | null)[] = Array.from({ length: n + 1 }, (_, i) => (i === 0 ? (filter.from?.getTime() ?? null) : i === n ? (filter.to ? filter.to.getTime() + 1 : null) : origin + i * step));
+  const p = new SqlParams(pg);
+  const hint = pg ? "" : ` INDEXED BY "${TIME_INDEX}"`;
+  const lookups = times.flatMap((t, i) => {
+    if (t === null) return [];
+    const at = pg ? `${p.add(new Date(t).toISOString().replace("Z", ""))}::timestamp` : p.add(t);
+    return [`SELECT ${i} AS "i", (SELECT "seq" FROM "AuditEvent"${hint} WHERE "time" >= ${at} ORDER BY "time" ASC LIMIT 1) AS "s"`];
+  });
+  const found = new Map<number, number>();
+  if (lookups.length) for (const r of await db.$queryRawUnsafe<{ i: unknown; s: unknown }[]>(lookups.join(" UNION ALL "), ...p.values)) found.set(Number(r.i), r.s === null ? end : Number(r.s));
+  const seqs: number[] = [];
+  for (let i = 0; i <= n; i++) seqs.push(Math.max(seqs[i - 1] ?? lo, times[i] === null ? (i === 0 ? lo : end) : (found.get(i) ?? end)));
+
+  const outcomes = filter.outcome ? [filter.outcome] : (["denied", "failure", "info"] as const);
+  const q = new SqlParams(pg);
+  const outcomeHint = pg ? "" : ` INDEXED BY "${OUTCOME_INDEX}"`;
+  const counts = buckets.flatMap((_, i) =>
+    seqs[i + 1] > seqs[i]
+      ? outcomes.map((o) => `SELECT ${i} AS "i", ${q.add(o)} AS "o", COUNT(*) AS "c" FROM "AuditEvent"${outcomeHint} WHERE "outcome" = ${q.add(o)} AND "seq" >= ${q.add(seqs[i])} AND "seq" < ${q.add(seqs[i + 1])}`)
+      : [],
+  );
+  if (!filter.outcome) buckets.forEach((b, i) => (b.allowed = seqs[i + 1] - seqs[i]));
+  if (!counts.length) return;
+  for (const r of await db.$queryRawUnsafe<{ i: unknown; o: string; c: unknown }[]>(counts.join(" UNION ALL "), ...q.values)) {
+    const b = buckets[Number(r.i)];
+    const c = Number(r.c);
+    b[SERIES_OF[r.o as keyof typeof SERIES_OF]] += c;
+    if (!filter.outcome) b.allowed -= c;
+  }
 }
