@@ -118,7 +118,7 @@ test("a user's pages (home, consent, grants with a used entry, activity, outbox,
 });
 
 test("the audit console (chart, chips, entry panel) and a grant's flow fit a phone and a desktop and pass axe", async ({ page, mcpUrl, createUser, signIn }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(480_000);
   await signIn(page, await createUser({ role: "auditor" }));
   // A grant with one message sent and one refused, so the chart and the flow show a denial.
   const agent = await authorizeAgent(page, mcpUrl, { recipients: [A], max: 3 });

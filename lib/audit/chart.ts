@@ -152,7 +152,8 @@ const SERIES_OF = { success: "allowed", denied: "denied", failure: "failed", inf
 async function denseCounts(db: Db, filter: AuditFilter, origin: number, step: number, buckets: ChartBucket[]): Promise<void> {
   const pg = isPostgres(db);
   const n = buckets.length;
-  const edges = await db.$queryRawUnsafe<{ lo: unknown; hi: unknown }[]>(`SELECT MIN("seq") AS "lo", MAX("seq") AS "hi" FROM "AuditEvent"`);
+  // Two subqueries: SQLite answers MIN or MAX alone from the index end, both at once by a scan.
+  const edges = await db.$queryRawUnsafe<{ lo: unknown; hi: unknown }[]>(`SELECT (SELECT MIN("seq") FROM "AuditEvent") AS "lo", (SELECT MAX("seq") FROM "AuditEvent") AS "hi"`);
   const lo = Number(edges[0]?.lo ?? 1);
   const end = Number(edges[0]?.hi ?? 0) + 1;
   // The time at each edge: the filter's own bounds outside, bucket starts inside (`to` is inclusive).
