@@ -1,12 +1,10 @@
 // The console's "events over time": how many entries matching the auditor's filter were
 // allowed, denied, failed or informational, per time bucket (docs/audit.md, "The console").
 // It is an aggregate in the database, never a read of the entries themselves:
-// - SQLite: one statement of per-bucket range counts over the covering index
-//   (time, outcome, type), so an unfiltered million-entry chart is an index-only scan with no
-//   sort; a filter on a user, an agent or a grant reads that column's index instead and groups
-//   the few rows it finds.
-// - PostgreSQL: one GROUP BY over the same index or a parallel scan; its planner chooses.
-// A reason search is bounded by the same window as the entry pages (query.ts, SEARCH_WINDOW).
+// - the whole trail, a time range, an outcome: index lookups and index range counts only
+//   (denseCounts below), whatever the table's size;
+// - a user, an agent, a grant, event types: a GROUP BY of the rows that column's index finds;
+// - a reason search: the same window as the entry pages (query.ts, SEARCH_WINDOW), grouped.
 import type { Db } from "../db";
 import type { AuditFilter } from "./filter";
 import { SEARCH_WINDOW, TIME_INDEX, whereClause } from "./query";
@@ -66,9 +64,9 @@ const toDate = (v: unknown) => (v instanceof Date ? v : new Date(typeof v === "n
 async function edgeTime(db: Db, filter: AuditFilter, searchedFrom: number | undefined, dir: "ASC" | "DESC"): Promise<Date | undefined> {
   const pg = isPostgres(db);
   const p = new SqlParams(pg);
-  // Along seq for a narrow filter (its index ends in seq); along the covering time index
-  // otherwise, which SQLite is told to use: it walks the index until the first match.
-  const order = narrow(filter) || filter.q ? `"seq"` : `"time"`;
+  // Along seq for a filter with its own index (ending in seq); along the time index otherwise,
+  // which SQLite is told to use.
+  const order = narrow(filter) || filter.q || filter.types?.length ? `"seq"` : `"time"`;
   const hint = !pg && order === `"time"` ? ` INDEXED BY "${TIME_INDEX}"` : "";
   const where = whereClause(db, filter, p, windowBound(p, searchedFrom));
   const rows = await db.$queryRawUnsafe<{ time: unknown }[]>(`SELECT "time" FROM "AuditEvent"${hint} ${where} ORDER BY ${order} ${dir} LIMIT 1`, ...p.values);
@@ -109,9 +107,9 @@ export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets
 
   if (!narrow(filter) && !filter.q && !filter.types?.length) {
     await denseCounts(db, filter, origin, step, buckets);
-  } else if (pg || narrow(filter) || filter.q) {
-    // One GROUP BY: PostgreSQL hashes the groups; on SQLite the rows are few (a user's, an
-    // agent's, a grant's, or one search window), so sorting them is cheap.
+  } else {
+    // One GROUP BY over the rows a column's index finds (a user's, an agent's, a grant's, some
+    // event types', or one search window): PostgreSQL hashes the groups, SQLite sorts them.
     const p = new SqlParams(pg);
     // Parameters in the order they appear in the text (SQLite binds `?` by position).
     const bucketOf = pg
@@ -119,17 +117,6 @@ export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets
       : `CAST(("time" - ${p.add(origin)}) / ${p.add(step)} AS INTEGER)`;
     const where = whereClause(db, filter, p, windowBound(p, searchedFrom));
     const rows = await db.$queryRawUnsafe<Counts[]>(`SELECT ${bucketOf} AS "b", ${sums} FROM "AuditEvent" ${where} GROUP BY 1`, ...p.values);
-    for (const r of rows) add(Number(r.b), r);
-  } else {
-    // SQLite, event types without a narrowing column: one range count per bucket along the
-    // covering index, glued with UNION ALL into one statement. The first and last buckets are open-ended, so
-    // entries just outside the span are still counted.
-    const p = new SqlParams(false);
-    const parts = buckets.map((_, i) => {
-      const bounds = [i > 0 ? `"time" >= ${p.add(origin + i * step)}` : "", i < n - 1 ? `"time" < ${p.add(origin + (i + 1) * step)}` : ""].filter(Boolean);
-      return `SELECT ${i} AS "b", ${sums} FROM "AuditEvent" INDEXED BY "${TIME_INDEX}" ${whereClause(db, filter, p, bounds)}`;
-    });
-    const rows = await db.$queryRawUnsafe<Counts[]>(parts.join(" UNION ALL "), ...p.values);
     for (const r of rows) add(Number(r.b), r);
   }
   const total = buckets.reduce((s, b) => s + b.allowed + b.denied + b.failed + b.other, 0);

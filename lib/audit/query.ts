@@ -76,8 +76,8 @@ export function whereClause(db: Db, f: AuditFilter, params: SqlParams, extra: st
  */
 export const WIDE_RANGE_ROWS = 5000;
 
-/** The index on (time, outcome, type) (prisma/schema.prisma), named where SQLite must use it. */
-export const TIME_INDEX = "AuditEvent_time_outcome_type_idx";
+/** The time index (prisma/schema.prisma), named where SQLite must use it. */
+export const TIME_INDEX = "AuditEvent_time_idx";
 
 async function wideTimeRange(db: Db, f: AuditFilter, threshold: number): Promise<boolean> {
   if (isPostgres(db) || (!f.from && !f.to)) return false;
