@@ -1,6 +1,6 @@
 import Link from "next/link";
 
-// Rendered with HTTP status 403 by forbidden() (lib/auth/session.ts requireRole).
+// Rendered with HTTP status 403 by forbidden() (app/_auth/session.ts requireRole).
 export default function Forbidden() {
   return (
     <main>

@@ -101,15 +101,54 @@ test("a user's pages (home, consent, grants with a used entry, activity, outbox,
     await expect(card.getByRole("meter", { name: "Messages left" })).toHaveAttribute("aria-valuenow", "2");
     await expect(card.getByRole("meter", { name: "Time left" })).toBeVisible();
   });
-  await checkPage(page, "/activity", "activity", (p) => expect(p.getByTestId("audit-entries")).toBeVisible());
-  await checkPage(page, "/outbox", "outbox", (p) => expect(p.getByTestId("outbox-message")).toHaveCount(1));
+  await checkPage(page, "/activity", "activity", async (p) => {
+    await expect(p.getByTestId("audit-entries")).toBeVisible();
+    // The newest grant drawn as a flow: it reached its calls and deliveries, and was not revoked.
+    const flow = p.getByTestId("grant-flow");
+    await expect(flow.locator('[data-stage="calls"]')).not.toHaveAttribute("data-count", "0");
+    await expect(flow.locator('[data-stage="deliveries"]')).not.toHaveAttribute("data-count", "0");
+    await expect(flow.locator('[data-stage="revoked"]')).toHaveAttribute("data-count", "0");
+  });
+  await checkPage(page, "/outbox", "outbox", async (p) => {
+    await expect(p.getByTestId("conversation")).toHaveCount(1);
+    await expect(p.getByTestId("outbox-message")).toHaveCount(1);
+    await expect(p.getByTestId("message-status")).toContainText("Delivered");
+  });
   await checkPage(page, "/device", "device", (p) => expect(p.getByLabel("Code")).toBeVisible());
 });
 
-test("the audit console fits a phone and a desktop and passes axe", async ({ page, createUser, signIn }) => {
-  test.setTimeout(180_000);
+test("the audit console (chart, chips, entry panel) and a grant's flow fit a phone and a desktop and pass axe", async ({ page, mcpUrl, createUser, signIn }) => {
+  test.setTimeout(480_000);
   await signIn(page, await createUser({ role: "auditor" }));
-  await checkPage(page, "/audit", "audit", (p) => expect(p.getByTestId("audit-entries")).toBeVisible());
+  // A grant with one message sent and one refused, so the chart and the flow show a denial.
+  const agent = await authorizeAgent(page, mcpUrl, { recipients: [A], max: 3 });
+  expect((await agent.call("send_message", { to: A, body: "On my way." })).isError).toBeFalsy();
+  expect((await agent.call("send_message", { to: C, body: "Not a granted number." })).isError).toBe(true);
+  await agent.client.close().catch(() => undefined);
+
+  await checkPage(page, "/audit", "audit", async (p) => {
+    await expect(p.getByTestId("audit-entries")).toBeVisible();
+    await expect(p.getByTestId("events-chart")).not.toHaveAttribute("data-total", "0");
+  });
+  const grant = encodeURIComponent(agent.grantId);
+  await page.goto(`/audit?grant=${grant}&outcome=denied`);
+  const seq = await page.getByTestId("audit-entries").locator('tr[data-type="tool.denied"]').first().getAttribute("data-seq");
+  await checkPage(page, `/audit?grant=${grant}&outcome=denied&entry=${seq}`, "audit with filter chips and an entry", async (p) => {
+    await expect(p.getByTestId("filter-chips").locator("li")).toHaveCount(2);
+    await expect(p.getByTestId("entry-panel")).toHaveAttribute("data-seq", seq!);
+    await expect(p.getByTestId("entry-panel")).toContainText(agent.grantId);
+  });
+  // A chip's × is the same view without that parameter.
+  await page.getByRole("link", { name: "Remove filter Outcome: denied" }).click();
+  await expect(page).toHaveURL(new RegExp(`/audit\\?grant=${grant}$`));
+  await expect(page.getByTestId("filter-chips").locator("li")).toHaveCount(1);
+
+  await checkPage(page, `/audit/grants/${grant}`, "grant flow", async (p) => {
+    const calls = p.getByTestId("grant-flow").locator('[data-stage="calls"]');
+    await expect(calls).toHaveAttribute("data-refused", "1");
+    await expect(calls).toContainText("tool.denied");
+    await expect(p.getByTestId("grant-flow").locator('[data-stage="requested"]')).not.toHaveAttribute("data-count", "0");
+  });
 });
 
 test("the admin page fits a phone and a desktop and passes axe", async ({ page, createUser, signIn }) => {

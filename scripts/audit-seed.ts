@@ -6,6 +6,7 @@ import { createDb } from "../lib/db/client";
 import { seedAudit } from "../lib/audit/seed";
 import { readHead } from "../lib/audit/rows";
 import { migrateInChild } from "./audit-migrate";
+import { progress } from "./progress";
 
 function parseArgs(argv: string[]) {
   const positional: string[] = [];
@@ -32,18 +33,9 @@ try {
     migrateInChild(databaseUrl);
     db = createDb(databaseUrl);
   }
-  let lastPrint = 0;
-  const { lastSeq, elapsedMs } = await seedAudit(db, count, {
-    seed,
-    batchSize: batch,
-    onProgress: ({ done, total, elapsedMs }) => {
-      if (done === total || performance.now() - lastPrint > 1000) {
-        lastPrint = performance.now();
-        const rate = Math.round(done / (elapsedMs / 1000));
-        process.stdout.write(`seeded ${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} (${rate.toLocaleString("en-US")}/s)\n`);
-      }
-    },
-  });
+  const bar = progress("seeded", count);
+  const { lastSeq, elapsedMs } = await seedAudit(db, count, { seed, batchSize: batch, onProgress: ({ done }) => bar.update(done) });
+  bar.finish(count);
   await db.$disconnect();
   console.log(`Done: ${count.toLocaleString("en-US")} entries in ${(elapsedMs / 1000).toFixed(1)} s; the chain now ends at seq ${lastSeq}.`);
   process.exit(0);

@@ -11,6 +11,7 @@ import { loadConfig } from "../lib/config";
 import { createDb } from "../lib/db/client";
 import { checkpointSigner, verifyAuditTrail } from "../lib/audit/audit-trail";
 import { checkMessageEntries } from "../lib/audit/messages-check";
+import { progress, type Progress } from "./progress";
 
 function externalCheckpoints(argv: string[]): string[] {
   const i = argv.indexOf("--checkpoints");
@@ -32,17 +33,16 @@ try {
   const extra = externalCheckpoints(process.argv.slice(2));
   const cfg = loadConfig();
   const db = createDb(cfg.databaseUrl);
-  let lastPrint = performance.now();
+  let bar: Progress | undefined;
   const verdict = await verifyAuditTrail(db, checkpointSigner(cfg), {
     extraCheckpoints: extra,
     databaseUrl: cfg.databaseUrl,
     onProgress: (checked, total) => {
-      if (performance.now() - lastPrint > 1000) {
-        lastPrint = performance.now();
-        console.log(`verified ${fmt(checked)} / ${fmt(total)} entries`);
-      }
+      bar ??= progress("verified", total);
+      bar.update(checked);
     },
   });
+  bar?.finish();
   const messages = process.argv.includes("--messages") ? await checkMessageEntries(db, cfg.auditHmacKey) : null;
   await db.$disconnect();
   if (messages && !messages.ok) {

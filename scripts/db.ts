@@ -7,17 +7,30 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig } from "../lib/config";
 import { createAdapter } from "../lib/db/adapter";
-import { diffToSchema } from "../lib/db/migrations";
+import { applyMigrations, diffToSchema } from "../lib/db/migrations";
 import { prepareDatabase } from "./start/database";
 import { toPostgresSchema } from "../lib/db/schema-sync";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { databaseTarget } from "../lib/db/target";
+import { progress, type Progress } from "./progress";
 
 const [command, ...args] = process.argv.slice(2);
 
 async function migrate() {
   const cfg = loadConfig();
+  // One migration at a time with a progress bar (stderr); prepareDatabase then finds nothing
+  // pending and creates what the processes need on first start.
+  let bar: Progress | undefined;
+  const target = databaseTarget(cfg.databaseUrl);
+  const applied = await applyMigrations(target, createAdapter(cfg.databaseUrl), {
+    onProgress: (done, total) => {
+      bar ??= progress("migrations applied:", total, { unit: "migrations", everyMs: 0 });
+      if (done === total) bar.finish(done);
+      else bar.update(done);
+    },
+  });
+  if (applied.length) console.log(`Applied ${applied.length} migration(s): ${applied.join(", ")}.`);
   await prepareDatabase(cfg);
   console.log(`Database is up to date (${databaseTarget(cfg.databaseUrl).provider}).`);
 }

@@ -1,12 +1,15 @@
 // The grants dashboard: every grant the user gave, live ones first with Revoke buttons (one per
 // grant, Revoke all per agent) and each entry's messages used and left, then past ones.
 import type { Metadata } from "next";
+import { queryAudit } from "@/lib/audit/query";
+import type { StoredAuditRow } from "@/lib/audit/rows";
 import { requireUser } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { groupByClient, listGrantsForUser, type GrantView } from "@/lib/grants/queries";
 import { limitsInWords } from "@/lib/grants/words";
 import { TableScroll } from "../_components/table-scroll";
 import { revokeAgentAction, revokeGrantAction } from "./actions";
+import { ACTION_TYPES, RecentActions } from "./recent-actions";
 import { EntryMeter, TimeLeftMeter } from "./usage-meter";
 
 export const dynamic = "force-dynamic";
@@ -20,7 +23,7 @@ const VIA: Record<string, string> = {
   client_credentials: "client credentials",
 };
 
-function ActiveGrant({ grant, now }: { grant: GrantView; now: Date }) {
+function ActiveGrant({ grant, now, actions }: { grant: GrantView; now: Date; actions: StoredAuditRow[] }) {
   const lines = limitsInWords(grant, { now });
   return (
     <li className="card" data-grant-id={grant.id} data-testid="grant">
@@ -38,6 +41,7 @@ function ActiveGrant({ grant, now }: { grant: GrantView; now: Date }) {
         ),
       )}
       <TimeLeftMeter createdAt={grant.createdAt} expiresAt={grant.expiresAt} now={now} via={VIA[grant.createdVia] ?? grant.createdVia} />
+      <RecentActions grantId={grant.id} actions={actions} />
       <form action={revokeGrantAction} className="actions">
         <input type="hidden" name="grant_id" value={grant.id} />
         <button type="submit" className="danger">
@@ -81,6 +85,10 @@ export default async function GrantsPage() {
   const deps = appDeps();
   const now = deps.now();
   const { active, past } = await listGrantsForUser(deps.db, user.id, { now });
+  // Each live grant's last three actions: one indexed read per grant (grantId, seq).
+  const actions = new Map(
+    await Promise.all(active.map(async (g) => [g.id, (await queryAudit(deps.db, { grantId: g.id, types: ACTION_TYPES }, { limit: 3 })).entries] as const)),
+  );
   return (
     <main>
       <h1>Your grants</h1>
@@ -100,7 +108,7 @@ export default async function GrantsPage() {
           </div>
           <ul className="card-list">
             {group.grants.map((g) => (
-              <ActiveGrant key={g.id} grant={g} now={now} />
+              <ActiveGrant key={g.id} grant={g} now={now} actions={actions.get(g.id) ?? []} />
             ))}
           </ul>
         </section>

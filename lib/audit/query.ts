@@ -76,12 +76,15 @@ export function whereClause(db: Db, f: AuditFilter, params: SqlParams, extra: st
  */
 export const WIDE_RANGE_ROWS = 5000;
 
+/** The time index (prisma/schema.prisma), named where SQLite must use it. */
+export const TIME_INDEX = "AuditEvent_time_idx";
+
 async function wideTimeRange(db: Db, f: AuditFilter, threshold: number): Promise<boolean> {
   if (isPostgres(db) || (!f.from && !f.to)) return false;
   const p = new SqlParams(false);
   const conds = [f.from && `"time" >= ${p.add(f.from.getTime())}`, f.to && `"time" <= ${p.add(f.to.getTime())}`].filter(Boolean).join(" AND ");
   const rows = await db.$queryRawUnsafe<{ n: unknown }[]>(
-    `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "AuditEvent" INDEXED BY "AuditEvent_time_idx" WHERE ${conds} LIMIT ${p.add(threshold)})`,
+    `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "AuditEvent" INDEXED BY "${TIME_INDEX}" WHERE ${conds} LIMIT ${p.add(threshold)})`,
     ...p.values,
   );
   return Number(rows[0]?.n ?? 0) >= threshold;
@@ -123,4 +126,11 @@ export async function* iterateAudit(db: Db, filter: AuditFilter, batchSize = 100
     if (page.nextCursor === null) return;
     cursor = page.nextCursor;
   }
+}
+
+/** One entry by its seq (the console's detail panel), or undefined. */
+export async function auditEntry(db: Db, seq: number): Promise<StoredAuditRow | undefined> {
+  const p = new SqlParams(isPostgres(db));
+  const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT ${SELECT_COLUMNS} FROM "AuditEvent" WHERE "seq" = ${p.add(seq)}`, ...p.values);
+  return rows[0] ? normaliseRow(rows[0]) : undefined;
 }

@@ -54,3 +54,24 @@ export async function grantTimeline(db: Db, grantId: string): Promise<StoredAudi
 export async function grantEventTypes(db: Db, grantId: string): Promise<string[]> {
   return (await grantTimeline(db, grantId)).map((e) => e.type);
 }
+
+export interface OwnGrantFlow {
+  /** The user's latest grants, newest first. */
+  grants: { id: string; status: string }[];
+  /** The grant shown: the one asked for when it is the user's own, else the newest. */
+  picked?: { id: string; status: string };
+  entries: StoredAuditRow[];
+}
+
+/**
+ * The flow /activity shows a user: one of their own grants' timeline. A grant id that is not
+ * theirs is ignored (the newest of their own is shown instead), so no one reads another
+ * user's grant by guessing its id.
+ */
+export async function ownGrantFlow(db: Db, userId: string, askedGrantId?: string | null, recent = 8): Promise<OwnGrantFlow> {
+  const select = { id: true, status: true } as const;
+  const grants = await db.grant.findMany({ where: { userId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: recent, select });
+  const asked = askedGrantId ? (grants.find((g) => g.id === askedGrantId) ?? (await db.grant.findFirst({ where: { id: askedGrantId, userId }, select }))) : null;
+  const picked = asked ?? grants[0];
+  return { grants, picked, entries: picked ? await grantTimeline(db, picked.id) : [] };
+}

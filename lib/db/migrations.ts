@@ -41,17 +41,58 @@ function useWriteAheadLog(file: string) {
 
 const noFilters = { externalTables: [], externalEnums: [] };
 
-/** Applies pending migrations; returns the names of those just applied. */
-export async function applyMigrations(target: DatabaseTarget, adapter: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+/** After each migration applied: how many of the pending ones are done, and its name. */
+export type MigrationProgress = (done: number, total: number, name: string) => void;
+
+/**
+ * Applies pending migrations; returns the names of those just applied. With `onProgress`,
+ * one at a time: the engine is handed the folder up to and including the next pending
+ * migration, so a long migration shows where it stands (`npm run db:migrate`).
+ */
+export async function applyMigrations(target: DatabaseTarget, adapter: SqlMigrationAwareDriverAdapterFactory, { onProgress }: { onProgress?: MigrationProgress } = {}): Promise<string[]> {
   if (target.provider === "sqlite") useWriteAheadLog(target.filePath!);
   const engine = await openSchemaEngine(target.schemaPath, adapter);
   try {
     const migrationsList = await loadMigrationsList(target.migrationsDir);
-    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
-    return appliedMigrationNames;
+    const pending = onProgress ? await pendingMigrations(engine, migrationsList) : undefined;
+    if (!pending) {
+      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
+      return appliedMigrationNames;
+    }
+    const applied: string[] = [];
+    if (pending.length) onProgress?.(0, pending.length, "");
+    for (const name of pending) {
+      const upTo = migrationsList.migrationDirectories.findIndex((d) => d.path === name);
+      const { appliedMigrationNames } = await engine.applyMigrations({
+        migrationsList: { ...migrationsList, migrationDirectories: migrationsList.migrationDirectories.slice(0, upTo + 1) },
+        filters: noFilters,
+      });
+      applied.push(...appliedMigrationNames);
+      onProgress?.(applied.length, pending.length, name);
+    }
+    return applied;
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * The migrations the database lacks, in order, when it simply is behind the folder; undefined
+ * in any other state (diverged, edited, failed), which the engine's own single apply reports.
+ */
+async function pendingMigrations(engine: Awaited<ReturnType<typeof openSchemaEngine>>, migrationsList: Awaited<ReturnType<typeof loadMigrationsList>>): Promise<string[] | undefined> {
+  let d: Awaited<ReturnType<typeof engine.diagnoseMigrationHistory>>;
+  try {
+    d = await engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: noFilters });
+  } catch {
+    // A fresh database has no _prisma_migrations table yet, and the engine refuses to diagnose
+    // it: every migration is pending.
+    return migrationsList.migrationDirectories.map((m) => m.path);
+  }
+  if (d.failedMigrationNames.length || d.editedMigrationNames.length) return undefined;
+  const history = d.history as { diagnostic: string; unappliedMigrationNames?: string[] } | null;
+  if (history === null) return [];
+  return history.diagnostic === "databaseIsBehind" ? history.unappliedMigrationNames : undefined;
 }
 
 /**

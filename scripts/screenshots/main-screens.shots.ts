@@ -10,22 +10,30 @@ const SIZES = [
   { suffix: "phone", width: 390, height: 844 },
 ] as const;
 
-async function shoot(page: Page, path: string, name: string): Promise<void> {
-  for (const size of SIZES) {
-    await page.setViewportSize({ width: size.width, height: size.height });
-    await page.goto(path);
-    await page.waitForLoadState("load");
-    await page.screenshot({ path: `${OUT}/${name}-${size.suffix}.png`, fullPage: true });
+/** Light at both sizes; `dark` adds the same screen in dark mode at each size. */
+async function shoot(page: Page, path: string, name: string, { dark = false } = {}): Promise<void> {
+  for (const scheme of dark ? (["light", "dark"] as const) : (["light"] as const)) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const size of SIZES) {
+      await page.setViewportSize({ width: size.width, height: size.height });
+      await page.goto(path);
+      await page.waitForLoadState("load");
+      await page.screenshot({ path: `${OUT}/${name}-${size.suffix}${scheme === "dark" ? "-dark" : ""}.png`, fullPage: true });
+    }
   }
+  await page.emulateMedia({ colorScheme: "light" });
 }
 
-test("main screens", async ({ page, request, mcpUrl, createUser, signIn }) => {
+test("main screens", async ({ browser, page, request, mcpUrl, createUser, signIn }) => {
   const user = await createUser({ email: "alex@example.com" });
   await shoot(page, "/signin", "signin");
   await signIn(page, user);
   const agent = await authorizeAgent(page, mcpUrl, { recipients: ["+15550100123", "+15550100124"], max: 5 });
   await agent.call("send_message", { to: "+15550100123", body: "Running 10 minutes late, start without me." });
   await agent.call("send_message", { to: "+15550100124", body: "Table for four at 7:30 is confirmed." });
+  await agent.call("send_message", { to: "+15550100123", body: "Parking is on Elm Street, behind the station." });
+  // A refused call: a number the grant does not name (the flow and the chart show it in red).
+  await agent.call("send_message", { to: "+15550100999", body: "Hello from an agent that overreaches." });
   await agent.client.close().catch(() => undefined);
 
   const redirectUri = "http://127.0.0.1:9/cb";
@@ -51,5 +59,14 @@ test("main screens", async ({ page, request, mcpUrl, createUser, signIn }) => {
   await expect(page).toHaveURL(/\/consent\//);
   await shoot(page, new URL(page.url()).pathname, "consent");
   await shoot(page, "/grants", "grants");
-  await shoot(page, "/outbox", "outbox");
+  await shoot(page, "/outbox", "outbox", { dark: true });
+  await shoot(page, "/activity", "activity");
+
+  // The auditor's console, in a browser of its own.
+  const auditorPage = await (await browser.newContext()).newPage();
+  await signIn(auditorPage, await createUser({ role: "auditor", email: "audrey@example.com" }));
+  await shoot(auditorPage, "/audit", "audit", { dark: true });
+  const denied = auditorPage.locator('tr[data-type="tool.denied"]').first();
+  await shoot(auditorPage, `/audit?entry=${await denied.getAttribute("data-seq")}`, "audit-entry");
+  await shoot(auditorPage, `/audit/grants/${encodeURIComponent(agent.grantId)}`, "grant-timeline");
 });

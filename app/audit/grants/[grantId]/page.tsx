@@ -2,10 +2,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { auditNames } from "@/lib/audit/names";
 import { grantTimeline } from "@/lib/audit/timeline";
 import { requireRole } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
 import { hasInvalidCharacters } from "@/lib/http/text";
+import { GrantFlow } from "../../../_components/grant-flow";
 import { EntriesTable } from "../../_components/entries-table";
 
 export const dynamic = "force-dynamic";
@@ -20,15 +22,20 @@ export default async function GrantTimelinePage({ params }: { params: Promise<{ 
   const deps = appDeps();
   const entries = await grantTimeline(deps.db, grantId);
   const grant = await deps.db.grant.findUnique({ where: { id: grantId }, select: { userId: true, clientId: true, status: true, createdAt: true, expiresAt: true } });
+  const names = await auditNames(deps.db, [...entries, { subjectUserId: grant?.userId ?? null, clientId: grant?.clientId ?? null, grantId, actorType: "system", actorId: null }]);
   return (
     <main className="wide">
       <p>
         <Link href="/audit">← Audit trail</Link>
       </p>
-      <h1>Grant {grantId}</h1>
+      <h1>{names.grants.get(grantId) ?? "Grant"}</h1>
+      <p className="muted">
+        <code className="id">{grantId}</code>
+      </p>
       {grant ? (
         <p className="muted">
-          User {grant.userId} · agent {grant.clientId} · {grant.status} · created {grant.createdAt.toISOString()} · expires {grant.expiresAt.toISOString()}
+          User {names.users.get(grant.userId) ?? grant.userId} (<code className="id">{grant.userId}</code>) · agent {names.clients.get(grant.clientId) ?? grant.clientId} (
+          <code className="id">{grant.clientId}</code>) · {grant.status} · created {grant.createdAt.toISOString()} · expires {grant.expiresAt.toISOString()}
         </p>
       ) : (
         <p className="muted">No grant row with this id (it may come from imported or seeded entries); showing its audit entries.</p>
@@ -38,16 +45,14 @@ export default async function GrantTimelinePage({ params }: { params: Promise<{ 
         <a href={`/api/audit/export?format=jsonl&grant=${encodeURIComponent(grantId)}`}>export JSONL</a> ·{" "}
         <a href={`/api/audit/export?format=csv&grant=${encodeURIComponent(grantId)}`}>CSV</a>
       </p>
-      <ol className="timeline" data-testid="grant-timeline" style={{ paddingLeft: 20 }}>
-        {entries.map((e) => (
-          <li key={e.seq} data-type={e.type}>
-            <time dateTime={e.time.toISOString()}>{e.time.toISOString().replace("T", " ").slice(0, 19)}</time> <strong>{e.type}</strong> ({e.outcome})
-            {e.reason ? ` — ${e.reason}` : ""}
-          </li>
-        ))}
-      </ol>
+      <h2>Flow</h2>
+      <GrantFlow entries={entries} label="The grant's flow" list={false} />
       <h2>Entries</h2>
-      <EntriesTable entries={entries} grantLinks={false} />
+      <EntriesTable
+        entries={entries}
+        names={names}
+        links={{ detail: (seq) => `/audit?grant=${encodeURIComponent(grantId)}&entry=${seq}`, filter: (param, id) => `/audit?${param}=${encodeURIComponent(id)}` }}
+      />
     </main>
   );
 }
