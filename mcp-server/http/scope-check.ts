@@ -1,17 +1,24 @@
 // A tools/call the token's scope does not cover gets HTTP 403 insufficient_scope with a
-// WWW-Authenticate challenge naming the scope that would help (RFC 6750 section 3.1; the MCP
-// authorization spec's step-up flow): a client can re-authorize for it. The denial is audited.
+// WWW-Authenticate challenge (RFC 6750 section 3.1; the MCP authorization spec's step-up flow):
+// a client can re-authorize and retry. Following the 2026-07-28 rule on accumulating scopes,
+// the challenge names every scope the request needs (each denied call of a batch) together
+// with the scopes the token already has, so re-authorizing for exactly that set loses nothing.
+// Each denied call is audited.
 //
 // Tool arguments the SDK will reject (wrong types, missing fields) are audited here too, as
 // denied with reason invalid_request, so every tool call has its entry.
-import { z } from "zod";
 import type { CallState, McpContext } from "../context";
 import { auditToolCall } from "../tools/audit";
-import { TOOL_INPUTS, TOOL_SCOPES } from "../tools/register";
+import { TOOL_DEFINITIONS } from "../tools/register";
 
-function toolCalls(body: unknown): { name: string; args: unknown }[] {
+export interface ToolCall {
+  name: string;
+  args: unknown;
+}
+
+export function toolCalls(body: unknown): ToolCall[] {
   const messages = Array.isArray(body) ? body : [body];
-  const calls: { name: string; args: unknown }[] = [];
+  const calls: ToolCall[] = [];
   for (const m of messages) {
     if (m && typeof m === "object" && (m as { method?: unknown }).method === "tools/call") {
       const params = (m as { params?: { name?: unknown; arguments?: unknown } }).params;
@@ -21,29 +28,29 @@ function toolCalls(body: unknown): { name: string; args: unknown }[] {
   return calls;
 }
 
-// Built once per tool: z.object() compiles its shape, which costs more than the parse itself.
-const compiled = new WeakMap<object, z.ZodType>();
-function inputSchema(shape: z.ZodRawShape): z.ZodType {
-  let schema = compiled.get(shape);
-  if (!schema) compiled.set(shape, (schema = z.object(shape)));
-  return schema;
-}
-
-export async function auditInvalidArguments(ctx: McpContext, call: CallState, body: unknown): Promise<void> {
-  for (const { name, args } of toolCalls(body)) {
-    const shape = TOOL_INPUTS[name];
-    if (!shape || inputSchema(shape).safeParse(args).success) continue;
+export async function auditInvalidArguments(ctx: McpContext, call: CallState, calls: ToolCall[]): Promise<void> {
+  for (const { name, args } of calls) {
+    const tool = TOOL_DEFINITIONS.get(name);
+    if (!tool || tool.input.zod.safeParse(args).success) continue;
     await auditToolCall(ctx, call, { tool: name, allowed: false, reason: "invalid_request", details: { limit: "request" } });
   }
 }
 
-export async function checkToolScope(ctx: McpContext, call: CallState, body: unknown, headers: Record<string, string>): Promise<Response | null> {
-  for (const { name: tool } of toolCalls(body)) {
-    const accepted = TOOL_SCOPES[tool];
+/** The 403 for the calls the token's scopes do not allow, each audited; null when all are allowed. */
+export async function checkToolScope(ctx: McpContext, call: CallState, toolNames: string[], headers: Record<string, string>): Promise<Response | null> {
+  const denied: { tool: string; needed: string }[] = [];
+  for (const name of toolNames) {
+    const accepted = TOOL_DEFINITIONS.get(name)?.scopes;
     if (!accepted || accepted.some((s) => call.auth.scopes.includes(s))) continue;
-    const needed = accepted[accepted.length - 1];
-    await auditToolCall(ctx, call, { tool, allowed: false, reason: "insufficient_scope", details: { limit: "scope", required_scope: needed } });
-    return ctx.resourceServer.insufficientScope([needed], call.auth.scopes, `The ${tool} tool needs the ${needed} scope.`, headers);
+    denied.push({ tool: name, needed: accepted[accepted.length - 1] });
   }
-  return null;
+  if (!denied.length) return null;
+  for (const { tool, needed } of denied) {
+    await auditToolCall(ctx, call, { tool, allowed: false, reason: "insufficient_scope", details: { limit: "scope", required_scope: needed } });
+  }
+  const needed = [...new Set(denied.map((d) => d.needed))];
+  const tools = [...new Set(denied.map((d) => d.tool))];
+  const description = `The ${tools.join(", ")} tool${tools.length > 1 ? "s need" : " needs"} the ${needed.join(" and ")} scope${needed.length > 1 ? "s" : ""}.`;
+  // insufficientScope unions `needed` with the token's scopes (the accumulating-scopes rule).
+  return ctx.resourceServer.insufficientScope(needed, call.auth.scopes, description, headers);
 }

@@ -2,17 +2,18 @@
 // because the recipient is outside the grant or the covering entries are spent, the grant's
 // owner is asked, on their own device, to extend the grant by exactly that recipient and a
 // message count. The agent gets a link to that request's consent page instead of a plain
-// denial: in protocol 2025-11-25 the URL elicitation required error (-32042).
+// denial, in its protocol era's words (tools/results.ts urlConsentAnswer): the input-required
+// result in 2026-07-28, the URL elicitation required error (-32042) in 2025-11-25.
 //
 // The request carries typed fields only (the recipient from the denial, a whole number of
 // messages); everything the person reads is worded by the server (lib/grants/extensions.ts).
-import { UrlElicitationRequiredError } from "@modelcontextprotocol/sdk/types.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { entryToSpend } from "@/lib/authorization-details";
 import { extensionPagePath, MAX_EXTENSION_MESSAGES, requestExtension, type ExtensionReason, type PendingExtension } from "@/lib/grants/extensions";
 import { MessagingDenial } from "@/lib/messaging/policy";
 import type { CallState, McpContext } from "../context";
 import { auditToolCall } from "./audit";
+import type { UrlConsent } from "./results";
 import { requireLiveGrant } from "./grant-check";
 
 const EXTENDABLE: readonly string[] = ["recipient_not_allowed", "quota_exhausted"] satisfies ExtensionReason[];
@@ -30,16 +31,10 @@ export class ExtensionRequiredError extends Error {
     super(extensionMessage(extension));
   }
 
-  /**
-   * The 2025-11-25 answer: a JSON-RPC error -32042 whose data lists one URL-mode elicitation.
-   * The message names the link too, for clients that show only the error's message.
-   */
-  toUrlElicitationError(): UrlElicitationRequiredError {
+  /** The link and its wording, answered per protocol era by urlConsentAnswer (tools/results.ts). */
+  toUrlConsent(): UrlConsent {
     const { id, url, expiresAt } = this.extension;
-    return new UrlElicitationRequiredError(
-      [{ mode: "url", elicitationId: id, url, message: this.message, _meta: { [EXPIRES_AT_META]: expiresAt.toISOString() } }],
-      `${this.message} Open ${url}`,
-    );
+    return { id, url, message: this.message, _meta: { [EXPIRES_AT_META]: expiresAt.toISOString() } };
   }
 }
 

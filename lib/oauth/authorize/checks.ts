@@ -101,7 +101,7 @@ export async function checkClient(deps: Deps, params: URLSearchParams): Promise<
   return client;
 }
 
-/** Exact match against the registered URIs; any port on loopback (RFC 8252 section 7.3). */
+/** Exact match against the registered URIs; any port on loopback for a native client (RFC 8252 section 7.3). */
 export function checkRedirectUri(client: ClientRecord, params: URLSearchParams): string {
   if (params.getAll("redirect_uri").length > 1) throw new AuthorizePageError("invalid_redirect_uri", "redirect_uri was given more than once.");
   const given = params.get("redirect_uri");
@@ -110,7 +110,9 @@ export function checkRedirectUri(client: ClientRecord, params: URLSearchParams):
     if (client.redirectUris.length === 1) return client.redirectUris[0];
     throw new AuthorizePageError("invalid_redirect_uri", "The request has no redirect_uri, and the application registered several.");
   }
-  if (!client.redirectUris.some((registered) => redirectUriMatches(registered, given))) {
+  // Clients registered before application_type was recorded keep the any-port rule they had.
+  const anyLoopbackPort = client.metadata.application_type !== "web";
+  if (!client.redirectUris.some((registered) => redirectUriMatches(registered, given, { anyLoopbackPort }))) {
     throw new AuthorizePageError("invalid_redirect_uri", "The redirect_uri is not one that this application registered.");
   }
   return given;

@@ -42,3 +42,16 @@ describe("redirect URI matching (checklist 6 and 7)", () => {
     expect(redirectUriMatches("https://app.example/cb", "https://app.example:8443/cb")).toBe(false);
   });
 });
+
+describe("loopback ports by application_type (checklist 178)", () => {
+  it("a native client's loopback redirect matches on any port; a web client's only exactly", () => {
+    for (const registered of ["http://127.0.0.1/callback", "http://localhost:3000/callback", "http://[::1]/callback"]) {
+      const other = registered.replace(/(\/\/[^/]+?)(:\d+)?\//, "$1:49152/");
+      expect(redirectUriMatches(registered, other, { anyLoopbackPort: true })).toBe(true);
+      expect(redirectUriMatches(registered, other, { anyLoopbackPort: false })).toBe(false);
+      expect(redirectUriMatches(registered, registered, { anyLoopbackPort: false })).toBe(true);
+    }
+    // The port is the only freedom: the path still matches exactly.
+    expect(redirectUriMatches("http://127.0.0.1/callback", "http://127.0.0.1:5000/other", { anyLoopbackPort: true })).toBe(false);
+  });
+});

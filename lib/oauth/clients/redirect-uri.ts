@@ -28,12 +28,20 @@ export function redirectUriProblem(uri: string): string | null {
   return url.protocol.slice(0, -1).includes(".") ? null : "a custom redirect URI scheme must be a reverse domain name (e.g. com.example.app:/cb)";
 }
 
+/** A private-use URI scheme (RFC 8252 section 7.1): neither http nor https. */
+export function isPrivateUseRedirect(uri: string): boolean {
+  return URL.canParse(uri) && !["http:", "https:"].includes(new URL(uri).protocol);
+}
+
 /**
- * Exact string comparison (RFC 9700 section 4.1.3), except that a loopback redirect may use
- * any port (RFC 8252 section 7.3): the port is ignored, everything else must match exactly.
+ * Exact string comparison (RFC 9700 section 4.1.3), except that a native client's loopback
+ * redirect may use any port (RFC 8252 section 7.3): the port is ignored, everything else must
+ * match exactly. A web client's loopback redirect must match exactly, port included
+ * (OpenID Connect Dynamic Client Registration 1.0 section 2, application_type).
  */
-export function redirectUriMatches(registered: string, requested: string): boolean {
+export function redirectUriMatches(registered: string, requested: string, options: { anyLoopbackPort: boolean } = { anyLoopbackPort: true }): boolean {
   if (registered === requested) return true;
+  if (!options.anyLoopbackPort) return false;
   let reg: URL, req: URL;
   try {
     reg = new URL(registered);

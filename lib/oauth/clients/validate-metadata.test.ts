@@ -17,12 +17,24 @@ describe("client metadata validation (RFC 7591 section 2)", () => {
     const m = validateClientMetadata({ redirect_uris: ["https://a.example/cb"], client_name: "Agent", colour: "red" });
     expect(m).toEqual({
       redirect_uris: ["https://a.example/cb"],
+      application_type: "web",
       token_endpoint_auth_method: "client_secret_basic",
       grant_types: ["authorization_code"],
       response_types: ["code"],
       scope: "messages:send messages:read",
       client_name: "Agent",
     });
+  });
+  it("takes application_type: native keeps loopback and private-use redirects, web refuses a private-use scheme, absent is inferred (checklist 178)", () => {
+    const loopback = ["http://127.0.0.1/callback", "http://localhost:8080/cb"];
+    expect(validateClientMetadata({ redirect_uris: loopback, application_type: "native" }).application_type).toBe("native");
+    expect(validateClientMetadata({ redirect_uris: ["com.example.app:/cb"], application_type: "native" }).application_type).toBe("native");
+    expect(validateClientMetadata({ redirect_uris: loopback, application_type: "web" }).application_type).toBe("web");
+    expect(code(() => validateClientMetadata({ redirect_uris: ["com.example.app:/cb"], application_type: "web" }))).toMatch(/^invalid_redirect_uri: a web client cannot register a private-use scheme/);
+    expect(code(() => validateClientMetadata({ redirect_uris: loopback, application_type: "browser" }))).toMatch(/^invalid_client_metadata: application_type/);
+    // Not given: loopback-only or private-use-only clients are native, anything with an https redirect is web.
+    expect(validateClientMetadata({ redirect_uris: loopback }).application_type).toBe("native");
+    expect(validateClientMetadata({ redirect_uris: ["https://a.example/cb", ...loopback] }).application_type).toBe("web");
   });
   it("reads empty optional strings as absent", () => {
     expect(validateClientMetadata({ redirect_uris: ["https://a.example/cb"], logo_uri: "", tos_uri: "" })).not.toHaveProperty("logo_uri");

@@ -5,12 +5,18 @@ import type { JSONWebKeySet } from "jose";
 import { z } from "zod";
 import { OAuthError } from "../errors";
 import { GRANT_TYPES, SCOPES, SELF_REGISTRABLE_GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from "../supported";
-import { isLoopbackRedirect, redirectUriProblem } from "./redirect-uri";
+import { isLoopbackRedirect, isPrivateUseRedirect, redirectUriProblem } from "./redirect-uri";
 import { isPlainDisplayText } from "../display-text";
 import type { TokenEndpointAuthMethod } from "./store";
 
 export interface ValidClientMetadata {
   redirect_uris: string[];
+  /**
+   * OpenID Connect Dynamic Client Registration 1.0 section 2. A native client keeps its loopback
+   * redirects on any port (RFC 8252 section 7.3) and may use a private-use scheme; a web client's
+   * loopback redirect must match exactly and it may not use a private-use scheme.
+   */
+  application_type: ApplicationType;
   token_endpoint_auth_method: TokenEndpointAuthMethod;
   grant_types: string[];
   response_types: string[];
@@ -29,6 +35,8 @@ export interface ValidClientMetadata {
   /** RFC 9449 section 5.2: the client always uses DPoP; token requests without a proof are refused. */
   dpop_bound_access_tokens?: boolean;
 }
+
+export type ApplicationType = "web" | "native";
 
 export interface MetadataPolicy {
   allowedGrantTypes?: readonly string[];
@@ -55,6 +63,7 @@ const Jwk = z
 
 const Schema = z.object({
   redirect_uris: z.array(z.string()).max(20).default([]),
+  application_type: z.enum(["web", "native"]).optional(),
   token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).default("client_secret_basic"),
   grant_types: z.array(z.string()).min(1).max(10).default([GRANT_TYPES.authorizationCode]),
   response_types: z.array(z.literal("code")).max(1).default(["code"]),
@@ -85,6 +94,16 @@ function issueText(error: z.ZodError): string {
   return `${issue.path.join(".") || "metadata"}: ${issue.message}`;
 }
 
+/**
+ * A client that does not say: native when it redirects only to loopback or private-use schemes,
+ * as command-line and desktop MCP clients do, else web. (OpenID Connect's default is web, which
+ * would refuse the loopback redirects most MCP clients register without naming a type.)
+ */
+function inferredApplicationType(redirectUris: string[]): ApplicationType {
+  const nativeOnly = redirectUris.length > 0 && redirectUris.every((u) => isPrivateUseRedirect(u) || (URL.canParse(u) && isLoopbackRedirect(new URL(u))));
+  return nativeOnly ? "native" : "web";
+}
+
 export function validateClientMetadata(raw: unknown, policy: MetadataPolicy = {}): ValidClientMetadata {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw fail("client metadata must be a JSON object");
   // Some clients send "" for optional fields they do not have; read that as absent.
@@ -96,6 +115,10 @@ export function validateClientMetadata(raw: unknown, policy: MetadataPolicy = {}
   for (const uri of m.redirect_uris) {
     const problem = redirectUriProblem(uri);
     if (problem) throw new OAuthError("invalid_redirect_uri", problem);
+  }
+  const applicationType = m.application_type ?? inferredApplicationType(m.redirect_uris);
+  if (applicationType === "web" && m.redirect_uris.some(isPrivateUseRedirect)) {
+    throw new OAuthError("invalid_redirect_uri", "a web client cannot register a private-use scheme redirect URI; register as application_type native");
   }
   const grantTypes = [...new Set(m.grant_types)];
   const allowedGrants = policy.allowedGrantTypes ?? SELF_REGISTRABLE_GRANT_TYPES;
@@ -119,6 +142,7 @@ export function validateClientMetadata(raw: unknown, policy: MetadataPolicy = {}
 
   const out: ValidClientMetadata = {
     redirect_uris: m.redirect_uris,
+    application_type: applicationType,
     token_endpoint_auth_method: m.token_endpoint_auth_method,
     grant_types: grantTypes,
     response_types: grantTypes.includes(GRANT_TYPES.authorizationCode) ? ["code"] : [],
