@@ -37,7 +37,7 @@ async function freshPostgres(url: string): Promise<void> {
   await admin.end();
 }
 
-export async function startProduct(port: number, databaseUrl: string | undefined): Promise<Product> {
+export async function startProduct(port: number, databaseUrl: string | undefined, extraEnv: Record<string, string> = {}): Promise<Product> {
   const dataDir = path.resolve(`tmp/bench-compare-${port}`);
   rmSync(dataDir, { recursive: true, force: true });
   let dbUrl = `file:${path.join(dataDir, "app.db")}`;
@@ -58,6 +58,7 @@ export async function startProduct(port: number, databaseUrl: string | undefined
     ISSUER_URL: issuer,
     MCP_RESOURCE_URL: mcpUrl,
     ...PRODUCT_LIMITS,
+    ...extraEnv,
   };
   // The launcher builds the web app first when the build is missing or stale.
   const peer = await spawnPeer("scripts/start.ts", env, /Agent Grants is running/, 15 * 60_000);
