@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { trimTrailingSlashes } from "./http/text";
+import { processWide } from "./process-wide";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const url = z.url({ protocol: /^https?$/ });
@@ -342,9 +343,11 @@ function messagingConfig(e: z.infer<typeof EnvSchema>): AppConfig["messaging"] {
   return { provider: "sandbox" };
 }
 
-let cached: AppConfig | undefined;
-/** The process-wide configuration, loaded once. */
+/**
+ * The process-wide configuration, loaded once. One object per process (lib/process-wide.ts):
+ * state kept per configuration, such as the rate-limit buckets, must be the same for both
+ * copies of the core in the web app.
+ */
 export function config(): AppConfig {
-  cached ??= loadConfig();
-  return cached;
+  return processWide("config", loadConfig);
 }
