@@ -11,7 +11,8 @@ export interface ListenerOptions {
   trustProxy: number;
   /** The host and port of request URLs, as Next.js builds them (./fast-path.ts). */
   host: string;
-  routes: MachineRoutes;
+  /** The fast path's table; without it (WEB_FAST_PATH=0) every request goes to Next.js. */
+  routes?: MachineRoutes;
   /** Next.js's request handler. */
   next: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
@@ -20,7 +21,7 @@ export function createRequestListener({ trustProxy, host, routes, next }: Listen
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (refuseMalformedPath(req, res)) return;
     stampClientAddress(req, trustProxy);
-    if (serveMachineRoute(routes, req, res, host)) return;
+    if (routes && serveMachineRoute(routes, req, res, host)) return;
     next(req, res).catch((err: unknown) => {
       console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
       if (!res.headersSent) res.writeHead(500).end();

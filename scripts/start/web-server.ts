@@ -20,7 +20,7 @@ await app.prepare();
 // The host Next.js puts in request URLs in a custom server: its own hostname and port.
 const host = `${cfg.bindHost.includes(":") ? `[${cfg.bindHost}]` : cfg.bindHost}:${cfg.port}`;
 
-const server = createServer(createRequestListener({ trustProxy: cfg.trustProxy, host, routes: MACHINE_ROUTES, next: handle }));
+const server = createServer(createRequestListener({ trustProxy: cfg.trustProxy, host, routes: cfg.webFastPath ? MACHINE_ROUTES : undefined, next: handle }));
 if (dev) {
   const upgrade = app.getUpgradeHandler();
   server.on("upgrade", (req, socket, head) => void upgrade(req, socket, head));
