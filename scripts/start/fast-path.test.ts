@@ -5,7 +5,7 @@
 // other spellings of the paths go to Next.js. The client's address is stamped and the rate
 // limits count on the fast path too; an issued token is audited.
 import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as introspectRoute from "../../app/oauth/introspect/route";
@@ -141,6 +141,25 @@ describe.each(testDatabases())("web server fast path on $name", (target) => {
   ])("%s %s goes to Next.js (checklist 178)", async (method, path) => {
     const res = await fetch(base + path, { method });
     expect(res.status).toBe(NEXT_STAND_IN);
+  });
+
+  it("a body the handler never reads is discarded after the answer, and the connection serves the next request (checklist 178)", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string) =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const req = request(`${base}/api/messages`, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode!, reused: req.reusedSocket }));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    try {
+      expect(await post("x".repeat(2_000_000))).toEqual({ status: 401, reused: false });
+      expect(await post("{}")).toEqual({ status: 401, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("a malformed path is refused before the fast path (checklist 181)", async () => {

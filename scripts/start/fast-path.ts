@@ -6,13 +6,34 @@
 // limits, CORS and Cache-Control themselves, and the headers Next.js would add from
 // next.config.ts come from the same rules (lib/http/security-headers.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import { securityHeadersFor } from "../../lib/http/security-headers";
 import { machineHandlerFor, type MachineHandler, type MachineRoutes } from "../../lib/machine-routes";
 
 function pathnameOf(url: string): string {
   const q = url.indexOf("?");
   return q < 0 ? url : url.slice(0, q);
+}
+
+/**
+ * The body as a stream that reads the socket only when the handler pulls, so a body the handler
+ * never reads (an early 401) is discarded by Node after the answer, and the connection stays
+ * usable; a handler that stops reading (413) cancels, and the rest is discarded too. Next.js
+ * instead buffers every body in full before the handler runs.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let chunks: AsyncIterator<Buffer> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      chunks ??= req.iterator({ destroyOnReturn: false });
+      const { value, done } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    },
+    async cancel() {
+      await chunks?.return?.();
+      req.resume();
+    },
+  }, { highWaterMark: 0 }); // no read ahead: nothing is pulled before the handler asks
 }
 
 /**
@@ -35,7 +56,7 @@ export function toWebRequest(req: IncomingMessage, host: string): Request {
   return new Request(`${protocol}://${host}${req.url ?? "/"}`, {
     method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    body: hasBody ? bodyStream(req) : undefined,
     duplex: hasBody ? "half" : undefined,
   } as RequestInit);
 }
