@@ -13,6 +13,10 @@ import { spawnPeer, type Peer } from "./spawn";
 export const PRODUCT_LIMITS: Record<string, string> = {
   TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: "1000000",
   TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: "1000",
+  // A request's failure units are taken before its credentials are checked and given back after
+  // (lib/oauth/token/limits.ts), so more than this many requests of one client in flight at once
+  // are refused with 429 even though none fails: 32 connections need more than the default 10.
+  TOKEN_AUTH_FAILURES_PER_CLIENT_AND_ADDRESS_PER_MINUTE: "1000",
   SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: "1000",
   AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: "1000",
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: "1000",
