@@ -8,8 +8,12 @@
 // Each load runs alone, one after another, with autocannon at BENCH_CONNECTIONS (default 32)
 // for BENCH_DURATION seconds (default 10). Sends count the messages the product stored, not
 // its 2xx answers. BENCH_DATABASE_URL=postgresql://… runs the product on PostgreSQL (a fresh
-// database on that server). Method and figures: docs/benchmarks.md, "Side by side".
+// database on that server). BENCH_PATHS=token,send,describe,bare,oidc (any subset, default all)
+// runs only those loads; BENCH_PROFILE_DIR=<dir> writes a CPU profile of the product's web app
+// for each product load (bench/profile-preload.cjs). Method and figures: docs/benchmarks.md,
+// "Side by side".
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { load, type LoadResult, type Target } from "./load";
@@ -22,6 +26,12 @@ const settings = { connections: Number(process.env.BENCH_CONNECTIONS ?? 32), dur
 const basePort = Number(process.env.BENCH_PORT ?? 3400);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const RECIPIENT = "+15550100123";
+const ALL_PATHS = ["send", "describe", "token", "bare", "oidc"] as const;
+type PathName = (typeof ALL_PATHS)[number];
+const paths = new Set((process.env.BENCH_PATHS ?? ALL_PATHS.join(",")).split(",").map((p) => p.trim()));
+for (const p of paths) if (!(ALL_PATHS as readonly string[]).includes(p)) throw new Error(`BENCH_PATHS: unknown path ${p} (known: ${ALL_PATHS.join(", ")})`);
+const runs = (p: PathName) => paths.has(p);
+const profileDir = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : undefined;
 
 const mcpHeaders = (token?: string): Record<string, string> => ({
   "Content-Type": "application/json",
@@ -69,81 +79,107 @@ interface Row {
 }
 const rows: Row[] = [];
 
-async function run(name: string, target: Target, processes: Record<string, number>, stored?: () => Promise<number>): Promise<Row> {
+/** With BENCH_PROFILE_DIR, toggles the profiler of this process (bench/profile-preload.cjs). */
+const toggleProfile = (pid: number | undefined) => {
+  if (profileDir && pid) process.kill(pid, "SIGUSR2");
+};
+
+async function run(name: string, target: Target, processes: Record<string, number>, stored?: () => Promise<number>, profiled?: number): Promise<Row> {
   await check(target, name);
   const before = stored ? await stored() : 0;
   console.error(`loading: ${name} (${settings.connections} connections, ${settings.durationSeconds} s)`);
+  toggleProfile(profiled);
   const result = await load(target, settings, processes);
+  toggleProfile(profiled);
   const row: Row = { name, result, stored: stored ? (await stored()) - before : undefined };
   rows.push(row);
   return row;
 }
 
 // 1. The product.
-const product = await startProduct(basePort, databaseUrl);
-let productSend: Row, describe: Row, productToken: Row;
-try {
-  const email = "bench@example.com";
-  const password = randomBytes(18).toString("base64url");
-  product.admin("create-user", email, password);
-  const grant = await obtainGrant({ issuer: product.issuer, mcpUrl: product.mcpUrl, email, password, recipient: RECIPIENT, maxMessages: 10_000 });
-  const processes = { "web app": product.pids.web, "MCP server": product.pids.mcp };
-  productSend = await run(
-    "product send_message (delivered)",
-    { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("send_message", { to: RECIPIENT, body: "Benchmark message" }) },
-    processes,
-    () => storedMessages(product, grant.grantId),
-  );
-  describe = await run("product describe_grant", { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("describe_grant", {}) }, processes);
-
-  const created = product.admin("create-client", "Benchmark service", "--auth", "client_secret_basic", "--grant-types", "client_credentials", "--scope", "messages:read");
-  const clientId = /client_id: (\S+)/.exec(created)?.[1];
-  const secret = /client_secret: (\S+)/.exec(created)?.[1];
-  if (!clientId || !secret) throw new Error("create-client printed no client_id and secret");
-  productToken = await run(
-    "product token endpoint (client_credentials)",
-    {
-      url: `${product.issuer}/oauth/token`,
-      method: "POST",
-      headers: { ...tokenForm, Authorization: basic(clientId, secret) },
-      body: new URLSearchParams({ grant_type: "client_credentials", scope: "messages:read", resource: `${product.issuer}/api/messages` }).toString(),
-    },
-    { "web app": product.pids.web },
-  );
-} finally {
-  await product.peer.stop();
+let productSend: Row | undefined, describe: Row | undefined, productToken: Row | undefined;
+if (runs("send") || runs("describe") || runs("token")) {
+  const profileEnv: Record<string, string> = profileDir
+    ? { BENCH_PROFILE_DIR: profileDir, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${path.resolve("bench/profile-preload.cjs")}`.trim() }
+    : {};
+  const product = await startProduct(basePort, databaseUrl, profileEnv);
+  try {
+    const processes = { "web app": product.pids.web, "MCP server": product.pids.mcp };
+    if (runs("send") || runs("describe")) {
+      const email = "bench@example.com";
+      const password = randomBytes(18).toString("base64url");
+      product.admin("create-user", email, password);
+      const grant = await obtainGrant({ issuer: product.issuer, mcpUrl: product.mcpUrl, email, password, recipient: RECIPIENT, maxMessages: 10_000 });
+      if (runs("send")) {
+        productSend = await run(
+          "product send_message (delivered)",
+          { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("send_message", { to: RECIPIENT, body: "Benchmark message" }) },
+          processes,
+          () => storedMessages(product, grant.grantId),
+          product.pids.web,
+        );
+      }
+      if (runs("describe")) {
+        describe = await run("product describe_grant", { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("describe_grant", {}) }, processes);
+      }
+    }
+    if (runs("token")) {
+      const created = product.admin("create-client", "Benchmark service", "--auth", "client_secret_basic", "--grant-types", "client_credentials", "--scope", "messages:read");
+      const clientId = /client_id: (\S+)/.exec(created)?.[1];
+      const secret = /client_secret: (\S+)/.exec(created)?.[1];
+      if (!clientId || !secret) throw new Error("create-client printed no client_id and secret");
+      productToken = await run(
+        "product token endpoint (client_credentials)",
+        {
+          url: `${product.issuer}/oauth/token`,
+          method: "POST",
+          headers: { ...tokenForm, Authorization: basic(clientId, secret) },
+          body: new URLSearchParams({ grant_type: "client_credentials", scope: "messages:read", resource: `${product.issuer}/api/messages` }).toString(),
+        },
+        { "web app": product.pids.web },
+        undefined,
+        product.pids.web,
+      );
+    }
+  } finally {
+    await product.peer.stop();
+  }
 }
 
 // 2. The bare MCP SDK server.
-const bare = await spawnPeer("bench/peers/bare-mcp.ts", { PORT: String(basePort + 2) }, /ready/);
-let bareSend: Row;
-try {
-  bareSend = await run(
-    "bare MCP SDK send_message",
-    { url: `http://127.0.0.1:${basePort + 2}/mcp`, method: "POST", headers: mcpHeaders(), body: toolCall("send_message", { to: RECIPIENT, body: "Benchmark message" }) },
-    { "bare server": bare.child.pid! },
-  );
-} finally {
-  await bare.stop();
+let bareSend: Row | undefined;
+if (runs("bare")) {
+  const bare = await spawnPeer("bench/peers/bare-mcp.ts", { PORT: String(basePort + 2) }, /ready/);
+  try {
+    bareSend = await run(
+      "bare MCP SDK send_message",
+      { url: `http://127.0.0.1:${basePort + 2}/mcp`, method: "POST", headers: mcpHeaders(), body: toolCall("send_message", { to: RECIPIENT, body: "Benchmark message" }) },
+      { "bare server": bare.child.pid! },
+    );
+  } finally {
+    await bare.stop();
+  }
 }
 
 // 3. node-oidc-provider.
-const peerClient = { PEER_CLIENT_ID: "bench-client", PEER_CLIENT_SECRET: randomBytes(24).toString("base64url") };
-const oidc = await spawnPeer("bench/peers/oidc-provider.ts", { PORT: String(basePort + 3), ...peerClient }, /ready/);
-let oidcToken: Row;
-try {
-  oidcToken = await run(
-    "node-oidc-provider token endpoint (client_credentials)",
-    {
-      url: `http://127.0.0.1:${basePort + 3}/token`,
-      method: "POST",
-      headers: { ...tokenForm, Authorization: basic(peerClient.PEER_CLIENT_ID, peerClient.PEER_CLIENT_SECRET) },
-      body: new URLSearchParams({ grant_type: "client_credentials", scope: "messages:read" }).toString(),
-    },
-    { "oidc-provider": oidc.child.pid! },
-  );
-} finally {
-  await oidc.stop();
+let oidcToken: Row | undefined;
+if (runs("oidc")) {
+  const peerClient = { PEER_CLIENT_ID: "bench-client", PEER_CLIENT_SECRET: randomBytes(24).toString("base64url") };
+  const oidc = await spawnPeer("bench/peers/oidc-provider.ts", { PORT: String(basePort + 3), ...peerClient }, /ready/);
+  try {
+    oidcToken = await run(
+      "node-oidc-provider token endpoint (client_credentials)",
+      {
+        url: `http://127.0.0.1:${basePort + 3}/token`,
+        method: "POST",
+        headers: { ...tokenForm, Authorization: basic(peerClient.PEER_CLIENT_ID, peerClient.PEER_CLIENT_SECRET) },
+        body: new URLSearchParams({ grant_type: "client_credentials", scope: "messages:read" }).toString(),
+      },
+      { "oidc-provider": oidc.child.pid! },
+    );
+  } finally {
+    await oidc.stop();
+  }
 }
 
 // The report.
@@ -157,6 +193,10 @@ for (const r of rows) {
   console.log(`| ${r.name} | ${r.result.ok} | ${r.result.failed} | ${r.stored ?? ""} | ${fmt(rate(r))} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${cpu} |`);
 }
 console.log("req/s: stored messages per second for the product's sends, 2xx answers per second otherwise.");
-console.log(`product send_message / bare send_message: ${fmt(rate(productSend!) / rate(bareSend!), 3)}`);
-console.log(`product describe_grant / bare send_message: ${fmt(rate(describe!) / rate(bareSend!), 3)}`);
-console.log(`product token / node-oidc-provider token: ${fmt(rate(productToken!) / rate(oidcToken!), 3)}`);
+const ratio = (label: string, a: Row | undefined, b: Row | undefined) => {
+  if (a && b) console.log(`${label}: ${fmt(rate(a) / rate(b), 3)}`);
+};
+ratio("product send_message / bare send_message", productSend, bareSend);
+ratio("product describe_grant / bare send_message", describe, bareSend);
+ratio("product token / node-oidc-provider token", productToken, oidcToken);
+if (profileDir) console.log(`Web app CPU profiles (one per product load, in order): ${profileDir} (npx tsx bench/profile-summary.ts <file>)`);

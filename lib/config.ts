@@ -8,6 +8,7 @@ import path from "node:path";
 import { z } from "zod";
 import { MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from "./contracts/access-token";
 import { trimTrailingSlashes } from "./http/text";
+import { processWide } from "./process-wide";
 
 const port = z.coerce.number().int().min(1).max(65535);
 const url = z.url({ protocol: /^https?$/ });
@@ -91,6 +92,7 @@ const EnvSchema = z.object({
   RETENTION_METADATA_CLIENT_DAYS: z.coerce.number().min(1).default(30),
   ALLOW_PRIVATE_METADATA_FETCH: z.enum(["0", "1"]).optional(),
   DPOP_REQUIRE_NONCE: z.enum(["0", "1"]).optional(),
+  WEB_FAST_PATH: z.enum(["0", "1"]).optional(),
   MCP_ALLOWED_ORIGINS: z.string().optional(),
   // The MCP SDK's own transport refuses batches over 100 messages.
   MCP_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(10),
@@ -145,6 +147,8 @@ export interface AppConfig {
   allowPrivateMetadataFetch: boolean;
   /** The token endpoint answers a DPoP proof without a server nonce with use_dpop_nonce (RFC 9449 section 8). */
   dpopRequireNonce: boolean;
+  /** The web server answers the machine endpoints without Next.js (scripts/start/fast-path.ts); off only to compare. */
+  webFastPath: boolean;
   /** Browser origins allowed to call the MCP endpoint (besides the issuer's and its own; loopback too outside production). */
   mcpAllowedOrigins: string[];
   /** Most JSON-RPC messages in one batch to the MCP server; every call in it is authorized and audited. */
@@ -325,6 +329,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined> = process.
     notificationWebhook: e.NOTIFICATION_WEBHOOK_URL ? { url: e.NOTIFICATION_WEBHOOK_URL, secret: e.NOTIFICATION_WEBHOOK_SECRET } : undefined,
     allowPrivateMetadataFetch: mode !== "production" && e.ALLOW_PRIVATE_METADATA_FETCH !== "0",
     dpopRequireNonce: e.DPOP_REQUIRE_NONCE === "1",
+    webFastPath: e.WEB_FAST_PATH !== "0",
     mcpAllowedOrigins: (e.MCP_ALLOWED_ORIGINS ?? "").split(",").map((o) => trimTrailingSlashes(o.trim())).filter(Boolean),
     mcpMaxBatch: e.MCP_MAX_BATCH,
     secureCookies: issuerUrl.startsWith("https://"),
@@ -382,9 +387,11 @@ function messagingConfig(e: z.infer<typeof EnvSchema>): AppConfig["messaging"] {
   return { provider: "sandbox" };
 }
 
-let cached: AppConfig | undefined;
-/** The process-wide configuration, loaded once. */
+/**
+ * The process-wide configuration, loaded once. One object per process (lib/process-wide.ts):
+ * state kept per configuration, such as the rate-limit buckets, must be the same for both
+ * copies of the core in the web app.
+ */
 export function config(): AppConfig {
-  cached ??= loadConfig();
-  return cached;
+  return processWide("config", loadConfig);
 }

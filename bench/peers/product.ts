@@ -13,6 +13,10 @@ import { spawnPeer, type Peer } from "./spawn";
 export const PRODUCT_LIMITS: Record<string, string> = {
   TOKEN_REQUESTS_PER_CLIENT_PER_MINUTE: "1000000",
   TOKEN_AUTH_FAILURES_PER_ADDRESS_PER_MINUTE: "1000",
+  // A request's failure units are taken before its credentials are checked and given back after
+  // (lib/oauth/token/limits.ts), so more than this many requests of one client in flight at once
+  // are refused with 429 even though none fails: 32 connections need more than the default 10.
+  TOKEN_AUTH_FAILURES_PER_CLIENT_AND_ADDRESS_PER_MINUTE: "1000",
   SIGNIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: "1000",
   AUTHORIZATION_REQUESTS_PER_ADDRESS_PER_MINUTE: "1000",
   REGISTRATIONS_PER_ADDRESS_PER_HOUR: "1000",
@@ -37,7 +41,7 @@ async function freshPostgres(url: string): Promise<void> {
   await admin.end();
 }
 
-export async function startProduct(port: number, databaseUrl: string | undefined): Promise<Product> {
+export async function startProduct(port: number, databaseUrl: string | undefined, extraEnv: Record<string, string> = {}): Promise<Product> {
   const dataDir = path.resolve(`tmp/bench-compare-${port}`);
   rmSync(dataDir, { recursive: true, force: true });
   let dbUrl = `file:${path.join(dataDir, "app.db")}`;
@@ -58,6 +62,7 @@ export async function startProduct(port: number, databaseUrl: string | undefined
     ISSUER_URL: issuer,
     MCP_RESOURCE_URL: mcpUrl,
     ...PRODUCT_LIMITS,
+    ...extraEnv,
   };
   // The launcher builds the web app first when the build is missing or stale.
   const peer = await spawnPeer("scripts/start.ts", env, /Agent Grants is running/, 15 * 60_000);

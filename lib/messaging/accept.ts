@@ -1,8 +1,11 @@
 // Step 1 of a send (the transactional outbox): in ONE transaction, re-check the grant, spend
-// one message from an authorization-details entry covering the recipient, write the Message (status pending) and its audit entry. Either all of it
-// commits or none of it does, so a message never exists without its entry and the quota is
-// never taken for a message that was not recorded. Delivery happens after the commit
-// (deliver.ts); the reconciler re-drives anything left pending by a crash.
+// one message from an authorization-details entry covering the recipient, write the Message
+// (status pending) and its audit entry. Either all of it commits or none of it does, so a
+// message never exists without its entry and the quota is never taken for a message that was
+// not recorded. Delivery happens after the commit (deliver.ts); the reconciler re-drives
+// anything left pending by a crash. A request that delivers at once takes the first attempt's
+// lease in the same transaction (`claimFor`), with its `message.attempted` entry, instead of
+// a second write transaction (docs/outbox.md).
 import { createHash } from "node:crypto";
 import { appendAudit } from "../audit/append";
 import { bodyFacts } from "../audit/body-digest";
@@ -11,6 +14,7 @@ import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import { spendFromEntries } from "../grants/entries";
 import { readGrantStatus, type ChainGrant } from "../resource-server/grant-status";
+import { auditAttempt, leaseEnd, type DeliveryLease } from "./lease";
 import { denialForGrantReason, MessagingDenial, quotaDenial } from "./policy";
 
 export interface AcceptInput {
@@ -71,7 +75,19 @@ async function findReplay(tx: Pick<Tx, "message">, rootGrantId: string, input: A
   return existing;
 }
 
-export async function acceptMessage(deps: Deps, input: AcceptInput): Promise<{ message: MessageRecord; replayed: boolean }> {
+export interface AcceptOptions {
+  /** Take the first attempt's delivery lease for this holder (lease.ts) in the same transaction. */
+  claimFor?: string;
+}
+
+export interface Accepted {
+  message: MessageRecord;
+  replayed: boolean;
+  /** The first attempt's lease, when `claimFor` was given and the message is new. */
+  lease?: DeliveryLease;
+}
+
+export async function acceptMessage(deps: Deps, input: AcceptInput, options: AcceptOptions = {}): Promise<Accepted> {
   const attempt = () =>
     writeTransaction(deps.db, async (tx) => {
       const now = deps.now();
@@ -80,6 +96,8 @@ export async function acceptMessage(deps: Deps, input: AcceptInput): Promise<{ m
       const replay = await findReplay(tx, status.rootGrantId!, input);
       if (replay) return { message: replay, replayed: true };
       await spendMessage(tx, status.chain!, input.recipient);
+      const until = leaseEnd(deps, now);
+      const claim = options.claimFor ? { attempts: 1, leaseUntil: until, claimedBy: options.claimFor } : {};
       const message = await tx.message.create({
         data: {
           grantId: status.rootGrantId!,
@@ -92,6 +110,7 @@ export async function acceptMessage(deps: Deps, input: AcceptInput): Promise<{ m
           provider: deps.config.messaging.provider,
           idempotencyKey: input.idempotencyKey ?? null,
           createdAt: now,
+          ...claim,
         },
       });
       await appendAudit(
@@ -108,7 +127,8 @@ export async function acceptMessage(deps: Deps, input: AcceptInput): Promise<{ m
         },
         now,
       );
-      return { message, replayed: false };
+      const lease = options.claimFor ? await auditAttempt(tx, deps, message, options.claimFor, until, now) : undefined;
+      return { message, replayed: false, lease };
     });
   try {
     return await attempt();

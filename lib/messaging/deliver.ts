@@ -9,7 +9,7 @@ import { appendAudit } from "../audit/append";
 import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import type { MessageRecord } from "./accept";
-import { claimDelivery, deferDelivery, leaseFree, PROCESS_HOLDER } from "./lease";
+import { claimDelivery, deferDelivery, leaseFree, PROCESS_HOLDER, type DeliveryLease } from "./lease";
 import type { MessagingProvider } from "./providers";
 
 export type DeliveryOutcome = "delivered" | "failed" | "pending";
@@ -68,6 +68,12 @@ export async function deliverMessage(deps: Deps, provider: MessagingProvider, me
   if (message.status !== "pending") return message;
   const lease = await claimDelivery(deps, message.id, holder);
   if (!lease) return deps.db.message.findUniqueOrThrow({ where: { id: message.id } });
+  return deliverUnderLease(deps, provider, lease);
+}
+
+/** The provider call and its outcome, for a lease already taken (claimDelivery, or acceptMessage's `claimFor`). */
+export async function deliverUnderLease(deps: Deps, provider: MessagingProvider, lease: DeliveryLease): Promise<MessageRecord> {
+  const { message } = lease;
   const result = await provider.send({
     id: message.id,
     to: message.recipient,

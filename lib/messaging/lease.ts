@@ -32,33 +32,40 @@ export const leaseFree = (now: Date) => ({ OR: [{ leaseUntil: null }, { leaseUnt
 /** Prisma filter: the message's backoff has passed at `now`. */
 export const retryDue = (now: Date) => ({ OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] });
 
+/** The lease's end for a claim made at `now`. */
+export const leaseEnd = (deps: Deps, now: Date) => new Date(now.getTime() + deps.config.delivery.leaseMs);
+
+/** The attempt's `message.attempted` entry, in the transaction that takes the lease. */
+export async function auditAttempt(tx: Tx, deps: Deps, message: MessageRecord & { attempts: number }, holder: string, until: Date, now: Date): Promise<DeliveryLease> {
+  await appendAudit(
+    tx,
+    {
+      type: "message.attempted",
+      outcome: "info",
+      actorType: "service",
+      actorId: `messaging:${message.provider}`,
+      subjectUserId: message.userId,
+      clientId: message.clientId,
+      grantId: message.grantId,
+      details: { message_id: message.id, attempt: message.attempts, max_attempts: deps.config.delivery.maxAttempts, holder, lease_until: until.toISOString() },
+    },
+    now,
+  );
+  return { message, holder, attempt: message.attempts, until };
+}
+
 /** Takes the lease for one provider call, or null when another process holds it, it waits for its backoff, or no attempt is left. */
 export async function claimDelivery(deps: Deps, messageId: string, holder: string = PROCESS_HOLDER): Promise<DeliveryLease | null> {
   return writeTransaction(deps.db, async (tx) => {
     const now = deps.now();
-    const { leaseMs, maxAttempts } = deps.config.delivery;
-    const until = new Date(now.getTime() + leaseMs);
+    const until = leaseEnd(deps, now);
     const taken = await tx.message.updateMany({
-      where: { id: messageId, status: "pending", attempts: { lt: maxAttempts }, AND: [leaseFree(now), retryDue(now)] },
+      where: { id: messageId, status: "pending", attempts: { lt: deps.config.delivery.maxAttempts }, AND: [leaseFree(now), retryDue(now)] },
       data: { attempts: { increment: 1 }, leaseUntil: until, claimedBy: holder },
     });
     if (taken.count !== 1) return null;
     const message = await tx.message.findUniqueOrThrow({ where: { id: messageId } });
-    await appendAudit(
-      tx,
-      {
-        type: "message.attempted",
-        outcome: "info",
-        actorType: "service",
-        actorId: `messaging:${message.provider}`,
-        subjectUserId: message.userId,
-        clientId: message.clientId,
-        grantId: message.grantId,
-        details: { message_id: message.id, attempt: message.attempts, max_attempts: maxAttempts, holder, lease_until: until.toISOString() },
-      },
-      now,
-    );
-    return { message, holder, attempt: message.attempts, until };
+    return auditAttempt(tx, deps, message, holder, until, now);
   });
 }
 

@@ -1,9 +1,11 @@
-// A send, end to end: accept (quota + Message + audit, one transaction), deliver, record.
+// A send, end to end: accept (quota + Message + audit + the first attempt's lease, one
+// transaction), deliver, record the outcome (a second transaction).
 // Used by the messaging API; a replay of an Idempotency-Key returns the first message and
 // never sends again.
 import type { Deps } from "../deps";
 import { acceptMessage, type AcceptInput, type MessageRecord } from "./accept";
-import { deliverMessage } from "./deliver";
+import { deliverUnderLease } from "./deliver";
+import { PROCESS_HOLDER } from "./lease";
 import type { MessagingProvider } from "./providers";
 
 export async function sendMessage(
@@ -11,9 +13,9 @@ export async function sendMessage(
   provider: MessagingProvider,
   input: AcceptInput,
 ): Promise<{ message: MessageRecord; replayed: boolean }> {
-  const { message, replayed } = await acceptMessage(deps, input);
-  if (replayed) return { message, replayed };
-  return { message: await deliverMessage(deps, provider, message), replayed };
+  const { message, replayed, lease } = await acceptMessage(deps, input, { claimFor: PROCESS_HOLDER });
+  if (replayed || !lease) return { message, replayed };
+  return { message: await deliverUnderLease(deps, provider, lease), replayed };
 }
 
 /** The wire form of a message for API clients (snake_case; the body is the sender's own). */

@@ -12,6 +12,7 @@ import { addressKey, clientIp } from "../auth/client-ip";
 import type { AppConfig } from "../config";
 import type { Deps } from "../deps";
 import { MemoryRateLimiter } from "../memory-rate-limit";
+import { processWide } from "../process-wide";
 import { isMetadataDocumentClientId } from "./clients/metadata-document";
 import { loadClient } from "./clients/store";
 import { OAuthError } from "./errors";
@@ -21,7 +22,9 @@ interface RequestLimits {
   metadataClients: MemoryRateLimiter;
 }
 
-const byConfig = new WeakMap<AppConfig, RequestLimits>();
+// Process-wide (lib/process-wide.ts): the Next.js pages and the web server's fast path count in
+// the same buckets.
+const byConfig = processWide("oauth-request-limits", () => new WeakMap<AppConfig, RequestLimits>());
 
 function limitsFor(config: AppConfig): RequestLimits {
   let limits = byConfig.get(config);

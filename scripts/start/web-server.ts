@@ -2,7 +2,10 @@
 // sees the socket's peer address. Before Next.js gets a request, the server derives the
 // client's address (lib/auth/client-ip.ts, TRUST_PROXY) and stamps it in a header of its own,
 // replacing any copy the client sent, so per-address limits cannot be dodged by sending
-// X-Forwarded-For. Started by scripts/start.ts (`npm start`, `npm run dev`).
+// X-Forwarded-For. The machine-to-machine endpoints (token, introspection, revocation, JWKS,
+// metadata, the messaging API's send) are then answered without Next.js by the same handlers
+// their route files export (./listener.ts, ./fast-path.ts, lib/machine-routes.ts). Started by
+// scripts/start.ts (`npm start`, `npm run dev`).
 //
 // It also owns the process's life as one instance among several (docs/deployment.md): it runs
 // the background tasks, campaigning for the singleton ones (lib/leader), and on SIGTERM turns
@@ -15,29 +18,27 @@ import { loadConfig } from "../../lib/config";
 import { db } from "../../lib/db";
 import { instanceState } from "../../lib/instance";
 import { createLeaderElection } from "../../lib/leader";
-import { refuseMalformedPath } from "./malformed-path";
-import { stampClientAddress } from "./stamp";
+import { MACHINE_ROUTES } from "../../lib/machine-routes";
+import { createRequestListener } from "./listener";
 
 const dev = process.argv.includes("--dev");
 const cfg = loadConfig();
 const app = next({ dev, hostname: cfg.bindHost, port: cfg.port });
 const handle = app.getRequestHandler();
 await app.prepare();
+// The host Next.js puts in request URLs in a custom server: its own hostname and port.
+const host = `${cfg.bindHost.includes(":") ? `[${cfg.bindHost}]` : cfg.bindHost}:${cfg.port}`;
 
 const state = instanceState();
 const election = createLeaderElection(cfg, "web app");
 state.election = election;
 const stopTasks = startBackgroundTasks(undefined, { election });
 
+const listener = createRequestListener({ trustProxy: cfg.trustProxy, host, routes: cfg.webFastPath ? MACHINE_ROUTES : undefined, next: handle });
 const server = createServer((req, res) => {
-  if (refuseMalformedPath(req, res)) return;
   // While shutting down, every answer closes its connection, so clients reconnect elsewhere.
   if (state.draining) res.setHeader("Connection", "close");
-  stampClientAddress(req, cfg.trustProxy);
-  handle(req, res).catch((err: unknown) => {
-    console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
-    if (!res.headersSent) res.writeHead(500).end();
-  });
+  listener(req, res);
 });
 if (dev) {
   const upgrade = app.getUpgradeHandler();

@@ -1,7 +1,7 @@
-import { messagingApi } from "@/lib/messaging/api/context";
-import { handlePostMessage } from "@/lib/messaging/api/post-message";
-import { appDeps } from "@/lib/deps";
+// Served by the web server's fast path without Next.js; this file keeps the route for Next.js
+// itself (other methods, HEAD, dev tools). One handler for both: lib/machine-routes.ts.
+import { MACHINE_ROUTES } from "@/lib/machine-routes";
 
 export const dynamic = "force-dynamic";
-
-export const POST = (req: Request) => handlePostMessage(req, messagingApi(appDeps()));
+const route = MACHINE_ROUTES["/api/messages"];
+export const POST = route.POST;

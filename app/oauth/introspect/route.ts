@@ -1,9 +1,9 @@
-import { appDeps } from "@/lib/deps";
-import { preflight } from "@/lib/http/cors";
-import { handleIntrospection } from "@/lib/oauth/introspection";
+// Served by the web server's fast path without Next.js; this file keeps the route for Next.js
+// itself (other methods, HEAD, dev tools). One handler for both: lib/machine-routes.ts.
+import { MACHINE_ROUTES } from "@/lib/machine-routes";
 
 export const dynamic = "force-dynamic";
-export const POST = (req: Request) => handleIntrospection(req, appDeps());
-// Any other method gets the endpoint's own 405, JSON and no-store like every answer here.
-export const GET = (req: Request) => handleIntrospection(req, appDeps());
-export const OPTIONS = (req: Request) => preflight(req);
+const route = MACHINE_ROUTES["/oauth/introspect"];
+export const POST = route.POST;
+export const GET = route.GET;
+export const OPTIONS = route.OPTIONS;

@@ -1,7 +1,8 @@
-import { appDeps } from "@/lib/deps";
-import { preflight } from "@/lib/http/cors";
-import { handleJwks } from "@/lib/oauth/metadata-handler";
+// Served by the web server's fast path without Next.js; this file keeps the route for Next.js
+// itself (other methods, HEAD, dev tools). One handler for both: lib/machine-routes.ts.
+import { MACHINE_ROUTES } from "@/lib/machine-routes";
 
 export const dynamic = "force-dynamic";
-export const GET = (req: Request) => handleJwks(req, appDeps());
-export const OPTIONS = (req: Request) => preflight(req);
+const route = MACHINE_ROUTES["/oauth/jwks"];
+export const GET = route.GET;
+export const OPTIONS = route.OPTIONS;

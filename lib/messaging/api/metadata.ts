@@ -15,3 +15,8 @@ export function messagingResourceMetadata(config: Pick<AppConfig, "issuerUrl" | 
     resource_name: "Agent Grants messaging API",
   };
 }
+
+/** GET of the metadata at its path-inserted well-known URL, which the API's 401 challenges name. */
+export function handleMessagingResourceMetadata(config: Pick<AppConfig, "issuerUrl" | "messagingResourceUrl">): Response {
+  return Response.json(messagingResourceMetadata(config), { headers: { "Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300" } });
+}

@@ -20,6 +20,7 @@
 // All buckets are in memory, per process (lib/memory-rate-limit.ts says why that is enough).
 import type { AppConfig } from "../../config";
 import { MemoryRateLimiter } from "../../memory-rate-limit";
+import { processWide } from "../../process-wide";
 import type { RateLimitResult } from "../../rate-limit";
 import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
@@ -40,7 +41,7 @@ export function createTokenLimits(limits: AppConfig["limits"]): TokenLimits {
 
 // One set per configuration object: the process's (config() is loaded once) in production,
 // a fresh one for each test's configuration.
-const byConfig = new WeakMap<AppConfig, TokenLimits>();
+const byConfig = processWide("token-limits", () => new WeakMap<AppConfig, TokenLimits>());
 
 export function tokenLimitsFor(config: AppConfig): TokenLimits {
   let limits = byConfig.get(config);

@@ -1,9 +1,7 @@
-// Protected resource metadata (RFC 9728) for the messaging API, at the path-inserted
-// well-known URL its 401 challenges point to.
-import { messagingResourceMetadata } from "@/lib/messaging/api/metadata";
-import { appDeps } from "@/lib/deps";
+// Served by the web server's fast path without Next.js; this file keeps the route for Next.js
+// itself (other methods, HEAD, dev tools). One handler for both: lib/machine-routes.ts.
+import { MACHINE_ROUTES } from "@/lib/machine-routes";
 
 export const dynamic = "force-dynamic";
-
-export const GET = () =>
-  Response.json(messagingResourceMetadata(appDeps().config), { headers: { "Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300" } });
+const route = MACHINE_ROUTES["/.well-known/oauth-protected-resource/api/messages"];
+export const GET = route.GET;

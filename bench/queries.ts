@@ -1,0 +1,152 @@
+// `npm run bench:queries`: SQL statements and write transactions per call, for the web app's
+// hot machine endpoints: a client_credentials token and a messaging API send (accepted and
+// delivered through the sandbox provider). Counted at the Prisma driver adapter, so every
+// statement is seen, BEGIN and COMMIT included, on SQLite and, with BENCH_DATABASE_URL (or
+// TEST_DATABASE_URL), on PostgreSQL. Counts, not timings: docs/benchmarks.md, "Queries per call".
+import { PrismaClient as PostgresClient } from "../lib/generated/postgresql/client";
+import { PrismaClient as SqliteClient } from "../lib/generated/sqlite/client";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory, Transaction } from "@prisma/driver-adapter-utils";
+import { createAdapter } from "../lib/db/adapter";
+import type { Db } from "../lib/db/client";
+import { isPostgresUrl } from "../lib/db/target";
+import { createMessagingApiContext } from "../lib/messaging/api/context";
+import { handlePostMessage } from "../lib/messaging/api/post-message";
+import { sandboxProvider } from "../lib/messaging/providers/sandbox";
+import { makeGrant } from "../lib/messaging/test-fixtures";
+import { handleToken } from "../lib/oauth/token/handle";
+import { makeClient } from "../lib/oauth/token/test-fixtures";
+import { GRANT_TYPES } from "../lib/oauth/supported";
+import { JwksCache } from "../lib/resource-server/jwks-cache";
+import { startTestIssuer } from "../lib/resource-server/test-issuer";
+import { testDatabases } from "../tests/harness/databases";
+import { testDeps } from "../tests/harness/test-deps";
+
+if (process.env.BENCH_DATABASE_URL) process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
+const CALLS = 20;
+
+interface Counts {
+  statements: number;
+  transactions: number;
+  /** With --sql: the statements of the last call, printed after its line. */
+  sql?: string[];
+}
+const showSql = process.argv.includes("--sql");
+
+/** A driver adapter factory whose connections count statements and transactions. */
+function counting(factory: SqlMigrationAwareDriverAdapterFactory, counts: Counts): SqlMigrationAwareDriverAdapterFactory {
+  const countTx = (tx: Transaction): Transaction =>
+    new Proxy(tx, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop === "queryRaw" || prop === "executeRaw") {
+          return (...args: unknown[]) => {
+            counts.statements++;
+            counts.sql?.push(`  (tx) ${(args[0] as { sql: string }).sql.slice(0, 140)}`);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  const countAdapter = (adapter: SqlDriverAdapter): SqlDriverAdapter =>
+    new Proxy(adapter, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop === "queryRaw" || prop === "executeRaw") {
+          return (...args: unknown[]) => {
+            counts.statements++;
+            counts.sql?.push(`  ${(args[0] as { sql: string }).sql.slice(0, 140)}`);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        if (prop === "startTransaction") {
+          return async (...args: unknown[]) => {
+            counts.transactions++;
+            return countTx(await (value as (...a: unknown[]) => Promise<Transaction>).apply(target, args));
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(factory, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === "connect") return async () => countAdapter(await (value as () => Promise<SqlDriverAdapter>).call(target));
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+async function measure(label: string, counts: Counts, call: (i: number) => Promise<Response>, expected: number): Promise<string> {
+  const warm = await call(-1); // caches (signing key, client, JWKS) filled once, as in a running server
+  if (warm.status !== expected) throw new Error(`${label}: HTTP ${warm.status} ${await warm.text()}`);
+  counts.statements = 0;
+  counts.transactions = 0;
+  for (let i = 0; i < CALLS; i++) {
+    if (showSql && i === CALLS - 1) counts.sql = [];
+    const res = await call(i);
+    if (res.status !== expected) throw new Error(`${label}: HTTP ${res.status} ${await res.text()}`);
+  }
+  const line = `| ${label} | ${((counts.statements - (counts.sql?.length ?? 0)) / (CALLS - (counts.sql ? 1 : 0))).toFixed(1)} | ${(counts.transactions / CALLS).toFixed(1)} |`;
+  const sql = counts.sql ? `\n${counts.sql.join("\n")}` : "";
+  counts.sql = undefined;
+  return line + sql;
+}
+
+const lines: string[] = [];
+for (const target of testDatabases()) {
+  const plain = await target.open();
+  const url = target.url();
+  const counts: Counts = { statements: 0, transactions: 0 };
+  const adapter = counting(createAdapter(url), counts);
+  const db = (isPostgresUrl(url) ? new PostgresClient({ adapter }) : new SqliteClient({ adapter })) as unknown as Db;
+  try {
+    const deps = testDeps(db);
+    const client = await makeClient(plain, { secret: "bench-secret-value", grantTypes: [GRANT_TYPES.clientCredentials], scope: "messages:read" });
+    const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString("base64")}`;
+    const form = new URLSearchParams({ grant_type: "client_credentials", scope: "messages:read", resource: deps.config.messagingResourceUrl }).toString();
+    lines.push(
+      `| ${target.name}: ` +
+        (
+          await measure(
+            "token, client_credentials",
+            counts,
+            () => handleToken(new Request(`${deps.config.issuerUrl}/oauth/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: basic }, body: form }), deps),
+            200,
+          )
+        ).slice(2),
+    );
+
+    const api = "http://localhost:3000/api/messages";
+    const issuer = await startTestIssuer({ aud: api, client_id: "mcp-server", act: { sub: "mcp-server", act: { sub: "agent" } } });
+    try {
+      const apiDeps = testDeps(db, { issuerUrl: issuer.issuer, messagingResourceUrl: api });
+      const ctx = createMessagingApiContext(apiDeps, { getKey: new JwksCache({ issuer: issuer.issuer }).getKey, provider: sandboxProvider() });
+      const grant = await makeGrant(plain, { maxMessages: 1000 });
+      const token = await issuer.mint({ sub: grant.userId, grant_id: grant.grantId, authorization_details: grant.details });
+      lines.push(
+        `| ${target.name}: ` +
+          (
+            await measure(
+              "messaging API send (accepted and delivered)",
+              counts,
+              (i) =>
+                handlePostMessage(
+                  new Request(api, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body: JSON.stringify({ to: "+15550100123", body: `message ${i}` }) }),
+                  ctx,
+                ),
+              201,
+            )
+          ).slice(2),
+      );
+    } finally {
+      await issuer.close();
+    }
+  } finally {
+    await db.$disconnect();
+    await target.close();
+  }
+}
+console.log(`Statements and write transactions per call (mean of ${CALLS} calls after one warm-up call):`);
+console.log("| call | statements | transactions |\n|---|---:|---:|");
+for (const line of lines) console.log(line);

@@ -1,0 +1,97 @@
+// The web server's fast path: the machine-to-machine endpoints (lib/machine-routes.ts) are
+// answered by the framework-free core's Request -> Response handlers directly, because routing
+// a request through Next.js costs several times the endpoint's own work (docs/benchmarks.md,
+// "After the web fast path"). The web server runs its own checks first (malformed path refusal,
+// the client's address stamp), exactly as for Next.js; the handlers enforce body limits, rate
+// limits, CORS and Cache-Control themselves, and the headers Next.js would add from
+// next.config.ts come from the same rules (lib/http/security-headers.ts).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { securityHeadersFor } from "../../lib/http/security-headers";
+import { machineHandlerFor, type MachineHandler, type MachineRoutes } from "../../lib/machine-routes";
+
+function pathnameOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/**
+ * The body as a stream that reads the socket only when the handler pulls, so a body the handler
+ * never reads (an early 401) is discarded by Node after the answer, and the connection stays
+ * usable; a handler that stops reading (413) cancels, and the rest is discarded too. Next.js
+ * instead buffers every body in full before the handler runs.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let chunks: AsyncIterator<Buffer> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      chunks ??= req.iterator({ destroyOnReturn: false });
+      const { value, done } = await chunks.next();
+      if (done) controller.close();
+      else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    },
+    async cancel() {
+      await chunks?.return?.();
+      req.resume();
+    },
+  }, { highWaterMark: 0 }); // no read ahead: nothing is pulled before the handler asks
+}
+
+/**
+ * The request as the handler sees it, built the way Next.js builds it for a route handler in a
+ * custom server: its URL is the server's own host and port, with https when X-Forwarded-Proto
+ * says so (next-server.ts attachRequestMeta).
+ */
+export function toWebRequest(req: IncomingMessage, host: string): Request {
+  const headers = new Headers();
+  // req.headers, not rawHeaders: the web server's stamp (./stamp.ts) is applied there, and
+  // Node has already dropped duplicates of single-valued fields such as Authorization.
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const protocol = req.headers["x-forwarded-proto"]?.includes("https") ? "https" : "http";
+  return new Request(`${protocol}://${host}${req.url ?? "/"}`, {
+    method,
+    headers,
+    body: hasBody ? bodyStream(req) : undefined,
+    duplex: hasBody ? "half" : undefined,
+  } as RequestInit);
+}
+
+/** Writes a handler's answer, the path's security headers first so the handler's own win. */
+export async function writeWebResponse(res: ServerResponse, pathname: string, response: Response): Promise<void> {
+  for (const [name, value] of securityHeadersFor(pathname)) res.setHeader(name, value);
+  const cookies = response.headers.getSetCookie();
+  for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
+  if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+  const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+  res.statusCode = response.status;
+  res.end(body);
+}
+
+async function serve(handler: MachineHandler, req: IncomingMessage, res: ServerResponse, pathname: string, host: string): Promise<void> {
+  try {
+    await writeWebResponse(res, pathname, await handler(toWebRequest(req, host)));
+  } catch (err) {
+    // The handlers answer every expected failure themselves; this is a bug, answered as Next.js does.
+    console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
+    if (!res.headersSent) res.writeHead(500).end();
+    else res.destroy();
+  }
+}
+
+/**
+ * Answers the request when its exact path and method are a machine route and returns true;
+ * returns false for everything else, which Next.js then serves. `host` is the host and port
+ * Next.js puts in request URLs (the bind address, bracketed when IPv6, and the port).
+ */
+export function serveMachineRoute(routes: MachineRoutes, req: IncomingMessage, res: ServerResponse, host: string): boolean {
+  const pathname = pathnameOf(req.url ?? "/");
+  const handler = machineHandlerFor(routes, pathname, req.method);
+  if (!handler) return false;
+  void serve(handler, req, res, pathname, host);
+  return true;
+}
