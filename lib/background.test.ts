@@ -9,12 +9,12 @@ import type { Db } from "./db";
 const deps = () => testDeps({} as Db);
 
 describe("background tasks", () => {
-  it("checklist S2: the checkpoint signer, outbox reconciler, retention sweeps and successor erasure are singletons", () => {
+  it("checklist 208: the checkpoint signer, outbox reconciler, retention sweeps and successor erasure are singletons", () => {
     const singletons = BACKGROUND_TASKS.filter((t) => t.singleton).map((t) => t.name).sort();
     expect(singletons).toEqual(["audit checkpoint", "outbox reconciler", "refresh successor erasure", "retention sweeps"]);
   });
 
-  it("checklist S2: a follower skips singleton tasks and runs the rest; stop waits for a running tick", async () => {
+  it("checklist 208: a follower skips singleton tasks and runs the rest; stop waits for a running tick", async () => {
     for (const owner of [true, false]) {
       const runs = { single: 0, everywhere: 0 };
       let release: () => void = () => undefined;

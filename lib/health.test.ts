@@ -26,7 +26,7 @@ describe.each(testDatabases())("readiness on $name", (target) => {
     expect(await res.json()).toEqual({ status: "ok", checks: { database: "ok" } });
   });
 
-  it("checklist S3: turns red while the instance drains, and says who leads each singleton task", async () => {
+  it("checklist 209: turns red while the instance drains, and says who leads each singleton task", async () => {
     const election = new FixedElection(true, "web-9", "web app", () => undefined);
     election.campaign("audit checkpoint");
     const state = { draining: false, election };

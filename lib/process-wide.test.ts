@@ -13,7 +13,7 @@ async function freshCopy() {
 }
 
 describe("process-wide state", () => {
-  it("two copies of the core share one configuration and one set of token endpoint buckets (checklist 180)", async () => {
+  it("two copies of the core share one configuration and one set of token endpoint buckets (checklist 187)", async () => {
     const a = await freshCopy();
     const b = await freshCopy();
     expect(a.config.config).not.toBe(b.config.config); // really two copies of the module

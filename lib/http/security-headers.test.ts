@@ -32,7 +32,7 @@ const PATHS = [
 ];
 
 describe("security header rules", () => {
-  it.each(PATHS)("%s: each predicate agrees with Next.js's matcher (checklist 183)", (path) => {
+  it.each(PATHS)("%s: each predicate agrees with Next.js's matcher (checklist 190)", (path) => {
     for (const rule of HEADER_RULES) {
       const next = getPathMatch(rule.source, { strict: true, removeUnnamedParams: true })(path);
       expect({ source: rule.source, applies: rule.applies(path) }).toEqual({ source: rule.source, applies: next !== false });

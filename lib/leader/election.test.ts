@@ -18,7 +18,7 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
 }
 
 describe("leader election on SQLite", () => {
-  it("checklist S2: the web app owns every office, the MCP server none", async () => {
+  it("checklist 208: the web app owns every office, the MCP server none", async () => {
     const web = new FixedElection(true, "web-1", "web app", quiet);
     const mcp = new FixedElection(false, "mcp-1", "web app", quiet);
     let runs = 0;
@@ -57,7 +57,7 @@ describe.runIf(pgTarget)("leader election on PostgreSQL", () => {
     await target.close();
   });
 
-  it("checklist S2: one of three leads, work runs only there, and every one knows who leads", async () => {
+  it("checklist 208: one of three leads, work runs only there, and every one knows who leads", async () => {
     const [a, b, c] = [make("inst-a"), make("inst-b"), make("inst-c")];
     const running = new Set<string>();
     for (const [e, name] of [[a, "a"], [b, "b"], [c, "c"]] as const) {
@@ -92,7 +92,7 @@ describe.runIf(pgTarget)("leader election on PostgreSQL", () => {
     expect(running.size).toBe(1);
   });
 
-  it("checklist S2: offices are independent: different tasks may lead in different places", async () => {
+  it("checklist 208: offices are independent: different tasks may lead in different places", async () => {
     const a = make("inst-d");
     a.campaign("retention sweeps");
     await a.settled();

@@ -62,7 +62,7 @@ describe.each(testDatabases())("revocation push on $name", (target) => {
     await target.close();
   });
 
-  it("checklist S1: a grant revoked at another instance is denied by this instance's cache as soon as the commit is announced", async () => {
+  it("checklist 207: a grant revoked at another instance is denied by this instance's cache as soon as the commit is announced", async () => {
     const g = await makeGrant(db);
     expect((await cache.get(g.grantId, "jti-1")).live).toBe(true);
     const pushed = nextEvent();
@@ -72,7 +72,7 @@ describe.each(testDatabases())("revocation push on $name", (target) => {
     expect(await cache.get(g.grantId, "jti-1")).toMatchObject({ live: false, reason: "grant_revoked" });
   });
 
-  it("checklist S1: a rolled-back revocation announces nothing", async () => {
+  it("checklist 207: a rolled-back revocation announces nothing", async () => {
     const g = await makeGrant(db);
     const before = events.length;
     await expect(
@@ -90,7 +90,7 @@ describe.each(testDatabases())("revocation push on $name", (target) => {
     expect((await cache.get(g.grantId, undefined)).live).toBe(true);
   });
 
-  it("checklist S1: revoking a client or an account makes every cache forget everything", async () => {
+  it("checklist 207: revoking a client or an account makes every cache forget everything", async () => {
     const a = await makeGrant(db);
     const b = await makeGrant(db);
     expect((await cache.get(a.grantId, undefined)).live).toBe(true);
@@ -107,7 +107,7 @@ describe.each(testDatabases())("revocation push on $name", (target) => {
     expect(await cache.get(b.grantId, undefined)).toMatchObject({ live: false });
   });
 
-  it("checklist S1: an access token revoked by jti is forgotten under that jti", async () => {
+  it("checklist 207: an access token revoked by jti is forgotten under that jti", async () => {
     const g = await makeGrant(db);
     const jti = `jti-${Date.now()}`;
     await db.issuedToken.create({ data: { jti, clientId: g.clientId, grantId: g.grantId, expiresAt: new Date(Date.now() + 60_000) } });
@@ -123,7 +123,7 @@ describe.each(testDatabases())("revocation push on $name", (target) => {
     expect(await cache.get(g.grantId, jti)).toMatchObject({ live: false, reason: "token_revoked" });
   });
 
-  it.runIf(target.name === "postgresql")("checklist S1: a dropped LISTEN connection reconnects and forgets everything, since it may have missed revocations", async () => {
+  it.runIf(target.name === "postgresql")("checklist 207: a dropped LISTEN connection reconnects and forgets everything, since it may have missed revocations", async () => {
     const pushed = nextEvent();
     const admin = new pg.Client({ connectionString: target.url() });
     await admin.connect();

@@ -38,7 +38,7 @@ const ROUTE_FILES: Record<MachinePath, Record<string, unknown>> = {
 };
 
 describe("machine route table", () => {
-  it.each(Object.keys(ROUTE_FILES) as MachinePath[])("%s: the route file exports exactly the table's handlers (checklist 178)", (path) => {
+  it.each(Object.keys(ROUTE_FILES) as MachinePath[])("%s: the route file exports exactly the table's handlers (checklist 185)", (path) => {
     const file = ROUTE_FILES[path];
     const route = MACHINE_ROUTES[path] as Record<string, unknown>;
     expect(HTTP_METHODS.filter((m) => m in file).sort()).toEqual(Object.keys(route).sort());
@@ -116,7 +116,7 @@ describe.each(testDatabases())("web server fast path on $name", (target) => {
     { name: "messaging API send, malformed token", method: "POST", path: "/api/messages", headers: { "content-type": "application/json", authorization: "Bearer not-a-jwt" }, body: "{" },
   ];
 
-  it.each(cases)("$name: the same answer as the handler called directly, with the path's security headers (checklist 178)", async (c) => {
+  it.each(cases)("$name: the same answer as the handler called directly, with the path's security headers (checklist 185)", async (c) => {
     const over = await answerOf(await fetch(base + c.path, { method: c.method, headers: c.headers, body: c.body }));
     const handler = (routes[c.path] as Record<string, (req: Request) => Response | Promise<Response>>)[c.method];
     const direct = await answerOf(
@@ -138,12 +138,12 @@ describe.each(testDatabases())("web server fast path on $name", (target) => {
     ["POST", "/oauth/%74oken"],
     ["POST", "/OAUTH/TOKEN"],
     ["GET", "/oauth/authorize"],
-  ])("%s %s goes to Next.js (checklist 178)", async (method, path) => {
+  ])("%s %s goes to Next.js (checklist 185)", async (method, path) => {
     const res = await fetch(base + path, { method });
     expect(res.status).toBe(NEXT_STAND_IN);
   });
 
-  it("a body the handler never reads is discarded after the answer, and the connection serves the next request (checklist 178)", async () => {
+  it("a body the handler never reads is discarded after the answer, and the connection serves the next request (checklist 185)", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const post = (body: string) =>
       new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
@@ -162,12 +162,12 @@ describe.each(testDatabases())("web server fast path on $name", (target) => {
     }
   });
 
-  it("a malformed path is refused before the fast path (checklist 181)", async () => {
+  it("a malformed path is refused before the fast path (checklist 188)", async () => {
     const res = await fetch(`${base}/oauth/token%ED%A0%80`, { method: "POST" });
     expect(res.status).toBe(400);
   });
 
-  it("issues a client_credentials token on the fast path, audited (checklist 182)", async () => {
+  it("issues a client_credentials token on the fast path, audited (checklist 189)", async () => {
     const client = await makeClient(db, { secret: "s3cret-value-for-fast-path", grantTypes: [GRANT_TYPES.clientCredentials], scope: "messages:read" });
     const before = await db.auditEvent.count({ where: { type: "token.issued", clientId: client.id } });
     const res = await fetch(`${base}/oauth/token`, {
@@ -183,7 +183,7 @@ describe.each(testDatabases())("web server fast path on $name", (target) => {
     expect(await db.auditEvent.count({ where: { type: "token.issued", clientId: client.id } })).toBe(before + 1);
   });
 
-  it("stamps the client's address over a spoofed one, so the failure budget per address holds (checklist 179)", async () => {
+  it("stamps the client's address over a spoofed one, so the failure budget per address holds (checklist 186)", async () => {
     const limited = testDeps(db, { limits: { ...deps.config.limits, tokenAuthFailuresPerAddressPerMinute: 2 } });
     const { server: s, base: b } = await listen(routesFor(limited));
     try {
