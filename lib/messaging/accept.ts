@@ -15,6 +15,7 @@ import type { Deps } from "../deps";
 import { spendFromEntries } from "../grants/entries";
 import { readGrantStatus, type ChainGrant } from "../resource-server/grant-status";
 import { auditAttempt, leaseEnd, type DeliveryLease } from "./lease";
+import type { MessageRecord } from "./message-record";
 import { denialForGrantReason, MessagingDenial, quotaDenial } from "./policy";
 
 export interface AcceptInput {
@@ -27,22 +28,7 @@ export interface AcceptInput {
   actor: { type: AuditActorType; id: string };
 }
 
-export interface MessageRecord {
-  id: string;
-  grantId: string;
-  userId: string;
-  clientId: string;
-  recipient: string;
-  body: string;
-  bodySha256: string;
-  status: string;
-  provider: string;
-  providerMessageId: string | null;
-  idempotencyKey: string | null;
-  error: string | null;
-  createdAt: Date;
-  deliveredAt: Date | null;
-}
+export type { MessageRecord } from "./message-record";
 
 export const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
 

@@ -9,7 +9,7 @@ import { appendAudit } from "../audit/append";
 import type { DeliveryConfig } from "../config";
 import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
-import type { MessageRecord } from "./accept";
+import type { MessageRecord } from "./message-record";
 
 /** Names this process in leases (claimedBy) and audit details: no secret, just "who held it". */
 export const PROCESS_HOLDER = `pid${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -12,6 +12,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  */
 export const LIB_LAYERS: readonly string[] = [
   "lib/contracts",
+  "lib/process-wide",
   "lib/http",
   "lib/config",
   "lib/db",
@@ -36,6 +37,7 @@ export const LIB_LAYERS: readonly string[] = [
   "lib/retention",
   "lib/bootstrap",
   "lib/background",
+  "lib/machine-routes",
 ];
 
 /** The top-level part a file belongs to: a lib module (lib/x or lib/x.ts), or its first folder. */
