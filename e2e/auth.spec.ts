@@ -179,7 +179,12 @@ test("the web app answers liveness and readiness", async ({ request }) => {
   expect(await live.json()).toEqual({ status: "ok" });
   const ready = await request.get("/api/health/ready");
   expect(ready.status()).toBe(200);
-  expect(await ready.json()).toEqual({ status: "ok", checks: { database: "ok" } });
+  const body = (await ready.json()) as { status: string; checks: unknown; leaders?: Record<string, { leader: boolean; holder: string | null }> };
+  expect(body).toMatchObject({ status: "ok", checks: { database: "ok" } });
+  // Readiness also says who leads each singleton task (docs/deployment.md); one instance leads them all.
+  const offices = Object.values(body.leaders ?? {});
+  expect(offices.length).toBeGreaterThan(0);
+  expect(offices.every((office) => office.leader)).toBe(true);
 });
 
 test("the sign-in form never puts the password in the URL, even before its script has loaded", async ({ browser, baseURL }) => {
