@@ -33,7 +33,7 @@ const mcpHeaders = (token: string): Record<string, string> => ({
 });
 const toolCall = (name: string, args: Record<string, unknown> = {}) => JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
 
-async function grantOn(cluster: Cluster, email: string, password: string, maxMessages = 100_000) {
+async function grantOn(cluster: Cluster, email: string, password: string, maxMessages = 10_000) {
   return obtainGrant({ issuer: cluster.issuerUrl, mcpUrl: cluster.mcpUrl, email, password, recipient: RECIPIENT, maxMessages });
 }
 

@@ -81,7 +81,11 @@ export async function obtainGrant(o: { issuer: string; mcpUrl: string; email: st
   const toConsent = await fetch(authorize, { redirect: "manual", headers: { Cookie: jar.header() } });
   const consentUrl = new URL(toConsent.headers.get("location") ?? "", o.issuer);
   const requestId = /^\/consent\/([^/?]+)/.exec(consentUrl.pathname)?.[1];
-  if (!requestId) throw new Error(`authorization request: HTTP ${toConsent.status}, no consent page (${consentUrl.pathname})`);
+  if (!requestId) {
+    // The issuer's own error page says why (an error it may not redirect to the client, RFC 9700 section 4.11.2).
+    const why = (await toConsent.text()).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
+    throw new Error(`authorization request: HTTP ${toConsent.status}, no consent page (${consentUrl.pathname}): ${why}`);
+  }
 
   const page = await (await expectStatus(await fetch(consentUrl, { headers: { Cookie: jar.header() } }), 200, "consent page")).text();
   const consentToken = /name="consent_token" value="([^"]+)"/.exec(page)?.[1];
