@@ -39,6 +39,14 @@ describe("security header rules", () => {
     }
   });
 
+  it("every path gets nosniff and no-referrer, the bare root page included (checklist 190)", () => {
+    for (const path of PATHS) {
+      const matched = HEADER_RULES.filter((rule) => getPathMatch(rule.source, { strict: true, removeUnnamedParams: true })(path) !== false);
+      const keys = matched.flatMap((rule) => rule.headers.map((h) => h.key));
+      expect(keys, path).toEqual(expect.arrayContaining(["X-Content-Type-Options", "Referrer-Policy"]));
+    }
+  });
+
   it("later rules override earlier ones, as in Next.js", () => {
     expect(Object.fromEntries(securityHeadersFor("/oauth/token"))).toEqual({
       "x-content-type-options": "nosniff",

@@ -13,9 +13,9 @@ export interface HeaderRule {
 
 export const HEADER_RULES: readonly HeaderRule[] = [
   {
-    source: "/:path*",
-    // Next.js's matcher (strict) does not match the bare root with this pattern.
-    applies: (pathname) => pathname !== "/",
+    // Every path, the bare root included (Next.js's strict matcher does not match "/" with "/:path*").
+    source: "/:path(.*)",
+    applies: () => true,
     headers: [
       { key: "X-Content-Type-Options", value: "nosniff" },
       { key: "Referrer-Policy", value: "no-referrer" },
