@@ -33,7 +33,8 @@ test("main screens", async ({ browser, page, request, mcpUrl, createUser, signIn
   await agent.call("send_message", { to: "+15550100124", body: "Table for four at 7:30 is confirmed." });
   await agent.call("send_message", { to: "+15550100123", body: "Parking is on Elm Street, behind the station." });
   // A refused call: a number the grant does not name (the flow and the chart show it in red).
-  await agent.call("send_message", { to: "+15550100999", body: "Hello from an agent that overreaches." });
+  // Denied, and answered with an in-call consent link (URL elicitation), which this agent ignores.
+  await agent.call("send_message", { to: "+15550100999", body: "Hello from an agent that overreaches." }).catch(() => undefined);
   await agent.client.close().catch(() => undefined);
 
   const redirectUri = "http://127.0.0.1:9/cb";
