@@ -6,6 +6,7 @@
 // limits, CORS and Cache-Control themselves, and the headers Next.js would add from
 // next.config.ts come from the same rules (lib/http/security-headers.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { webHeaders } from "../../lib/http/node-headers";
 import { securityHeadersFor } from "../../lib/http/security-headers";
 import { machineHandlerFor, type MachineHandler, type MachineRoutes } from "../../lib/machine-routes";
 
@@ -42,14 +43,8 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
  * says so (next-server.ts attachRequestMeta).
  */
 export function toWebRequest(req: IncomingMessage, host: string): Request {
-  const headers = new Headers();
-  // req.headers, not rawHeaders: the web server's stamp (./stamp.ts) is applied there, and
-  // Node has already dropped duplicates of single-valued fields such as Authorization.
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
+  // The web server's stamp (./stamp.ts) is in req.headers, which webHeaders reads.
+  const headers = webHeaders(req);
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
   const protocol = req.headers["x-forwarded-proto"]?.includes("https") ? "https" : "http";
