@@ -5,6 +5,7 @@
 import { MAX_MESSAGES_PER_DETAIL, MAX_RECIPIENTS } from "@/lib/authorization-details";
 import type { ConsentView, DetailView } from "@/lib/consent/view-model";
 import { LocalTime } from "./local-time";
+import { DecisionButtons } from "@/app/_components/decision-buttons";
 
 /** One card per authorization-details entry: its recipients and its own message limit. */
 function DetailFields({ detail, count }: { detail: DetailView; count: number }) {
@@ -88,14 +89,7 @@ export function ConsentForm({ view }: { view: ConsentView }) {
           As asked, access ends <LocalTime iso={view.lifetime.proposedUntil.toISOString()} />. You can revoke it at any time on the Grants page.
         </p>
       </section>
-      <div className="decision">
-        <button type="submit" name="decision" value="approve" className="primary large">
-          Approve
-        </button>
-        <button type="submit" name="decision" value="deny" className="danger-outline large" formNoValidate>
-          Deny
-        </button>
-      </div>
+      <DecisionButtons />
     </form>
   );
 }

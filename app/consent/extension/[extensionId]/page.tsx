@@ -9,6 +9,7 @@ import { requireUser } from "@/app/_auth/session";
 import { loadExtensionPage } from "@/lib/consent/extension-view";
 import { appDeps } from "@/lib/deps";
 import { LocalTime } from "../../[requestId]/local-time";
+import { DecisionButtons } from "@/app/_components/decision-buttons";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Extend access · Agent Grants", referrer: "no-referrer" };
@@ -92,14 +93,7 @@ export default async function ExtensionConsentPage({
             Until <LocalTime iso={v.grantExpiresAt.toISOString()} />; this request expires at <LocalTime iso={v.expiresAt.toISOString()} />.
           </p>
         </section>
-        <div className="decision">
-          <button type="submit" name="decision" value="approve" className="primary large">
-            Approve
-          </button>
-          <button type="submit" name="decision" value="deny" className="danger-outline large" formNoValidate>
-            Deny
-          </button>
-        </div>
+        <DecisionButtons />
       </form>
     </main>
   );
