@@ -83,7 +83,7 @@ export async function obtainGrant(o: { issuer: string; mcpUrl: string; email: st
   const requestId = /^\/consent\/([^/?]+)/.exec(consentUrl.pathname)?.[1];
   if (!requestId) {
     // The issuer's own error page says why (an error it may not redirect to the client, RFC 9700 section 4.11.2).
-    const why = (await toConsent.text()).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
+    const why = (await toConsent.text()).replace(/<[^<>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
     throw new Error(`authorization request: HTTP ${toConsent.status}, no consent page (${consentUrl.pathname}): ${why}`);
   }
 
