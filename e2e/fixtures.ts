@@ -4,6 +4,8 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { test as base, expect, type Page } from "@playwright/test";
+import { ADMIN_CLI_ACTOR, createUser } from "@/lib/auth/users";
+import { createDb, type Db } from "@/lib/db/client";
 import type { Stack } from "./stacks";
 
 const run = promisify(execFile);
@@ -30,19 +32,29 @@ export async function adminCli(env: Record<string, string>, ...args: string[]): 
   return stdout;
 }
 
-export const test = base.extend<Fixtures, { stack: Stack }>({
+export const test = base.extend<Fixtures, { stack: Stack; stackDb: Db }>({
   stack: [undefined as unknown as Stack, { option: true, scope: "worker" }],
+  // The stack's database, for setting up accounts in this process: spawning the admin CLI for
+  // every user costs seconds of CPU each (tests of the CLI itself call adminCli).
+  stackDb: [
+    async ({ stack }, use) => {
+      const db = createDb(stack.env.DATABASE_URL);
+      await use(db);
+      await db.$disconnect();
+    },
+    { scope: "worker" },
+  ],
   mcpUrl: async ({ stack }, use) => use(stack.mcpUrl),
   env: async ({ stack }, use) => use(stack.env),
-  createUser: async ({ stack }, use) => {
+  createUser: async ({ stackDb }, use) => {
     await use(async ({ role = "user", email } = {}) => {
       const user: TestUser = {
         email: email ?? `${role}-${randomUUID().slice(0, 8)}@example.com`,
         password: `pw-${randomUUID()}`,
         role,
       };
-      await adminCli(stack.env, "create-user", user.email, user.password, "--role", role);
-      return user;
+      const created = await createUser(stackDb, user, ADMIN_CLI_ACTOR);
+      return { ...user, id: created.id };
     });
   },
   signIn: async ({}, use) => {
