@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { test as base, expect, type Page } from "@playwright/test";
 import { ADMIN_CLI_ACTOR, createUser } from "@/lib/auth/users";
-import { createDb, type Db } from "@/lib/db/client";
+import { stackDb } from "./stack-db";
 import type { Stack } from "./stacks";
 
 const run = promisify(execFile);
@@ -32,28 +32,18 @@ export async function adminCli(env: Record<string, string>, ...args: string[]): 
   return stdout;
 }
 
-export const test = base.extend<Fixtures, { stack: Stack; stackDb: Db }>({
+export const test = base.extend<Fixtures, { stack: Stack }>({
   stack: [undefined as unknown as Stack, { option: true, scope: "worker" }],
-  // The stack's database, for setting up accounts in this process: spawning the admin CLI for
-  // every user costs seconds of CPU each (tests of the CLI itself call adminCli).
-  stackDb: [
-    async ({ stack }, use) => {
-      const db = createDb(stack.env.DATABASE_URL);
-      await use(db);
-      await db.$disconnect();
-    },
-    { scope: "worker" },
-  ],
   mcpUrl: async ({ stack }, use) => use(stack.mcpUrl),
   env: async ({ stack }, use) => use(stack.env),
-  createUser: async ({ stackDb }, use) => {
+  createUser: async ({ stack }, use) => {
     await use(async ({ role = "user", email } = {}) => {
       const user: TestUser = {
         email: email ?? `${role}-${randomUUID().slice(0, 8)}@example.com`,
         password: `pw-${randomUUID()}`,
         role,
       };
-      const created = await createUser(stackDb, user, ADMIN_CLI_ACTOR);
+      const created = await createUser(stackDb(stack.env), user, ADMIN_CLI_ACTOR);
       return { ...user, id: created.id };
     });
   },

@@ -2,7 +2,9 @@
 // issuer over real HTTP, as a real agent would.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { adminCli } from "./fixtures";
+import { ADMIN_CLI_ACTOR } from "@/lib/auth/users";
+import { setCibaEnabled } from "@/lib/oauth/clients/control";
+import { stackDb } from "./stack-db";
 
 export const CIBA = "urn:openid:params:grant-type:ciba";
 export const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
@@ -47,7 +49,7 @@ export async function registerCibaAgent(
   { name, grantTypes = [CIBA, "refresh_token"] }: { name: string; grantTypes?: string[] },
 ): Promise<Agent> {
   const agent = await registerAgent(baseURL, { name, grantTypes });
-  await adminCli(env, "enable-ciba", agent.clientId);
+  await setCibaEnabled(stackDb(env), agent.clientId, true, ADMIN_CLI_ACTOR, new Date());
   return agent;
 }
 
