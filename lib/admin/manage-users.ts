@@ -2,7 +2,8 @@
 // need: an admin cannot demote or revoke their own account from the browser, so the last
 // admin cannot lock everyone out by a slip of the mouse (the CLI remains the way to do it).
 import { revokeAccount } from "../auth/account-revocation";
-import { setRole, UserError, type Actor } from "../auth/users";
+import type { AuditActor } from "../audit/actor";
+import { setRole, UserError } from "../auth/users";
 import type { Db } from "../db";
 
 export type AdminNotice = "role_changed" | "role_unchanged" | "account_revoked" | "self_demote" | "self_revoke" | "not_found" | "invalid";
@@ -22,7 +23,7 @@ export interface AdminUser {
   email: string;
 }
 
-const actorOf = (admin: AdminUser): Actor => ({ type: "user", id: admin.id });
+const actorOf = (admin: AdminUser): AuditActor => ({ type: "user", id: admin.id });
 
 export async function changeRoleAsAdmin(db: Db, admin: AdminUser, email: unknown, role: unknown, now = new Date()): Promise<AdminNotice> {
   if (typeof email !== "string" || typeof role !== "string") return "invalid";

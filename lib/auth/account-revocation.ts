@@ -2,11 +2,11 @@
 // disabled, its sessionVersion bumped (every browser session issued before is void at its next use), and
 // every live grant revoked with its refresh and access tokens, all in one transaction, so no
 // token outlives the account (RFC 9700 section 4.14 on revocation; RFC 7009 section 2.1).
-import { appendAudit } from "../audit/append";
+import { appendActorChange, type AuditActor } from "../audit/actor";
 import { writeTransaction, type Db } from "../db";
 import { revokeGrantsForUser } from "../grants/revoke";
 import { announceRevocation } from "../revocation/announce";
-import { normalizeEmail, toPublicUser, UserError, type Actor, type PublicUser } from "./users";
+import { normalizeEmail, toPublicUser, UserError, type PublicUser } from "./users";
 
 export interface AccountRevocation {
   user: PublicUser;
@@ -15,7 +15,7 @@ export interface AccountRevocation {
   newlyDisabled: boolean;
 }
 
-export async function revokeAccount(db: Db, emailInput: string, actor: Actor, now: Date = new Date()): Promise<AccountRevocation> {
+export async function revokeAccount(db: Db, emailInput: string, actor: AuditActor, now: Date = new Date()): Promise<AccountRevocation> {
   const email = normalizeEmail(emailInput);
   return writeTransaction(db, async (tx) => {
     const before = await tx.user.findUnique({ where: { email } });
@@ -29,13 +29,11 @@ export async function revokeAccount(db: Db, emailInput: string, actor: Actor, no
     // Its grants were announced one by one; a cached chain may pass through the account in ways
     // no grant id names (a parent's owner), so every cache forgets everything: this is rare.
     await announceRevocation(tx, { kind: "all" });
-    await appendAudit(
+    await appendActorChange(
       tx,
+      actor,
       {
         type: "account.revoked",
-        outcome: "success",
-        actorType: actor.type,
-        actorId: actor.id ?? null,
         subjectUserId: user.id,
         details: { grants_revoked: revoked.grantIds.length, session_version: user.sessionVersion },
       },

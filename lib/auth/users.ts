@@ -2,7 +2,7 @@
 // write transaction as the change itself. Sign-in lives in ./authenticate.
 import { z } from "zod";
 import { appendAudit } from "../audit/append";
-import type { AuditActorType } from "../audit/events";
+import { appendActorChange, type AuditActor } from "../audit/actor";
 import { writeTransaction, type Db, type Tx } from "../db";
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password";
 
@@ -46,16 +46,17 @@ export interface PublicUser {
   createdAt: Date;
 }
 
-/** Who did it, for the audit trail: a signed-in user, or the admin CLI ("system"). */
-export interface Actor {
-  type: AuditActorType;
-  id?: string | null;
-}
-
-export const ADMIN_CLI_ACTOR: Actor = { type: "system", id: "admin-cli" };
+export const ADMIN_CLI_ACTOR: AuditActor = { type: "system", id: "admin-cli" };
 
 export function toPublicUser(u: { id: string; email: string; role: string; sessionVersion: number; disabledAt: Date | null; createdAt: Date }): PublicUser {
-  return { id: u.id, email: u.email, role: isRole(u.role) ? u.role : "user", sessionVersion: u.sessionVersion, disabledAt: u.disabledAt, createdAt: u.createdAt };
+  return {
+    id: u.id,
+    email: u.email,
+    role: isRole(u.role) ? u.role : "user",
+    sessionVersion: u.sessionVersion,
+    disabledAt: u.disabledAt,
+    createdAt: u.createdAt,
+  };
 }
 
 export function isRole(value: unknown): value is Role {
@@ -93,7 +94,7 @@ export interface CreateUserInput {
  * Creates an account. `actor` is who asked: the new user at sign-up (pass `{ type: "user" }`:
  * the new id is filled in), or the admin CLI.
  */
-export async function createUser(db: Db, input: CreateUserInput, actor: Actor, now: Date = new Date()): Promise<PublicUser> {
+export async function createUser(db: Db, input: CreateUserInput, actor: AuditActor, now: Date = new Date()): Promise<PublicUser> {
   const email = normalizeEmail(input.email);
   const password = parseOr(PasswordSchema, input.password, "invalid_password");
   const role = parseRole(input.role ?? "user");
@@ -125,7 +126,7 @@ export async function createUser(db: Db, input: CreateUserInput, actor: Actor, n
 }
 
 /** Sets a user's role. Returns the user and whether anything changed (no audit entry if not). */
-export async function setRole(db: Db, emailInput: string, roleInput: string, actor: Actor, now: Date = new Date()) {
+export async function setRole(db: Db, emailInput: string, roleInput: string, actor: AuditActor, now: Date = new Date()) {
   const email = normalizeEmail(emailInput);
   const role = parseRole(roleInput);
   return writeTransaction(db, async (tx) => {
@@ -133,13 +134,11 @@ export async function setRole(db: Db, emailInput: string, roleInput: string, act
     if (!before) throw new UserError("not_found", `No user has the email ${email}.`);
     if (before.role === role) return { user: toPublicUser(before), previousRole: role, changed: false };
     const row = await tx.user.update({ where: { id: before.id }, data: { role } });
-    await appendAudit(
+    await appendActorChange(
       tx,
+      actor,
       {
         type: "role.changed",
-        outcome: "success",
-        actorType: actor.type,
-        actorId: actor.id ?? null,
         subjectUserId: row.id,
         details: { from: before.role, to: role },
       },

@@ -4,14 +4,8 @@
 // derived from it by token exchange (RFC 8693) go with it. Resource servers see the new
 // status through grantStatus, and every instance's cache is told on commit (lib/revocation).
 import type { Tx } from "../db";
-import { appendAudit } from "../audit/append";
 import { announceRevocation } from "../revocation/announce";
-import type { AuditActorType } from "../audit/events";
-
-export interface RevokeActor {
-  type: AuditActorType;
-  id?: string | null;
-}
+import { appendActorChange, type AuditActor } from "../audit/actor";
 
 export interface RevokeResult {
   /** Grants revoked now (the grant and its still-active descendants); empty when already revoked or unknown. */
@@ -37,7 +31,7 @@ async function activeDescendants(tx: Tx, rootIds: string[]): Promise<string[]> {
  * (grant.revoked per grant, token.revoked for the tokens it ended). Idempotent: a grant
  * already revoked is left as it was.
  */
-export async function revokeGrant(tx: Tx, grantId: string, reason: string, actor: RevokeActor, now: Date = new Date()): Promise<RevokeResult> {
+export async function revokeGrant(tx: Tx, grantId: string, reason: string, actor: AuditActor, now: Date = new Date()): Promise<RevokeResult> {
   const grant = await tx.grant.findUnique({ where: { id: grantId } });
   if (!grant || grant.status === "revoked") return { grantIds: [], refreshTokens: 0, accessTokens: 0 };
   const ids = [grantId, ...(await activeDescendants(tx, [grantId]))];
@@ -47,13 +41,11 @@ export async function revokeGrant(tx: Tx, grantId: string, reason: string, actor
   await announceRevocation(tx, { kind: "grants", ids });
   const rows = await tx.grant.findMany({ where: { id: { in: ids } }, select: { id: true, userId: true, clientId: true } });
   for (const row of rows) {
-    await appendAudit(
+    await appendActorChange(
       tx,
+      actor,
       {
         type: "grant.revoked",
-        outcome: "success",
-        actorType: actor.type,
-        actorId: actor.id ?? null,
         subjectUserId: row.userId,
         clientId: row.clientId,
         grantId: row.id,
@@ -64,13 +56,11 @@ export async function revokeGrant(tx: Tx, grantId: string, reason: string, actor
     );
   }
   if (refresh.count || access.count) {
-    await appendAudit(
+    await appendActorChange(
       tx,
+      actor,
       {
         type: "token.revoked",
-        outcome: "success",
-        actorType: actor.type,
-        actorId: actor.id ?? null,
         subjectUserId: grant.userId,
         clientId: grant.clientId,
         grantId,
@@ -84,13 +74,20 @@ export async function revokeGrant(tx: Tx, grantId: string, reason: string, actor
 }
 
 /** Revokes every active grant a user gave one agent ("Revoke all" on the dashboard). */
-export async function revokeGrantsForClient(tx: Tx, userId: string, clientId: string, reason: string, actor: RevokeActor, now: Date = new Date()): Promise<RevokeResult> {
+export async function revokeGrantsForClient(
+  tx: Tx,
+  userId: string,
+  clientId: string,
+  reason: string,
+  actor: AuditActor,
+  now: Date = new Date(),
+): Promise<RevokeResult> {
   const grants = await tx.grant.findMany({ where: { userId, clientId, status: "active", parentGrantId: null }, select: { id: true } });
   return mergeResults(await sequential(grants.map((g) => () => revokeGrant(tx, g.id, reason, actor, now))));
 }
 
 /** Revokes every active grant of a user (account-level revocation by an admin). */
-export async function revokeGrantsForUser(tx: Tx, userId: string, reason: string, actor: RevokeActor, now: Date = new Date()): Promise<RevokeResult> {
+export async function revokeGrantsForUser(tx: Tx, userId: string, reason: string, actor: AuditActor, now: Date = new Date()): Promise<RevokeResult> {
   const grants = await tx.grant.findMany({ where: { userId, status: "active" }, select: { id: true } });
   return mergeResults(await sequential(grants.map((g) => () => revokeGrant(tx, g.id, reason, actor, now))));
 }

@@ -1,18 +1,12 @@
 // What an administrator decides about a client after registration (docs/ciba.md, "Client
 // control"): whether it may send CIBA prompts, and revoking it altogether. Each change is one
 // write transaction with its audit entry (docs/audit.md).
-import { appendAudit } from "../../audit/append";
-import type { AuditActorType } from "../../audit/events";
+import { appendActorChange, type AuditActor } from "../../audit/actor";
 import { writeTransaction, type Db, type Tx } from "../../db";
 import { revokeGrant } from "../../grants/revoke";
 import { announceRevocation } from "../../revocation/announce";
 import { GRANT_TYPES } from "../supported";
 import { toClientRecord, type ClientRecord } from "./store";
-
-export interface ClientActor {
-  type: AuditActorType;
-  id?: string | null;
-}
 
 /** A refused change, with a message for the operator. */
 export class ClientControlError extends Error {
@@ -35,21 +29,25 @@ async function loadForChange(tx: Tx, clientId: string): Promise<ClientRecord> {
  * Allows or stops CIBA for a client. Enabling needs a live confidential client that registered
  * the CIBA grant type (CIBA Core section 4). Returns whether anything changed.
  */
-export async function setCibaEnabled(db: Db, clientId: string, enabled: boolean, actor: ClientActor, now: Date): Promise<{ client: ClientRecord; changed: boolean }> {
+export async function setCibaEnabled(
+  db: Db,
+  clientId: string,
+  enabled: boolean,
+  actor: AuditActor,
+  now: Date,
+): Promise<{ client: ClientRecord; changed: boolean }> {
   return writeTransaction(db, async (tx) => {
     const client = await loadForChange(tx, clientId);
     if (enabled) {
       if (client.revokedAt) throw new ClientControlError("revoked", `Client ${clientId} was revoked; it cannot be enabled for anything.`);
-      if (!client.grantTypes.includes(GRANT_TYPES.ciba)) throw new ClientControlError("not_ciba", `Client ${clientId} did not register the CIBA grant type (${GRANT_TYPES.ciba}).`);
-      if (client.tokenEndpointAuthMethod === "none") throw new ClientControlError("public_client", `Client ${clientId} is a public client; CIBA needs a confidential one.`);
+      if (!client.grantTypes.includes(GRANT_TYPES.ciba))
+        throw new ClientControlError("not_ciba", `Client ${clientId} did not register the CIBA grant type (${GRANT_TYPES.ciba}).`);
+      if (client.tokenEndpointAuthMethod === "none")
+        throw new ClientControlError("public_client", `Client ${clientId} is a public client; CIBA needs a confidential one.`);
     }
     if (client.cibaEnabled === enabled) return { client, changed: false };
     await tx.client.update({ where: { id: clientId }, data: { cibaEnabled: enabled } });
-    await appendAudit(
-      tx,
-      { type: "client.updated", outcome: "success", actorType: actor.type, actorId: actor.id ?? null, clientId, details: { ciba_enabled: enabled } },
-      now,
-    );
+    await appendActorChange(tx, actor, { type: "client.updated", clientId, details: { ciba_enabled: enabled } }, now);
     return { client: { ...client, cibaEnabled: enabled }, changed: true };
   });
 }
@@ -69,7 +67,7 @@ export interface ClientRevocation {
  * stop its tokens on their next status read (lib/resource-server/grant-status.ts checks the
  * client too, so even a grant this sweep has not reached reports not live).
  */
-export async function revokeClient(db: Db, clientId: string, actor: ClientActor, now: Date): Promise<ClientRevocation> {
+export async function revokeClient(db: Db, clientId: string, actor: AuditActor, now: Date): Promise<ClientRevocation> {
   return writeTransaction(db, async (tx) => {
     const client = await loadForChange(tx, clientId);
     await tx.client.update({ where: { id: clientId }, data: { revokedAt: client.revokedAt ?? now, cibaEnabled: false } });
@@ -88,15 +86,18 @@ export async function revokeClient(db: Db, clientId: string, actor: ClientActor,
     // Its grants were announced one by one; its grant-less tokens and the client itself are not
     // keyed in any cache, so every cache forgets everything.
     await announceRevocation(tx, { kind: "all" });
-    await appendAudit(
+    await appendActorChange(
       tx,
+      actor,
       {
         type: "client.revoked",
-        outcome: "success",
-        actorType: actor.type,
-        actorId: actor.id ?? null,
         clientId,
-        details: { grants_revoked: result.grantsRevoked, refresh_tokens: result.refreshTokens, access_tokens: result.accessTokens, pending_requests: expired.count },
+        details: {
+          grants_revoked: result.grantsRevoked,
+          refresh_tokens: result.refreshTokens,
+          access_tokens: result.accessTokens,
+          pending_requests: expired.count,
+        },
       },
       now,
     );

@@ -1,7 +1,6 @@
 // Writes a client row from validated metadata. Secrets are stored only as hashes; the caller
 // gets the plaintext secret once, to hand to the client.
-import { appendAudit } from "../../audit/append";
-import type { AuditActorType } from "../../audit/events";
+import { appendActorChange, type AuditActor } from "../../audit/actor";
 import type { Tx } from "../../db";
 import { generateClientSecret, hashClientSecret } from "./secrets";
 import { toClientRecord, type ClientKind, type ClientRecord } from "./store";
@@ -44,20 +43,14 @@ export function clientRowData(c: NewClient, secretHash: string | null) {
 }
 
 /** Inserts the client and audits client.registered, in the caller's transaction. */
-export async function insertClient(
-  tx: Tx,
-  c: NewClient,
-  actor: { type: AuditActorType; id?: string | null },
-): Promise<{ client: ClientRecord; secret: string | null }> {
+export async function insertClient(tx: Tx, c: NewClient, actor: AuditActor): Promise<{ client: ClientRecord; secret: string | null }> {
   const secret = isConfidential(c.metadata) ? (c.secret ?? generateClientSecret()) : null;
   const row = await tx.client.create({ data: clientRowData(c, secret ? hashClientSecret(secret) : null) });
-  await appendAudit(
+  await appendActorChange(
     tx,
+    actor,
     {
       type: "client.registered",
-      outcome: "success",
-      actorType: actor.type,
-      actorId: actor.id ?? null,
       clientId: c.id,
       details: {
         kind: c.kind,
