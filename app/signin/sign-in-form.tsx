@@ -2,6 +2,7 @@
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { signInErrorMessage } from "@/lib/auth/messages";
+import { FormSubmit } from "../_components/form-submit";
 
 export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string; initialError: string | null }) {
   const [error, setError] = useState<string | null>(initialError);
@@ -41,16 +42,7 @@ export function SignInForm({ callbackUrl, initialError }: { callbackUrl: string;
       <input id="email" name="email" type="email" autoComplete="username" required autoFocus />
       <label htmlFor="password">Password</label>
       <input id="password" name="password" type="password" autoComplete="current-password" required />
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      <p>
-        <button type="submit" className="primary" disabled={busy}>
-          Sign in
-        </button>
-      </p>
+      <FormSubmit error={error} busy={busy} label="Sign in" />
     </form>
   );
 }

@@ -3,6 +3,7 @@ import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-policy";
 import { signUp } from "./actions";
+import { FormSubmit } from "../_components/form-submit";
 
 export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
   const [error, setError] = useState<string | null>(null);
@@ -41,16 +42,7 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
       <p id="password-hint" className="muted">
         At least {PASSWORD_MIN_LENGTH} characters.
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      <p>
-        <button type="submit" className="primary" disabled={busy}>
-          Sign up
-        </button>
-      </p>
+      <FormSubmit error={error} busy={busy} label="Sign up" />
     </form>
   );
 }

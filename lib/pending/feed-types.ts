@@ -1,4 +1,6 @@
-// Wire types of the pending feed, importable by browser code (no server imports).
+// Wire types of the pending feed, importable by browser code (type imports only, erased at build).
+import type { NotificationView } from "../notifications/queries";
+
 export interface PendingItem {
   id: string;
   flow: string;
@@ -12,16 +14,8 @@ export interface PendingItem {
   reviewUrl: string;
 }
 
-export interface NotificationItem {
-  id: string;
-  channel: string;
-  title: string;
-  body: string;
-  link: string | null;
-  createdAt: string;
-}
 
 export interface PendingSnapshot {
   pending: PendingItem[];
-  notifications: NotificationItem[];
+  notifications: NotificationView[];
 }
