@@ -79,6 +79,32 @@ describe.each(testDatabases())("events over time on $name", (target) => {
     expect([text.total, sum(text, "failed"), text.searchedFrom]).toEqual([1, 1, 1]);
   });
 
+  it("counts event types per outcome from the (type, outcome, seq) index, in batches when the terms are many", async () => {
+    const indexes =
+      target.name === "postgresql"
+        ? await db.$queryRawUnsafe<{ name: string }[]>(`SELECT indexname AS "name" FROM pg_indexes WHERE tablename = 'AuditEvent'`)
+        : await db.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'AuditEvent'`);
+    expect(indexes.map((r) => r.name)).toContain("AuditEvent_type_outcome_seq_idx");
+
+    const tool = (await auditChart(db, { types: ["tool.allowed", "tool.denied"] }))!;
+    expect(nonEmpty(tool)).toEqual([
+      { at: 0, a: 2, d: 1, f: 0, o: 0 },
+      { at: 175, a: 0, d: 1, f: 0, o: 0 },
+    ]);
+    const deniedTools = (await auditChart(db, { types: ["tool.allowed", "tool.denied"], outcome: "denied" }))!;
+    expect([sum(deniedTools, "allowed"), sum(deniedTools, "denied"), deniedTools.total]).toEqual([0, 2, 2]);
+    // 36 buckets x 4 outcomes x 3 types: 432 counts, more than one query holds.
+    const three = (await auditChart(db, { types: ["tool.denied", "message.failed", "consent.shown"] }))!;
+    expect(three.buckets).toHaveLength(36);
+    expect(nonEmpty(three)).toEqual([
+      { at: 0, a: 0, d: 1, f: 0, o: 0 },
+      { at: 60, a: 0, d: 0, f: 1, o: 1 },
+      { at: 175, a: 0, d: 1, f: 0, o: 0 },
+    ]);
+    const ranged = (await auditChart(db, { types: ["tool.allowed"], from: new Date(T0), to: new Date(T0 + 3 * MIN) }))!;
+    expect(ranged.total).toBe(1);
+  });
+
   it("spans the filter's own time range when it names one, and counts only inside it", async () => {
     const c = (await auditChart(db, { from: new Date(T0 + 61 * MIN), to: new Date(T0 + 100 * MIN) }))!;
     expect(c.from.getTime()).toBe(T0 + 61 * MIN);

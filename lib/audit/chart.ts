@@ -1,9 +1,9 @@
 // The console's "events over time": how many entries matching the auditor's filter were
 // allowed, denied, failed or informational, per time bucket (docs/audit.md, "The console").
 // It is an aggregate in the database, never a read of the entries themselves:
-// - the whole trail, a time range, an outcome: index lookups and index range counts only
-//   (denseCounts below), whatever the table's size;
-// - a user, an agent, a grant, event types: a GROUP BY of the rows that column's index finds;
+// - the whole trail, a time range, an outcome, event types: index lookups and index range
+//   counts only (denseCounts below), whatever the table's size;
+// - a user, an agent, a grant: a GROUP BY of the rows that column's index finds;
 // - a reason search: the same window as the entry pages (query.ts, SEARCH_WINDOW), grouped.
 import type { Db } from "../db";
 import type { AuditFilter } from "./filter";
@@ -105,11 +105,11 @@ export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets
   };
   const sums = `SUM(CASE WHEN "outcome" = 'success' THEN 1 ELSE 0 END) AS "allowed", SUM(CASE WHEN "outcome" = 'denied' THEN 1 ELSE 0 END) AS "denied", SUM(CASE WHEN "outcome" = 'failure' THEN 1 ELSE 0 END) AS "failed", COUNT(*) AS "total"`;
 
-  if (!narrow(filter) && !filter.q && !filter.types?.length) {
+  if (!narrow(filter) && !filter.q) {
     await denseCounts(db, filter, origin, step, buckets);
   } else {
-    // One GROUP BY over the rows a column's index finds (a user's, an agent's, a grant's, some
-    // event types', or one search window): PostgreSQL hashes the groups, SQLite sorts them.
+    // One GROUP BY over the rows a column's index finds (a user's, an agent's, a grant's, or one
+    // search window): PostgreSQL hashes the groups, SQLite sorts them.
     const p = new SqlParams(pg);
     // Parameters in the order they appear in the text (SQLite binds `?` by position).
     const bucketOf = pg
@@ -124,16 +124,20 @@ export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets
 }
 
 const OUTCOME_INDEX = "AuditEvent_outcome_seq_idx";
+const TYPE_OUTCOME_INDEX = "AuditEvent_type_outcome_seq_idx";
+const OUTCOMES = ["success", "denied", "failure", "info"] as const;
+const COUNTS_PER_QUERY = 400;
 /** The chart's series, by the outcome stored. */
 const SERIES_OF = { success: "allowed", denied: "denied", failure: "failed", info: "other" } as const;
 
 /**
- * The whole trail, or a time range of it, or one outcome: no row is read. Entries are numbered
+ * The whole trail, or a time range of it, or one outcome, or some event types: no row is read. Entries are numbered
  * without gaps in the order they were appended (a gap is a deletion that verification names,
  * docs/audit.md "Verification"), and appended in time order, so a bucket is the seq range
  * between the first entries at or after its two edges (one lookup each in the time index), and
  * its size is the difference of the two. Per outcome, a count of that seq range in the
- * (outcome, seq) index; "allowed" is what the other three leave. Entries whose clocks
+ * (outcome, seq) index; "allowed" is what the other three leave. For event types, a count of
+ * the seq range per type and outcome in the (type, outcome, seq) index. Entries whose clocks
  * disagreed by a few milliseconds may land in the bucket beside their own.
  */
 async function denseCounts(db: Db, filter: AuditFilter, origin: number, step: number, buckets: ChartBucket[]): Promise<void> {
@@ -157,20 +161,33 @@ async function denseCounts(db: Db, filter: AuditFilter, origin: number, step: nu
   const seqs: number[] = [];
   for (let i = 0; i <= n; i++) seqs.push(Math.max(seqs[i - 1] ?? lo, times[i] === null ? (i === 0 ? lo : end) : (found.get(i) ?? end)));
 
-  const outcomes = filter.outcome ? [filter.outcome] : (["denied", "failure", "info"] as const);
-  const q = new SqlParams(pg);
-  const outcomeHint = pg ? "" : ` INDEXED BY "${OUTCOME_INDEX}"`;
-  const counts = buckets.flatMap((_, i) =>
-    seqs[i + 1] > seqs[i]
-      ? outcomes.map((o) => `SELECT ${i} AS "i", ${q.add(o)} AS "o", COUNT(*) AS "c" FROM "AuditEvent"${outcomeHint} WHERE "outcome" = ${q.add(o)} AND "seq" >= ${q.add(seqs[i])} AND "seq" < ${q.add(seqs[i + 1])}`)
-      : [],
-  );
-  if (!filter.outcome) buckets.forEach((b, i) => (b.allowed = seqs[i + 1] - seqs[i]));
-  if (!counts.length) return;
-  for (const r of await db.$queryRawUnsafe<{ i: unknown; o: string; c: unknown }[]>(counts.join(" UNION ALL "), ...q.values)) {
-    const b = buckets[Number(r.i)];
-    const c = Number(r.c);
-    b[SERIES_OF[r.o as keyof typeof SERIES_OF]] += c;
-    if (!filter.outcome) b.allowed -= c;
+  // Without a type, "allowed" is the bucket's size less the other outcomes; with types, every
+  // outcome is counted (the bucket's size counts other types too).
+  const types = filter.types?.length ? filter.types : null;
+  const outcomes = filter.outcome ? [filter.outcome] : types ? OUTCOMES : (["denied", "failure", "info"] as const);
+  const hintFor = (index: string) => (pg ? "" : ` INDEXED BY "${index}"`);
+  const terms = buckets.flatMap((_, i) => (seqs[i + 1] > seqs[i] ? outcomes.flatMap((o) => (types ?? [null]).map((type) => ({ i, o, type }))) : []));
+  const subtract = !filter.outcome && !types;
+  if (subtract) buckets.forEach((b, i) => (b.allowed = seqs[i + 1] - seqs[i]));
+  // SQLite allows 500 terms in one compound SELECT (SQLITE_MAX_COMPOUND_SELECT): several types
+  // over 60 buckets and 4 outcomes take more, so the counts go in batches.
+  for (let at = 0; at < terms.length; at += COUNTS_PER_QUERY) {
+    const q = new SqlParams(pg);
+    const text = terms
+      .slice(at, at + COUNTS_PER_QUERY)
+      .map(({ i, o, type }) => {
+        // Built in text order: SQLite binds its `?` parameters by position.
+        const label = q.add(o);
+        const byType = type === null ? "" : `"type" = ${q.add(type)} AND `;
+        const index = type === null ? OUTCOME_INDEX : TYPE_OUTCOME_INDEX;
+        return `SELECT ${i} AS "i", ${label} AS "o", COUNT(*) AS "c" FROM "AuditEvent"${hintFor(index)} WHERE ${byType}"outcome" = ${q.add(o)} AND "seq" >= ${q.add(seqs[i])} AND "seq" < ${q.add(seqs[i + 1])}`;
+      })
+      .join(" UNION ALL ");
+    for (const r of await db.$queryRawUnsafe<{ i: unknown; o: string; c: unknown }[]>(text, ...q.values)) {
+      const b = buckets[Number(r.i)];
+      const c = Number(r.c);
+      b[SERIES_OF[r.o as keyof typeof SERIES_OF]] += c;
+      if (subtract) b.allowed -= c;
+    }
   }
 }
