@@ -4,8 +4,10 @@
 //   recommended correctness rules.
 // - typescript-eslint's recommended rules (syntax only: type-aware rules would parse the whole
 //   program for every run; `npm run typecheck` already does that once).
-// - Where imports may go: mcp-server/ reaches the shared database only through lib/ modules, never
-//   through @/lib/db or @/lib/deps (docs/architecture.md, "Layers"). Import cycles and upward
+// - Where imports may go: mcp-server/ reaches the shared database only through its ports
+//   (lib/resource-server/ports.ts, built by lib/mcp-ports.ts), never through @/lib/db or
+//   @/lib/deps (docs/architecture.md, "Processes, ports and data ownership"). Its tests and
+//   their stack may still open a database to set up fixtures. Import cycles and upward
 //   imports inside lib/ are checked by tests/architecture/imports.test.ts, which reads the whole
 //   graph (type-only imports included) in a fraction of a second.
 import regexp from "eslint-plugin-regexp";
@@ -34,10 +36,6 @@ const MCP_SERVER_FORBIDDEN = {
   ],
 };
 
-// mcp-server files that still take the app container or the database handle: warned, not
-// refused, until the MCP server gets its ports (docs/architecture.md, "Remaining work").
-const MCP_SERVER_LEGACY = ["mcp-server/context.ts", "mcp-server/server.ts", "mcp-server/main.ts", "mcp-server/http/health.ts", "mcp-server/tools/audit.ts"];
-
 export default [
   { ignores: ["lib/generated/**", ".next/**", ".next*/**", "node_modules/**", "tmp/**", "data/**", "test-results/**", "playwright-report/**", "next-env.d.ts", ".tools/**"] },
   {
@@ -65,9 +63,5 @@ export default [
     files: ["mcp-server/**/*.ts"],
     ignores: ["mcp-server/**/*.test.ts", "mcp-server/test-stack.ts"],
     rules: { "no-restricted-imports": ["error", MCP_SERVER_FORBIDDEN] },
-  },
-  {
-    files: MCP_SERVER_LEGACY,
-    rules: { "no-restricted-imports": ["warn", MCP_SERVER_FORBIDDEN] },
   },
 ];

@@ -13,6 +13,7 @@ import path from "node:path";
 import { readFileSync, renameSync } from "node:fs";
 import { decodeJwt } from "jose";
 import { createDb } from "../lib/db/client";
+import { mcpRuntime } from "../lib/mcp-ports";
 import { createMessagingApiContext } from "../lib/messaging/api/context";
 import { handlePostMessage } from "../lib/messaging/api/post-message";
 import { sandboxProvider } from "../lib/messaging/providers/sandbox";
@@ -65,7 +66,7 @@ async function peer(): Promise<void> {
 async function mcp(): Promise<void> {
   const db = createDb(process.env.DATABASE_URL!);
   const env = { ISSUER_URL: process.env.BENCH_ISSUER!, MCP_RESOURCE_URL: MCP_RESOURCE, MESSAGING_RESOURCE_URL: process.env.BENCH_MESSAGING!, MCP_CLIENT_ID: "mcp-server", MCP_CLIENT_SECRET };
-  const running = await startMcpServer(testDeps(db, env), { port: 0, host: "127.0.0.1" });
+  const running = await startMcpServer(mcpRuntime(testDeps(db, env)), { port: 0, host: "127.0.0.1" });
   say({ url: `${running.url}/mcp` });
 }
 

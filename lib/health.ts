@@ -12,7 +12,10 @@ export function handleLive(): Response {
   return Response.json({ status: "ok" }, { headers: NO_STORE });
 }
 
-export async function checkDatabase(db: Db, timeoutMs = 2000): Promise<{ ok: true } | { ok: false; reason: string }> {
+/** Whether the database answered, and if not why (never the error's own text: it may name the URL). */
+export type DatabaseCheck = { ok: true } | { ok: false; reason: string };
+
+export async function checkDatabase(db: Db, timeoutMs = 2000): Promise<DatabaseCheck> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
@@ -35,12 +38,21 @@ function leadership(state: InstanceState): Record<string, { leader: boolean; hol
 }
 
 /** `getDb` is a function so that a failure to even open the database reads as "not ready". */
-export async function handleReady(getDb: () => Db, state: InstanceState = instanceState()): Promise<Response> {
+export function handleReady(getDb: () => Db, state: InstanceState = instanceState()): Promise<Response> {
+  return readinessResponse(() => checkDatabase(getDb()), state);
+}
+
+/**
+ * The readiness answer for a process that checks its database through a port (the MCP
+ * server, lib/resource-server/ports.ts) rather than holding the handle. A check that throws
+ * reads as "not ready".
+ */
+export async function readinessResponse(checkDb: () => Promise<DatabaseCheck>, state: InstanceState = instanceState()): Promise<Response> {
   const leaders = leadership(state);
   if (state.draining) return Response.json({ status: "draining", checks: { shutdown: "in progress" }, ...(leaders && { leaders }) }, { status: 503, headers: NO_STORE });
-  let result: Awaited<ReturnType<typeof checkDatabase>>;
+  let result: DatabaseCheck;
   try {
-    result = await checkDatabase(getDb());
+    result = await checkDb();
   } catch {
     result = { ok: false, reason: "database not configured or cannot be opened" };
   }

@@ -4,20 +4,21 @@
 // SHUTDOWN_DRAIN_MS (for the load balancer to notice) it stops accepting, gives in-flight calls
 // up to SHUTDOWN_TIMEOUT_MS, gives up any leadership, closes the database and exits 0.
 import { ConfigError } from "@/lib/config";
-import { appDeps } from "@/lib/deps";
 import { instanceState } from "@/lib/instance";
 import { createLeaderElection } from "@/lib/leader";
+import { mcpRuntime } from "@/lib/mcp-ports";
 import { startMcpServer } from "./server";
 
 async function main() {
-  const deps = appDeps();
+  const runtime = mcpRuntime();
+  const { config } = runtime;
   const state = instanceState();
   // Nothing here campaigns today (singleton work runs in the web app); work that must run once
   // per deployment and belongs to this process would call state.election.runAsLeader(...).
-  state.election = createLeaderElection(deps.config, "MCP server");
-  const running = await startMcpServer(deps);
-  const { shutdownDrainMs, shutdownTimeoutMs, instanceName } = deps.config.scale;
-  console.log(`MCP server ${instanceName} listening on ${running.url} (resource ${deps.config.mcpResourceUrl}, stateless Streamable HTTP)`);
+  state.election = createLeaderElection(config, "MCP server");
+  const running = await startMcpServer(runtime);
+  const { shutdownDrainMs, shutdownTimeoutMs, instanceName } = config.scale;
+  console.log(`MCP server ${instanceName} listening on ${running.url} (resource ${config.mcpResourceUrl}, stateless Streamable HTTP)`);
   const shutdown = async (signal: string) => {
     if (state.draining) return;
     state.draining = true;
@@ -29,7 +30,7 @@ async function main() {
     await new Promise((r) => setTimeout(r, drain));
     await running.stop(shutdownTimeoutMs);
     await state.election?.stop();
-    await deps.db.$disconnect();
+    await runtime.ports.close();
     console.log(`MCP server ${instanceName}: stopped`);
     process.exit(0);
   };

@@ -1,17 +1,16 @@
-// Builds and starts the MCP server: resource-server checks against the issuer's published
-// keys, the grant status cache (told of revocations as they commit, lib/revocation), token
-// exchange and the HTTP listener. Singleton background work (the outbox reconciler among it)
-// runs in the leading web app (lib/background.ts, lib/leader), not here.
+// Builds and starts the MCP server from its runtime (configuration, clock and ports, built by
+// lib/mcp-ports.ts): resource-server checks against the issuer's published keys, the grant
+// status cache (told of revocations as they commit, lib/revocation), token exchange and the
+// HTTP listener. Singleton background work, the outbox reconciler among it, belongs to the
+// messaging side and runs in the leading web app (lib/background.ts, lib/leader), not here.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { urlOf } from "@/lib/db/client";
-import type { Deps } from "@/lib/deps";
 import { instanceState } from "@/lib/instance";
-import { dbReplayStore, verifyDpopProof } from "@/lib/oauth/dpop";
+import type { McpRuntime } from "@/lib/mcp-ports";
+import { verifyDpopProof } from "@/lib/oauth/dpop";
 import { ResourceServer } from "@/lib/resource-server/authenticate";
 import { GrantStatusCache } from "@/lib/resource-server/grant-status";
 import { JwksCache } from "@/lib/resource-server/jwks-cache";
-import { listenForRevocations } from "@/lib/revocation/listen";
 import type { McpContext } from "./context";
 import { TokenExchanger } from "./downstream/token-exchange";
 import { createMcpHandler } from "./http/app";
@@ -34,17 +33,17 @@ export interface RunningMcpServer {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-export function createMcpContext(deps: Deps, fetchFn: typeof fetch = fetch): McpContext {
-  const { config, db } = deps;
+export function createMcpContext(runtime: McpRuntime, fetchFn: typeof fetch = fetch): McpContext {
+  const { config, now, ports } = runtime;
   const jwks = new JwksCache({ issuer: config.issuerUrl, fetch: fetchFn });
-  const replay = dbReplayStore(db, "dpop:mcp");
+  const replay = ports.replay;
   const resourceServer = new ResourceServer({
     issuer: config.issuerUrl,
     resource: config.mcpResourceUrl,
     scopes: MCP_SCOPES,
     getKey: jwks.getKey,
     verifyDpopProof: (proof, o) => verifyDpopProof(proof, { ...o, replay }),
-    now: deps.now,
+    now,
   });
   const exchanger = new TokenExchanger({
     issuer: config.issuerUrl,
@@ -53,13 +52,25 @@ export function createMcpContext(deps: Deps, fetchFn: typeof fetch = fetch): Mcp
     resource: config.messagingResourceUrl,
     fetch: fetchFn,
   });
-  return { deps, resourceServer, grants: new GrantStatusCache(db), exchanger, fetch: fetchFn };
+  return {
+    config,
+    now,
+    resourceServer,
+    grants: new GrantStatusCache(ports.grantStatus),
+    extensions: ports.extensions,
+    audit: ports.audit,
+    messaging: ports.messaging,
+    readiness: ports.readiness,
+    exchanger,
+    fetch: fetchFn,
+  };
 }
 
-export async function startMcpServer(deps: Deps, options: StartOptions = {}): Promise<RunningMcpServer> {
-  const context = createMcpContext(deps, options.fetch);
-  const host = options.host ?? deps.config.bindHost;
-  const port = options.port ?? deps.config.mcpPort;
+export async function startMcpServer(runtime: McpRuntime, options: StartOptions = {}): Promise<RunningMcpServer> {
+  const context = createMcpContext(runtime, options.fetch);
+  const { config } = runtime;
+  const host = options.host ?? config.bindHost;
+  const port = options.port ?? config.mcpPort;
   const server = serveWeb(createMcpHandler(context), `http://${host.includes(":") ? `[${host}]` : host}:${port}`);
   server.requestTimeout = 60_000;
   server.headersTimeout = 15_000;
@@ -71,10 +82,7 @@ export async function startMcpServer(deps: Deps, options: StartOptions = {}): Pr
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
-  const listener =
-    options.revocationPush === false
-      ? undefined
-      : listenForRevocations({ databaseUrl: urlOf(deps.db) ?? deps.config.databaseUrl, name: deps.config.scale.instanceName, onEvent: (e) => context.grants.invalidate(e) });
+  const listener = options.revocationPush === false ? undefined : runtime.ports.revocations.subscribe(config.scale.instanceName, (e) => context.grants.invalidate(e));
   await listener?.ready;
   const address = server.address() as AddressInfo;
   return {

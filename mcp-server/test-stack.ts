@@ -5,6 +5,7 @@ import { decodeJwt } from "jose";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Db } from "@/lib/db";
+import { mcpRuntime } from "@/lib/mcp-ports";
 import { createMessagingApiContext } from "@/lib/messaging/api/context";
 import { handleGetMessage } from "@/lib/messaging/api/get-message";
 import { handlePostMessage } from "@/lib/messaging/api/post-message";
@@ -76,7 +77,7 @@ export async function startTestStack(db: Db): Promise<TestStack> {
     return { status: 200, body: { access_token: token, token_type: "Bearer", expires_in: 600, issued_token_type: "urn:ietf:params:oauth:token-type:access_token" } };
   };
 
-  const mcp = await startMcpServer(deps, { port: 0, host: "127.0.0.1" });
+  const mcp = await startMcpServer(mcpRuntime(deps), { port: 0, host: "127.0.0.1" });
   return {
     issuer,
     mcp,

@@ -1,7 +1,7 @@
 // Step 2 of a send: take the delivery lease (lease.ts), hand the committed message to the
 // provider, then record the outcome and its audit entry in one transaction. Only the lease
-// holder calls the provider, so two processes (a request and a reconciler, or the web app's
-// and the MCP server's reconcilers) never send one message at the same time. The status
+// holder calls the provider, so two processes (a request and a reconciler, or a former leader's
+// reconciler and the new leader's) never send one message at the same time. The status
 // update is conditional on `pending`, so exactly one process records the outcome and writes
 // the entry: a delivered message always has one message.delivered entry, and every such entry
 // has its message (lib/audit/messages-check.ts).

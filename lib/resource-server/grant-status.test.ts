@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db";
 import { testDatabases } from "../../tests/harness/databases";
 import { makeGrant } from "../messaging/test-fixtures";
+import { dbGrantStatus } from "./db-ports";
 import { GrantStatusCache, readGrantStatus } from "./grant-status";
 
 describe.each(testDatabases())("grant status for resource servers on $name", (target) => {
@@ -14,7 +15,7 @@ describe.each(testDatabases())("grant status for resource servers on $name", (ta
   it("serves a cached answer for at most maxAgeMs, then sees the revocation (checklist 63)", async () => {
     const g = await makeGrant(db);
     let clock = 1_000_000;
-    const cache = new GrantStatusCache(db, 500, () => clock);
+    const cache = new GrantStatusCache(dbGrantStatus(db), 500, () => clock);
     expect((await cache.get(g.grantId, undefined, new Date())).live).toBe(true);
     await db.grant.update({ where: { id: g.grantId }, data: { status: "revoked" } });
     clock += 499;
@@ -24,7 +25,7 @@ describe.each(testDatabases())("grant status for resource servers on $name", (ta
   });
 
   it("refuses to be configured more than one second stale (checklist 63)", () => {
-    expect(() => new GrantStatusCache(db, 1500)).toThrow(/one second/);
+    expect(() => new GrantStatusCache(dbGrantStatus(db), 1500)).toThrow(/one second/);
   });
 
   it("reports a revoked token, a disabled account and an expired or revoked parent grant", async () => {
@@ -53,7 +54,7 @@ describe.each(testDatabases())("grant status for resource servers on $name", (ta
     const root = await makeGrant(db, { maxMessages: 2 });
     const child = await makeGrant(db, { parentGrantId: root.grantId, userId: root.userId, clientId: root.clientId, maxMessages: 9 });
     let clock = 2_000_000;
-    const cache = new GrantStatusCache(db, 500, () => clock);
+    const cache = new GrantStatusCache(dbGrantStatus(db), 500, () => clock);
     await cache.get(child.grantId, "jti-a", new Date());
     cache.recordSpend(child.grantId, "+15550100123");
     // The database still says 0 used: the cached answer now says what the messaging API spent.

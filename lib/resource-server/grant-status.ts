@@ -1,5 +1,6 @@
 // Is the grant behind a token still live, and the token itself not revoked? Resource servers
-// read the shared database (same DATABASE_URL as the issuer) and cache each answer for at
+// read the shared database (same DATABASE_URL as the issuer): readGrantStatus directly, or
+// through a GrantStatusSource (ports.ts, adapter db-ports.ts). The cache keeps each answer for at
 // most `maxAgeMs`, so a revocation in the dashboard is seen within one second (checklist 63)
 // while a burst of tool calls costs one query. Revocations are also pushed (lib/revocation):
 // `invalidate` drops what they name at once, and the age bound is the backstop for a lost push.
@@ -8,6 +9,7 @@ import type { ChainGrant, GrantStatus, LiveGrantStatus } from "../contracts/gran
 import type { Db } from "../db";
 import { grantState } from "../grants/status";
 import type { RevocationEvent } from "../revocation/events";
+import type { GrantStatusSource } from "./ports";
 
 export type { ChainGrant, GrantDenialReason, GrantStatus, LiveGrantStatus } from "../contracts/grant-status";
 
@@ -62,7 +64,7 @@ export class GrantStatusCache {
   private generation = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly source: GrantStatusSource,
     private readonly maxAgeMs = 500,
     private readonly clock: () => number = Date.now,
   ) {
@@ -77,7 +79,7 @@ export class GrantStatusCache {
       return ended ? { live: false, reason: "grant_expired" } : hit.status;
     }
     const generation = this.generation;
-    const status = await readGrantStatus(this.db, grantId, jti, now);
+    const status = await this.source.read(grantId, jti, now);
     if (generation !== this.generation) return status;
     if (this.entries.size > 10_000) this.entries.clear();
     this.entries.set(key, { status, at: this.clock() });

@@ -12,6 +12,7 @@ import { revokeGrant } from "../grants/revoke";
 import { revokeAccount } from "../auth/account-revocation";
 import { ADMIN_CLI_ACTOR } from "../auth/users";
 import { revokeClient } from "../oauth/clients/control";
+import { dbGrantStatus } from "../resource-server/db-ports";
 import { GrantStatusCache } from "../resource-server/grant-status";
 import { decodeRevocation, encodeRevocation, type RevocationEvent } from "./events";
 import { listenForRevocations, type RevocationListener } from "./listen";
@@ -41,7 +42,7 @@ describe.each(testDatabases())("revocation push on $name", (target) => {
     // The revoking instance: its own client, its own connections.
     other = createDb(target.url());
     // A clock that never moves: cached answers never age out.
-    cache = new GrantStatusCache(db, 500, () => 0);
+    cache = new GrantStatusCache(dbGrantStatus(db), 500, () => 0);
     listener = listenForRevocations({
       databaseUrl: target.url(),
       name: "test",

@@ -33,14 +33,14 @@ const NO_STORE = { "Cache-Control": "no-store" };
 type Serve = (req: Request, body: unknown, authInfo: AuthInfo) => Promise<Response>;
 
 export function createMcpHandler(ctx: McpContext): (req: Request) => Promise<Response> {
-  const mcpPath = trimTrailingSlashes(new URL(ctx.deps.config.mcpResourceUrl).pathname) || "/";
-  const wellKnown = new Set(metadataPaths(ctx.deps.config));
+  const mcpPath = trimTrailingSlashes(new URL(ctx.config.mcpResourceUrl).pathname) || "/";
+  const wellKnown = new Set(metadataPaths(ctx.config));
   const serve = createEraRouter(ctx);
   const route = async (req: Request): Promise<Response> => {
     const path = new URL(req.url).pathname;
     if (path === "/health/live") return healthLive();
-    if (path === "/health/ready") return healthReady(ctx.deps.db);
-    if (wellKnown.has(path)) return metadataResponse(ctx.deps.config, req.method);
+    if (path === "/health/ready") return healthReady(ctx.readiness);
+    if (wellKnown.has(path)) return metadataResponse(ctx.config, req.method);
     if (path === mcpPath) return handleMcp(ctx, serve, req);
     return Response.json({ error: "not_found" }, { status: 404 });
   };
@@ -71,7 +71,7 @@ function createEraRouter(ctx: McpContext): Serve {
 }
 
 async function handleMcp(ctx: McpContext, serve: Serve, req: Request): Promise<Response> {
-  const origin = checkOrigin(req, ctx.deps.config);
+  const origin = checkOrigin(req, ctx.config);
   if (!origin.ok) return forbiddenOrigin();
   const cors = corsHeaders(origin.origin);
   if (req.method === "OPTIONS") return preflightResponse(origin.origin);
@@ -84,7 +84,7 @@ async function handleMcp(ctx: McpContext, serve: Serve, req: Request): Promise<R
   const rs = ctx.resourceServer;
   let call: CallState;
   try {
-    call = { auth: await rs.authenticate(req, ctx.deps.config.mcpResourceUrl), auditFailed: false };
+    call = { auth: await rs.authenticate(req, ctx.config.mcpResourceUrl), auditFailed: false };
   } catch (err) {
     return rs.errorResponse(err, cors);
   }
@@ -100,7 +100,7 @@ async function handleMcp(ctx: McpContext, serve: Serve, req: Request): Promise<R
       }
     }
     try {
-      body = await readJsonRpcBody(req, { maxBatch: ctx.deps.config.mcpMaxBatch });
+      body = await readJsonRpcBody(req, { maxBatch: ctx.config.mcpMaxBatch });
     } catch (err) {
       if (err instanceof BodyError) return err.response(cors);
       throw err;

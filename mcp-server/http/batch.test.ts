@@ -29,7 +29,7 @@ describe.each(testDatabases())("JSON-RPC batches at the MCP server on $name", (t
   it("refuses a batch over the cap whole, with 400 and JSON-RPC -32600, before any call is authorized or audited (checklist 143)", async () => {
     const g = await makeGrant(db);
     const token = await stack.issuer.mint({ sub: g.userId, client_id: g.clientId, grant_id: g.grantId, authorization_details: g.details });
-    const max = stack.mcp.context.deps.config.mcpMaxBatch;
+    const max = stack.mcp.context.config.mcpMaxBatch;
     expect(max).toBe(10);
 
     const over = await post(Array.from({ length: max + 1 }, (_, i) => listCall(i + 1)), token);

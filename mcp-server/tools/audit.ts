@@ -1,8 +1,6 @@
 // Every tool call is audited, allowed or denied, with its reason (docs/audit.md).
 // The entry is written BEFORE anything is sent downstream: if the audit store cannot be
 // written, the call fails closed (HTTP 503) and nothing is sent (checklist 65).
-import { appendAudit } from "@/lib/audit/append";
-import { writeTransaction } from "@/lib/db";
 import type { CallState, McpContext } from "../context";
 
 export class AuditUnavailableError extends Error {
@@ -21,22 +19,19 @@ export interface ToolAuditEntry {
 export async function auditToolCall(ctx: McpContext, call: CallState, entry: ToolAuditEntry): Promise<void> {
   const { claims } = call.auth;
   try {
-    await writeTransaction(ctx.deps.db, (tx) =>
-      appendAudit(
-        tx,
-        {
-          type: entry.allowed ? "tool.allowed" : "tool.denied",
-          outcome: entry.outcome ?? (entry.allowed ? "success" : "denied"),
-          actorType: "agent",
-          actorId: claims.client_id,
-          subjectUserId: claims.sub,
-          clientId: claims.client_id,
-          grantId: claims.grant_id,
-          reason: entry.reason ?? null,
-          details: { tool: entry.tool, token_jti: claims.jti, ...entry.details },
-        },
-        ctx.deps.now(),
-      ),
+    await ctx.audit.append(
+      {
+        type: entry.allowed ? "tool.allowed" : "tool.denied",
+        outcome: entry.outcome ?? (entry.allowed ? "success" : "denied"),
+        actorType: "agent",
+        actorId: claims.client_id,
+        subjectUserId: claims.sub,
+        clientId: claims.client_id,
+        grantId: claims.grant_id,
+        reason: entry.reason ?? null,
+        details: { tool: entry.tool, token_jti: claims.jti, ...entry.details },
+      },
+      ctx.now(),
     );
   } catch (err) {
     call.auditFailed = true;

@@ -14,7 +14,7 @@ export async function describeGrantTool(ctx: McpContext, call: CallState): Promi
   // The chain ends with the grant the user approved; its entries are the budgets they saw.
   const root = status.chain![status.chain!.length - 1];
   const expiresAt = status.expiresAt!;
-  const words = describeDetails(claims.authorization_details, { until: expiresAt, timeZone: "UTC", now: ctx.deps.now() });
+  const words = describeDetails(claims.authorization_details, { until: expiresAt, timeZone: "UTC", now: ctx.now() });
   const limits = entryLimits(root.details, root.entries);
   const data = {
     grant_id: root.id,

@@ -9,7 +9,7 @@
 // messages); everything the person reads is worded by the server (lib/grants/extensions.ts).
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { entryToSpend } from "@/lib/authorization-details";
-import { extensionPagePath, MAX_EXTENSION_MESSAGES, requestExtension, type ExtensionReason, type PendingExtension } from "@/lib/grants/extensions";
+import { extensionPagePath, MAX_EXTENSION_MESSAGES, type ExtensionReason, type PendingExtension } from "@/lib/grants/extensions";
 import { MessagingDenial } from "@/lib/messaging/policy";
 import type { CallState, McpContext } from "../context";
 import { auditToolCall } from "./audit";
@@ -75,13 +75,13 @@ async function askForExtension(ctx: McpContext, call: CallState, denial: Messagi
   const live = await requireLiveGrant(ctx, call);
   const chain = live.chain ?? [];
   if (chain.length === 1 && entryToSpend(chain[0].details, chain[0].entries, recipient) !== null) throw grantExtended(recipient);
-  const outcome = await requestExtension(ctx.deps.db, {
+  const outcome = await ctx.extensions.request({
     grantId,
     recipient,
     maxMessages: Math.min(askedMessages, MAX_EXTENSION_MESSAGES),
     reason: denial.code as ExtensionReason,
-    limits: ctx.deps.config.extensionRequests,
-    now: ctx.deps.now(),
+    limits: ctx.config.extensionRequests,
+    now: ctx.now(),
   });
   if (outcome.kind === "covered") throw grantExtended(recipient);
   if (outcome.kind === "denied") {
@@ -90,7 +90,7 @@ async function askForExtension(ctx: McpContext, call: CallState, denial: Messagi
   if (outcome.kind === "refused") {
     throw new MessagingDenial(denial.code, denial.message, { ...denial.details, extension: { status: "unavailable", reason: outcome.why } });
   }
-  const url = `${ctx.deps.config.issuerUrl}${extensionPagePath(outcome.request.id)}`;
+  const url = `${ctx.config.issuerUrl}${extensionPagePath(outcome.request.id)}`;
   await auditToolCall(ctx, call, { tool: "send_message", allowed: false, reason: denial.code, details: { limit: denial.limit, recipient, extension_id: outcome.request.id } });
   throw new ExtensionRequiredError(denial, { ...outcome.request, url });
 }

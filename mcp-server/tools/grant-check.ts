@@ -7,7 +7,7 @@ import type { CallState, McpContext } from "../context";
 
 export async function requireLiveGrant(ctx: McpContext, call: CallState): Promise<LiveGrantStatus> {
   const { claims } = call.auth;
-  const status = await ctx.grants.get(claims.grant_id, claims.jti, ctx.deps.now());
+  const status = await ctx.grants.get(claims.grant_id, claims.jti, ctx.now());
   if (!status.live) throw denialForGrantReason(status.reason);
   return status;
 }

@@ -1,5 +1,5 @@
-// list_messages {}: the messages sent under the caller's grant (newest first), read from the
-// shared database. Needs messages:read (checked at the HTTP layer).
+// list_messages {}: the messages sent under the caller's grant (newest first), read through the
+// messaging port. Needs messages:read (checked at the HTTP layer).
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { CallState, McpContext } from "../context";
 import { auditToolCall } from "./audit";
@@ -9,11 +9,7 @@ import { okResult } from "./results";
 export async function listMessagesTool(ctx: McpContext, call: CallState): Promise<CallToolResult> {
   const grant = await requireLiveGrant(ctx, call);
   await auditToolCall(ctx, call, { tool: "list_messages", allowed: true });
-  const rows = await ctx.deps.db.message.findMany({
-    where: { grantId: grant.rootGrantId },
-    orderBy: { createdAt: "desc" },
-    take: 100,
-  });
+  const rows = await ctx.messaging.sentUnder(grant.rootGrantId, 100);
   const messages = rows.map((m) => ({
     id: m.id,
     to: m.recipient,

@@ -61,11 +61,11 @@ async function sendWithinGrant(ctx: McpContext, call: CallState, args: Args): Pr
   const to = checkRecipient(args.to, claims.authorization_details);
   const body = checkBody(args.body);
   if (!hasMessageLeft(grant, to)) throw quotaDenial(to);
-  const facts = { recipient: to, ...bodyFacts(ctx.deps.config.auditHmacKey, body) };
+  const facts = { recipient: to, ...bodyFacts(ctx.config.auditHmacKey, body) };
   await auditToolCall(ctx, call, { tool: "send_message", allowed: true, details: facts });
 
   const idempotencyKey = args.idempotency_key ? `agent:${args.idempotency_key}` : `mcp:${randomUUID()}`;
-  const apiUrl = ctx.deps.config.messagingResourceUrl;
+  const apiUrl = ctx.config.messagingResourceUrl;
   for (let attempt = 0; attempt < 2; attempt++) {
     let result;
     try {

@@ -38,6 +38,7 @@ export const LIB_LAYERS: readonly string[] = [
   "lib/bootstrap",
   "lib/background",
   "lib/machine-routes",
+  "lib/mcp-ports",
 ];
 
 /** The top-level part a file belongs to: a lib module (lib/x or lib/x.ts), or its first folder. */
@@ -93,6 +94,13 @@ describe("the import graph", () => {
       .filter(({ from, to }) => (partOf(from) === "app" && partOf(to) === "mcp-server") || (partOf(from) === "mcp-server" && partOf(to) === "app"))
       .map(({ from, to }) => `${from} -> ${to}`);
     expect(across).toEqual([]);
+  });
+
+  it("keeps the MCP server off the database handle and the app container: it holds ports (lib/mcp-ports.ts)", () => {
+    const reached = edges
+      .filter(({ from, to }) => partOf(from) === "mcp-server" && !isTestCode(from) && ["lib/db", "lib/deps"].includes(partOf(to)))
+      .map(({ from, to }) => `${from} -> ${to}`);
+    expect(reached).toEqual([]);
   });
 
   it("keeps lib/ framework-free (no Next.js, next-auth or React: those belong in app/)", () => {

@@ -6,6 +6,7 @@ import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
 import { createMcpHandler } from "../../../mcp-server/http/app";
 import { createMcpContext } from "../../../mcp-server/server";
+import { mcpRuntime } from "../../mcp-ports";
 import { publicJwks } from "../keys";
 import { handleJwks, handleMetadata } from "../metadata-handler";
 import { handleRegister } from "../clients/register";
@@ -116,7 +117,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
       return new Response(null, { status: 404 });
     };
     // A fresh context per call: no grant status cached from the previous call.
-    const handler = createMcpHandler(createMcpContext(deps, issuer as typeof fetch));
+    const handler = createMcpHandler(createMcpContext(mcpRuntime(deps), issuer as typeof fetch));
     const res = await handler(
       new Request(resource(), {
         method: "POST",
