@@ -23,9 +23,9 @@ async function recordIn(tx: Tx, deps: Deps, message: MessageRecord, outcome: Out
       ? { status: "delivered", providerMessageId: outcome.providerMessageId, deliveredAt: now, error: null, leaseUntil: null }
       : { status: "failed", error: outcome.error.slice(0, 200), leaseUntil: null };
   const where = onlyIfLeaseFree ? { id: message.id, status: "pending", ...leaseFree(now) } : { id: message.id, status: "pending" };
-  const changed = await tx.message.updateMany({ where, data });
-  const current = await tx.message.findUniqueOrThrow({ where: { id: message.id } });
-  if (changed.count !== 1) return current; // someone else recorded it first, or holds it
+  // One statement that answers with the row as written (attempts included), no re-read.
+  const [current] = await tx.message.updateManyAndReturn({ where, data });
+  if (!current) return tx.message.findUniqueOrThrow({ where: { id: message.id } }); // someone else recorded it first, or holds it
   await appendAudit(
     tx,
     {
