@@ -3,12 +3,6 @@
 // delivered through the sandbox provider). Counted at the Prisma driver adapter, so every
 // statement is seen, BEGIN and COMMIT included, on SQLite and, with BENCH_DATABASE_URL (or
 // TEST_DATABASE_URL), on PostgreSQL. Counts, not timings: docs/benchmarks.md, "Queries per call".
-import { PrismaClient as PostgresClient } from "../lib/generated/postgresql/client";
-import { PrismaClient as SqliteClient } from "../lib/generated/sqlite/client";
-import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory, Transaction } from "@prisma/driver-adapter-utils";
-import { createAdapter } from "../lib/db/adapter";
-import type { Db } from "../lib/db/client";
-import { isPostgresUrl } from "../lib/db/target";
 import { createMessagingApiContext } from "../lib/messaging/api/context";
 import { handlePostMessage } from "../lib/messaging/api/post-message";
 import { sandboxProvider } from "../lib/messaging/providers/sandbox";
@@ -18,88 +12,35 @@ import { makeClient } from "../lib/oauth/token/test-fixtures";
 import { GRANT_TYPES } from "../lib/oauth/supported";
 import { JwksCache } from "../lib/resource-server/jwks-cache";
 import { startTestIssuer } from "../lib/resource-server/test-issuer";
+import { countingDb, type StatementLog } from "../tests/harness/counting-db";
 import { testDatabases } from "../tests/harness/databases";
 import { testDeps } from "../tests/harness/test-deps";
 
 if (process.env.BENCH_DATABASE_URL) process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
 const CALLS = 20;
 
-interface Counts {
-  statements: number;
-  transactions: number;
-  /** With --sql: the statements of the last call, printed after its line. */
-  sql?: string[];
-}
 const showSql = process.argv.includes("--sql");
 
-/** A driver adapter factory whose connections count statements and transactions. */
-function counting(factory: SqlMigrationAwareDriverAdapterFactory, counts: Counts): SqlMigrationAwareDriverAdapterFactory {
-  const countTx = (tx: Transaction): Transaction =>
-    new Proxy(tx, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop === "queryRaw" || prop === "executeRaw") {
-          return (...args: unknown[]) => {
-            counts.statements++;
-            counts.sql?.push(`  (tx) ${(args[0] as { sql: string }).sql.slice(0, 140)}`);
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  const countAdapter = (adapter: SqlDriverAdapter): SqlDriverAdapter =>
-    new Proxy(adapter, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (prop === "queryRaw" || prop === "executeRaw") {
-          return (...args: unknown[]) => {
-            counts.statements++;
-            counts.sql?.push(`  ${(args[0] as { sql: string }).sql.slice(0, 140)}`);
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        if (prop === "startTransaction") {
-          return async (...args: unknown[]) => {
-            counts.transactions++;
-            return countTx(await (value as (...a: unknown[]) => Promise<Transaction>).apply(target, args));
-          };
-        }
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  return new Proxy(factory, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (prop === "connect") return async () => countAdapter(await (value as () => Promise<SqlDriverAdapter>).call(target));
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
-async function measure(label: string, counts: Counts, call: (i: number) => Promise<Response>, expected: number): Promise<string> {
-  const warm = await call(-1); // caches (signing key, client, JWKS) filled once, as in a running server
+async function measure(label: string, log: StatementLog, call: (i: number) => Promise<Response>, expected: number): Promise<string> {
+  const warm = await call(-1); // caches (signing key, client, JWKS, grant status) filled once, as in a running server
   if (warm.status !== expected) throw new Error(`${label}: HTTP ${warm.status} ${await warm.text()}`);
-  counts.statements = 0;
-  counts.transactions = 0;
+  log.reset();
+  let last: string[] = [];
   for (let i = 0; i < CALLS; i++) {
-    if (showSql && i === CALLS - 1) counts.sql = [];
+    const before = log.statements.length;
     const res = await call(i);
     if (res.status !== expected) throw new Error(`${label}: HTTP ${res.status} ${await res.text()}`);
+    if (i === CALLS - 1) last = log.statements.slice(before).map((s) => `  ${s.inTransaction ? "(tx) " : ""}${s.sql.replace(/\s+/g, " ").slice(0, 140)}`);
   }
-  const line = `| ${label} | ${((counts.statements - (counts.sql?.length ?? 0)) / (CALLS - (counts.sql ? 1 : 0))).toFixed(1)} | ${(counts.transactions / CALLS).toFixed(1)} |`;
-  const sql = counts.sql ? `\n${counts.sql.join("\n")}` : "";
-  counts.sql = undefined;
-  return line + sql;
+  const line = `| ${label} | ${(log.statements.length / CALLS).toFixed(1)} | ${(log.transactions / CALLS).toFixed(1)} |`;
+  return showSql ? `${line}\n${last.join("\n")}` : line;
 }
 
 const lines: string[] = [];
 for (const target of testDatabases()) {
   const plain = await target.open();
   const url = target.url();
-  const counts: Counts = { statements: 0, transactions: 0 };
-  const adapter = counting(createAdapter(url), counts);
-  const db = (isPostgresUrl(url) ? new PostgresClient({ adapter }) : new SqliteClient({ adapter })) as unknown as Db;
+  const { db, log: counts } = countingDb(url);
   try {
     const deps = testDeps(db);
     const client = await makeClient(plain, { secret: "bench-secret-value", grantTypes: [GRANT_TYPES.clientCredentials], scope: "messages:read" });
@@ -132,7 +73,7 @@ for (const target of testDatabases()) {
               counts,
               (i) =>
                 handlePostMessage(
-                  new Request(api, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` }, body: JSON.stringify({ to: "+15550100123", body: `message ${i}` }) }),
+                  new Request(api, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}`, "Idempotency-Key": `mcp:${i}` }, body: JSON.stringify({ to: "+15550100123", body: `message ${i}` }) }),
                   ctx,
                 ),
               201,

@@ -13,18 +13,32 @@ export const ENTRY_USAGE_SELECT = { position: true, maxMessages: true, used: tru
 
 /**
  * Takes one message for `recipient` from the grant's entries, in the order spendOrder gives,
- * and returns the position spent from, or null when every covering entry is spent. Each try is
- * one conditional UPDATE (`used < maxMessages`): PostgreSQL re-checks the condition on the row
- * a concurrent writer just committed, and SQLite has one writer at a time, so concurrent
- * sends can never take more than an entry allows. A missing row spends nothing (fails closed).
+ * and returns the position spent from, or null when no covering entry has a message left or
+ * the grant is no longer live. Each try is one conditional UPDATE (`used < maxMessages`):
+ * PostgreSQL re-checks the condition on the row a concurrent writer just committed, and SQLite
+ * has one writer at a time, so concurrent sends can never take more than an entry allows. A
+ * missing row spends nothing (fails closed).
+ *
+ * The same UPDATE re-checks the grant's liveness as it stands at the write, by the issuer's rule
+ * (lib/grants/status.ts: active, its client not revoked, its account not disabled) and, given
+ * `jti`, that this access token is not revoked: a caller may read the grant's status before
+ * its write transaction, or from a cache, and a revocation committed before the write still
+ * stops the send. Expiry is the caller's to check against the status it read (the row's
+ * `expiresAt` never moves; the sweep that marks it `expired` is caught by `active`).
  */
-export async function spendFromEntries(tx: Tx, grantId: string, details: MessagingDetail[], recipient: string): Promise<number | null> {
+export async function spendFromEntries(tx: Tx, grantId: string, details: MessagingDetail[], recipient: string, jti?: string): Promise<number | null> {
   for (const position of spendOrder(details, recipient)) {
-    const taken = await tx.grantEntry.updateMany({
-      where: { grantId, position, OR: [{ maxMessages: null }, { used: { lt: tx.grantEntry.fields.maxMessages } }] },
-      data: { used: { increment: 1 } },
-    });
-    if (taken.count === 1) return position;
+    const taken = jti
+      ? await tx.$executeRaw`UPDATE "GrantEntry" SET "used" = "used" + 1
+          WHERE "grantId" = ${grantId} AND "position" = ${position} AND ("maxMessages" IS NULL OR "used" < "maxMessages")
+            AND EXISTS (SELECT 1 FROM "Grant" g JOIN "User" u ON u."id" = g."userId" JOIN "Client" c ON c."id" = g."clientId"
+                        WHERE g."id" = ${grantId} AND g."status" = 'active' AND u."disabledAt" IS NULL AND c."revokedAt" IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM "IssuedToken" t WHERE t."jti" = ${jti} AND t."revokedAt" IS NOT NULL)`
+      : await tx.$executeRaw`UPDATE "GrantEntry" SET "used" = "used" + 1
+          WHERE "grantId" = ${grantId} AND "position" = ${position} AND ("maxMessages" IS NULL OR "used" < "maxMessages")
+            AND EXISTS (SELECT 1 FROM "Grant" g JOIN "User" u ON u."id" = g."userId" JOIN "Client" c ON c."id" = g."clientId"
+                        WHERE g."id" = ${grantId} AND g."status" = 'active' AND u."disabledAt" IS NULL AND c."revokedAt" IS NULL)`;
+    if (taken === 1) return position;
   }
   return null;
 }

@@ -1,19 +1,24 @@
-// Step 1 of a send (the transactional outbox): in ONE transaction, re-check the grant, spend
-// one message from an authorization-details entry covering the recipient, write the Message
-// (status pending) and its audit entry. Either all of it commits or none of it does, so a
-// message never exists without its entry and the quota is never taken for a message that was
-// not recorded. Delivery happens after the commit (deliver.ts); the reconciler re-drives
-// anything left pending by a crash. A request that delivers at once takes the first attempt's
-// lease in the same transaction (`claimFor`), with its `message.attempted` entry, instead of
-// a second write transaction (docs/outbox.md).
+// Step 1 of a send (the transactional outbox): in ONE transaction, spend one message from an
+// authorization-details entry covering the recipient, write the Message (status pending) and
+// its audit entry. Either all of it commits or none of it does, so a message never exists
+// without its entry and the quota is never taken for a message that was not recorded. Delivery
+// happens after the commit (deliver.ts); the reconciler re-drives anything left pending by a
+// crash. A request that delivers at once takes the first attempt's lease in the same
+// transaction (`claimFor`), with its `message.attempted` entry, instead of a second write
+// transaction (docs/outbox.md).
+//
+// The transaction only writes: the grant's status is read before it (from the caller's cache
+// when it has one) and the spend itself re-checks liveness at the write (lib/grants/entries.ts),
+// so on SQLite the database write lock, which every other process's writes wait for, is held
+// for the writes and the commit alone (docs/benchmarks.md, "The send path's write lock").
 import { createHash } from "node:crypto";
 import { appendAudit } from "../audit/append";
 import { bodyFacts } from "../audit/body-digest";
 import type { AuditActorType } from "../audit/events";
-import { writeTransaction, type Tx } from "../db";
+import { writeTransaction, type Db, type Tx } from "../db";
 import type { Deps } from "../deps";
 import { spendFromEntries } from "../grants/entries";
-import { readGrantStatus, type ChainGrant } from "../resource-server/grant-status";
+import { type ChainGrant, type GrantStatus, type GrantStatusCache, type LiveGrantStatus, readGrantStatus } from "../resource-server/grant-status";
 import { auditAttempt, leaseEnd, type DeliveryLease } from "./lease";
 import type { MessageRecord } from "./message-record";
 import { denialForGrantReason, MessagingDenial, quotaDenial } from "./policy";
@@ -32,17 +37,23 @@ export type { MessageRecord } from "./message-record";
 
 export const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
 
+/** The spend was refused: no covering entry has a message left, or the grant stopped being live. */
+class SpendRefused extends Error {
+  override name = "SpendRefused";
+}
+
 /**
  * Spends one message for `recipient` on every grant of the chain (the token's grant up to the
  * one the user approved), each from one of its own entries covering the recipient, chosen by
  * the documented rule (lib/authorization-details/quota.ts). Every entry is its own budget, as
  * the consent screen words it; the spend is a conditional UPDATE per entry, exact under
- * concurrency on both databases (lib/grants/entries.ts).
+ * concurrency on both databases, that also re-checks each grant's liveness and the token's
+ * revocation (lib/grants/entries.ts). A refusal rolls the whole transaction back.
  */
-async function spendMessage(tx: Tx, chain: ChainGrant[], recipient: string): Promise<void> {
-  for (const grant of chain) {
-    const spent = await spendFromEntries(tx, grant.id, grant.details, recipient);
-    if (spent === null) throw quotaDenial(recipient);
+async function spendMessage(tx: Tx, chain: ChainGrant[], recipient: string, jti: string | undefined): Promise<void> {
+  for (const [i, grant] of chain.entries()) {
+    const spent = await spendFromEntries(tx, grant.id, grant.details, recipient, i === 0 ? jti : undefined);
+    if (spent === null) throw new SpendRefused();
   }
 }
 
@@ -50,9 +61,9 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: string }).code === "P2002";
 }
 
-async function findReplay(tx: Pick<Tx, "message">, rootGrantId: string, input: AcceptInput): Promise<MessageRecord | null> {
+async function findReplay(db: Pick<Db, "message">, rootGrantId: string, input: AcceptInput): Promise<MessageRecord | null> {
   if (!input.idempotencyKey) return null;
-  const existing = await tx.message.findUnique({ where: { grantId_idempotencyKey: { grantId: rootGrantId, idempotencyKey: input.idempotencyKey } } });
+  const existing = await db.message.findUnique({ where: { grantId_idempotencyKey: { grantId: rootGrantId, idempotencyKey: input.idempotencyKey } } });
   if (!existing) return null;
   // The key names one request; reusing it for another message is a client bug, not a retry.
   if (existing.recipient !== input.recipient || existing.bodySha256 !== sha256Hex(input.body)) {
@@ -64,6 +75,12 @@ async function findReplay(tx: Pick<Tx, "message">, rootGrantId: string, input: A
 export interface AcceptOptions {
   /** Take the first attempt's delivery lease for this holder (lease.ts) in the same transaction. */
   claimFor?: string;
+  /**
+   * Where the grant's status is read before the transaction. A cache is enough: it only names
+   * the chain and its owners, and the spend re-checks liveness at the write. Without it the
+   * status is read from the database.
+   */
+  grants?: GrantStatusCache;
 }
 
 export interface Accepted {
@@ -73,55 +90,82 @@ export interface Accepted {
   lease?: DeliveryLease;
 }
 
-export async function acceptMessage(deps: Deps, input: AcceptInput, options: AcceptOptions = {}): Promise<Accepted> {
-  const attempt = () =>
-    writeTransaction(deps.db, async (tx) => {
-      const now = deps.now();
-      const status = await readGrantStatus(tx, input.grantId, input.jti, now);
-      if (!status.live) throw denialForGrantReason(status.reason);
-      const replay = await findReplay(tx, status.rootGrantId!, input);
-      if (replay) return { message: replay, replayed: true };
-      await spendMessage(tx, status.chain!, input.recipient);
-      const until = leaseEnd(deps, now);
-      const claim = options.claimFor ? { attempts: 1, leaseUntil: until, claimedBy: options.claimFor } : {};
-      const message = await tx.message.create({
-        data: {
-          grantId: status.rootGrantId!,
-          userId: status.userId!,
-          clientId: status.clientId!,
-          recipient: input.recipient,
-          body: input.body,
-          bodySha256: sha256Hex(input.body),
-          status: "pending",
-          provider: deps.config.messaging.provider,
-          idempotencyKey: input.idempotencyKey ?? null,
-          createdAt: now,
-          ...claim,
-        },
-      });
-      await appendAudit(
-        tx,
-        {
-          type: "message.queued",
-          outcome: "success",
-          actorType: input.actor.type,
-          actorId: input.actor.id,
-          subjectUserId: message.userId,
-          clientId: message.clientId,
-          grantId: message.grantId,
-          details: { message_id: message.id, recipient: message.recipient, ...bodyFacts(deps.config.auditHmacKey, input.body), provider: message.provider },
-        },
-        now,
-      );
-      const lease = options.claimFor ? await auditAttempt(tx, deps, message, options.claimFor, until, now) : undefined;
-      return { message, replayed: false, lease };
+/** The accept transaction: writes only (the quota, the message, its entries). */
+function writeAccepted(deps: Deps, input: AcceptInput, options: AcceptOptions, status: LiveGrantStatus, now: Date): Promise<Accepted> {
+  return writeTransaction(deps.db, async (tx) => {
+    await spendMessage(tx, status.chain, input.recipient, input.jti);
+    const until = leaseEnd(deps, now);
+    const claim = options.claimFor ? { attempts: 1, leaseUntil: until, claimedBy: options.claimFor } : {};
+    const message = await tx.message.create({
+      data: {
+        grantId: status.rootGrantId,
+        userId: status.userId,
+        clientId: status.clientId,
+        recipient: input.recipient,
+        body: input.body,
+        bodySha256: sha256Hex(input.body),
+        status: "pending",
+        provider: deps.config.messaging.provider,
+        idempotencyKey: input.idempotencyKey ?? null,
+        createdAt: now,
+        ...claim,
+      },
     });
-  try {
-    return await attempt();
-  } catch (err) {
-    // Two requests with one Idempotency-Key raced (PostgreSQL): the loser's transaction rolled
-    // back entirely, the spent message included; answer with the winner's message.
-    if (isUniqueViolation(err) && input.idempotencyKey) return attempt();
-    throw err;
+    await appendAudit(
+      tx,
+      {
+        type: "message.queued",
+        outcome: "success",
+        actorType: input.actor.type,
+        actorId: input.actor.id,
+        subjectUserId: message.userId,
+        clientId: message.clientId,
+        grantId: message.grantId,
+        details: { message_id: message.id, recipient: message.recipient, ...bodyFacts(deps.config.auditHmacKey, input.body), provider: message.provider },
+      },
+      now,
+    );
+    const lease = options.claimFor ? await auditAttempt(tx, deps, message, options.claimFor, until, now) : undefined;
+    return { message, replayed: false, lease };
+  });
+}
+
+function readStatus(deps: Deps, input: AcceptInput, options: AcceptOptions, now: Date, fresh: boolean): Promise<GrantStatus> {
+  if (!options.grants) return readGrantStatus(deps.db, input.grantId, input.jti, now);
+  if (fresh) options.grants.forget(input.grantId);
+  return options.grants.get(input.grantId, input.jti, now);
+}
+
+export async function acceptMessage(deps: Deps, input: AcceptInput, options: AcceptOptions = {}): Promise<Accepted> {
+  const now = deps.now();
+  let status = await readStatus(deps, input, options, now, false);
+  // A status from a cache may predate an extension of the grant (a new entry to spend from):
+  // a refused spend reads it afresh and tries once more before answering.
+  let fresh = !options.grants;
+  for (;;) {
+    if (!status.live) throw denialForGrantReason(status.reason);
+    try {
+      return await writeAccepted(deps, input, options, status, now);
+    } catch (err) {
+      if (isUniqueViolation(err) && input.idempotencyKey) {
+        // The Idempotency-Key was used before (or by a request racing this one): the whole
+        // transaction rolled back, the spent message included; answer with the first message.
+        const replay = await findReplay(deps.db, status.rootGrantId, input);
+        if (replay) return { message: replay, replayed: true };
+      }
+      if (!(err instanceof SpendRefused)) throw err;
+    }
+    // Refused at the write: name why from the status as it is now.
+    const current = await readStatus(deps, input, options, now, true);
+    if (current.live && !fresh) {
+      status = current;
+      fresh = true;
+      continue;
+    }
+    if (!current.live) throw denialForGrantReason(current.reason);
+    // A retry of a message already sent is answered with it, even once the quota is spent.
+    const replay = await findReplay(deps.db, current.rootGrantId, input);
+    if (replay) return { message: replay, replayed: true };
+    throw quotaDenial(input.recipient);
   }
 }

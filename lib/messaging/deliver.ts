@@ -14,7 +14,10 @@ import type { MessagingProvider } from "./providers";
 
 export type DeliveryOutcome = "delivered" | "failed" | "pending";
 
-type Outcome = { status: "delivered"; providerMessageId: string } | { status: "failed"; error: string };
+export type Outcome = { status: "delivered"; providerMessageId: string } | { status: "failed"; error: string };
+
+/** Records a provider's answer for a message (recordOutcome, or a group commit: outcome-batch.ts). */
+export type OutcomeRecorder = (message: MessageRecord, outcome: Outcome) => Promise<MessageRecord>;
 
 async function recordIn(tx: Tx, deps: Deps, message: MessageRecord, outcome: Outcome, onlyIfLeaseFree: boolean): Promise<MessageRecord> {
   const now = deps.now();
@@ -23,9 +26,9 @@ async function recordIn(tx: Tx, deps: Deps, message: MessageRecord, outcome: Out
       ? { status: "delivered", providerMessageId: outcome.providerMessageId, deliveredAt: now, error: null, leaseUntil: null }
       : { status: "failed", error: outcome.error.slice(0, 200), leaseUntil: null };
   const where = onlyIfLeaseFree ? { id: message.id, status: "pending", ...leaseFree(now) } : { id: message.id, status: "pending" };
-  const changed = await tx.message.updateMany({ where, data });
-  const current = await tx.message.findUniqueOrThrow({ where: { id: message.id } });
-  if (changed.count !== 1) return current; // someone else recorded it first, or holds it
+  // One statement that answers with the row as written (attempts included), no re-read.
+  const [current] = await tx.message.updateManyAndReturn({ where, data });
+  if (!current) return tx.message.findUniqueOrThrow({ where: { id: message.id } }); // someone else recorded it first, or holds it
   await appendAudit(
     tx,
     {
@@ -47,6 +50,19 @@ async function recordIn(tx: Tx, deps: Deps, message: MessageRecord, outcome: Out
 /** Records a provider's answer (any process may: the first to record wins). */
 export function recordOutcome(deps: Deps, message: MessageRecord, outcome: Outcome): Promise<MessageRecord> {
   return writeTransaction(deps.db, (tx) => recordIn(tx, deps, message, outcome, false));
+}
+
+/**
+ * Records several providers' answers in one write transaction, each conditionally and with its
+ * own entry as recordOutcome does: all of them commit, or none does.
+ */
+export function recordOutcomes(deps: Deps, items: { message: MessageRecord; outcome: Outcome }[]): Promise<MessageRecord[]> {
+  return writeTransaction(deps.db, async (tx) => {
+    const recorded: MessageRecord[] = [];
+    // One statement at a time: a transaction client runs queries on one connection.
+    for (const { message, outcome } of items) recorded.push(await recordIn(tx, deps, message, outcome, false));
+    return recorded;
+  });
 }
 
 /**
@@ -72,7 +88,12 @@ export async function deliverMessage(deps: Deps, provider: MessagingProvider, me
 }
 
 /** The provider call and its outcome, for a lease already taken (claimDelivery, or acceptMessage's `claimFor`). */
-export async function deliverUnderLease(deps: Deps, provider: MessagingProvider, lease: DeliveryLease): Promise<MessageRecord> {
+export async function deliverUnderLease(
+  deps: Deps,
+  provider: MessagingProvider,
+  lease: DeliveryLease,
+  record: OutcomeRecorder = (message, outcome) => recordOutcome(deps, message, outcome),
+): Promise<MessageRecord> {
   const { message } = lease;
   const result = await provider.send({
     id: message.id,
@@ -82,11 +103,11 @@ export async function deliverUnderLease(deps: Deps, provider: MessagingProvider,
     userId: message.userId,
     createdAt: message.createdAt,
   });
-  if (result.ok) return recordOutcome(deps, lease.message, { status: "delivered", providerMessageId: result.providerMessageId });
-  if (!result.retryable) return recordOutcome(deps, lease.message, { status: "failed", error: result.error });
+  if (result.ok) return record(lease.message, { status: "delivered", providerMessageId: result.providerMessageId });
+  if (!result.retryable) return record(lease.message, { status: "failed", error: result.error });
   const { maxAttempts } = deps.config.delivery;
   if (lease.attempt >= maxAttempts) {
-    return recordOutcome(deps, lease.message, { status: "failed", error: `gave up after ${maxAttempts} attempts: ${result.error}` });
+    return record(lease.message, { status: "failed", error: `gave up after ${maxAttempts} attempts: ${result.error}` });
   }
   return writeTransaction(deps.db, async (tx) => {
     await deferDelivery(tx, deps, lease, result.error);

@@ -59,12 +59,11 @@ export async function claimDelivery(deps: Deps, messageId: string, holder: strin
   return writeTransaction(deps.db, async (tx) => {
     const now = deps.now();
     const until = leaseEnd(deps, now);
-    const taken = await tx.message.updateMany({
+    const [message] = await tx.message.updateManyAndReturn({
       where: { id: messageId, status: "pending", attempts: { lt: deps.config.delivery.maxAttempts }, AND: [leaseFree(now), retryDue(now)] },
       data: { attempts: { increment: 1 }, leaseUntil: until, claimedBy: holder },
     });
-    if (taken.count !== 1) return null;
-    const message = await tx.message.findUniqueOrThrow({ where: { id: messageId } });
+    if (!message) return null;
     return auditAttempt(tx, deps, message, holder, until, now);
   });
 }

@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MessagingDetail } from "../authorization-details";
 import type { Db } from "../db";
 import { grantEntryLimits } from "../grants/entries";
+import { countingDb } from "../../tests/harness/counting-db";
 import { testDatabases } from "../../tests/harness/databases";
+import { GrantStatusCache } from "../resource-server/grant-status";
 import { acceptMessage } from "./accept";
 import { MessagingDenial } from "./policy";
 import { sandboxProvider } from "./providers/sandbox";
@@ -159,5 +162,76 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
     expect(sent).toBe(0);
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(0);
     expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 0, left: 5 }]);
+  });
+  it("an accepted, delivered send is two write transactions that read nothing but the audit chain's head, and a warm status cache reads nothing else", async () => {
+    const counted = countingDb(target.url());
+    try {
+      const g = await makeGrant(db, { maxMessages: 10 });
+      const deps = testDeps(counted.db);
+      const grants = new GrantStatusCache(counted.db, 1000, () => 0); // a clock that never moves: always warm
+      const send = (i: number) => sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: A, body: `m${i}`, idempotencyKey: `k${i}`, actor }, { grants });
+      await send(0);
+      counted.log.reset();
+      const { message } = await send(1);
+      expect(message.status).toBe("delivered");
+      const { statements, transactions } = counted.log;
+      // The accept (quota, message, queued and attempted entries) and the outcome (status, delivered entry).
+      expect(transactions).toBe(2);
+      // Reads hold the SQLite write lock for nothing: the status comes before, from the cache.
+      expect(statements.filter((s) => !s.inTransaction)).toEqual([]);
+      const reads = statements.filter((s) => /^\s*SELECT/i.test(s.sql) && !/"AuditHead"/.test(s.sql));
+      expect(reads).toEqual([]);
+      expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 2, left: 8 }]);
+    } finally {
+      await counted.db.$disconnect();
+    }
+  });
+
+  it("checklist 63: a revocation committed after the status was cached still stops the next send at the write, and spends nothing", async () => {
+    const deps = testDeps(db);
+    const cases = [
+      { code: "grant_revoked", revoke: (g: { grantId: string }) => db.grant.update({ where: { id: g.grantId }, data: { status: "revoked", revokedAt: new Date() } }) },
+      { code: "account_disabled", revoke: (g: { userId: string }) => db.user.update({ where: { id: g.userId }, data: { disabledAt: new Date() } }) },
+      { code: "grant_revoked", revoke: (g: { clientId: string }) => db.client.update({ where: { id: g.clientId }, data: { revokedAt: new Date() } }) },
+      { code: "token_revoked", revoke: (_g: unknown, jti: string) => db.issuedToken.update({ where: { jti }, data: { revokedAt: new Date() } }) },
+    ];
+    for (const { code, revoke } of cases) {
+      const g = await makeGrant(db, { maxMessages: 5 });
+      const jti = randomUUID();
+      await db.issuedToken.create({ data: { jti, grantId: g.grantId, clientId: g.clientId, expiresAt: new Date(Date.now() + 600_000) } });
+      // No push reaches this cache and its clock never moves: it still says live.
+      const grants = new GrantStatusCache(db, 1000, () => 0);
+      await sendMessage(deps, sandboxProvider(), { grantId: g.grantId, jti, recipient: A, body: "before", actor }, { grants });
+      await revoke(g, jti);
+      expect((await grants.get(g.grantId, jti)).live).toBe(true);
+      await expect(sendMessage(deps, sandboxProvider(), { grantId: g.grantId, jti, recipient: A, body: "after", actor }, { grants })).rejects.toMatchObject({ code });
+      expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(1);
+      expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 1, left: 4 }]);
+    }
+  });
+
+  it("a status cached before the grant was extended still sends to the new entry's recipient", async () => {
+    const g = await makeGrant(db, { details: [entry([A], 1)] });
+    const deps = testDeps(db);
+    const grants = new GrantStatusCache(db, 1000, () => 0);
+    await sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: A, body: "a", actor }, { grants });
+    // An approved extension appends an entry and its budget (lib/grants/extensions.ts).
+    const extended = [entry([A], 1), entry([B], 2)];
+    await db.grant.update({ where: { id: g.grantId }, data: { authorizationDetails: JSON.stringify(extended), entries: { create: { position: 1, maxMessages: 2 } } } });
+    const { message } = await sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: B, body: "b", actor }, { grants });
+    expect(message.status).toBe("delivered");
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 1, left: 0 }, { used: 1, left: 1 }]);
+  });
+
+  it("answers a retry with the first message even once the quota is spent", async () => {
+    const g = await makeGrant(db, { maxMessages: 1 });
+    const deps = testDeps(db);
+    const grants = new GrantStatusCache(db, 1000, () => 0);
+    const input = { grantId: g.grantId, recipient: A, body: "only", idempotencyKey: "retry-1", actor };
+    const first = await sendMessage(deps, sandboxProvider(), input, { grants });
+    const again = await sendMessage(deps, sandboxProvider(), input, { grants });
+    expect(again).toMatchObject({ replayed: true, message: { id: first.message.id } });
+    await expect(sendMessage(deps, sandboxProvider(), { ...input, idempotencyKey: "retry-2" }, { grants })).rejects.toMatchObject({ code: "quota_exhausted" });
+    expect(await grantEntryLimits(db, g.grantId)).toMatchObject([{ used: 1, left: 0 }]);
   });
 });

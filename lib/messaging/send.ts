@@ -3,8 +3,8 @@
 // Used by the messaging API; a replay of an Idempotency-Key returns the first message and
 // never sends again.
 import type { Deps } from "../deps";
-import { acceptMessage, type AcceptInput, type MessageRecord } from "./accept";
-import { deliverUnderLease } from "./deliver";
+import { acceptMessage, type AcceptInput, type AcceptOptions, type MessageRecord } from "./accept";
+import { deliverUnderLease, type OutcomeRecorder } from "./deliver";
 import { PROCESS_HOLDER } from "./lease";
 import type { MessagingProvider } from "./providers";
 
@@ -12,10 +12,11 @@ export async function sendMessage(
   deps: Deps,
   provider: MessagingProvider,
   input: AcceptInput,
+  options: Pick<AcceptOptions, "grants"> & { recordOutcome?: OutcomeRecorder } = {},
 ): Promise<{ message: MessageRecord; replayed: boolean }> {
-  const { message, replayed, lease } = await acceptMessage(deps, input, { claimFor: PROCESS_HOLDER });
+  const { message, replayed, lease } = await acceptMessage(deps, input, { ...options, claimFor: PROCESS_HOLDER });
   if (replayed || !lease) return { message, replayed };
-  return { message: await deliverUnderLease(deps, provider, lease), replayed };
+  return { message: await deliverUnderLease(deps, provider, lease, options.recordOutcome), replayed };
 }
 
 /** The wire form of a message for API clients (snake_case; the body is the sender's own). */

@@ -4,7 +4,10 @@ import type { Deps } from "../../deps";
 import { dbReplayStore, verifyDpopProof } from "../../oauth/dpop";
 import { publicJwks } from "../../oauth/keys";
 import { ResourceServer } from "../../resource-server/authenticate";
+import { GrantStatusCache } from "../../resource-server/grant-status";
 import { JwksCache } from "../../resource-server/jwks-cache";
+import type { OutcomeRecorder } from "../deliver";
+import { batchedOutcomes } from "../outcome-batch";
 import { SCOPE_READ, SCOPE_SEND } from "../policy";
 import { providerFromConfig, type MessagingProvider } from "../providers";
 
@@ -12,6 +15,14 @@ export interface MessagingApiContext {
   deps: Deps;
   resourceServer: ResourceServer;
   provider: MessagingProvider;
+  /**
+   * Grant statuses for sends, at most one second old: they only name the chain and its owners,
+   * since every spend re-checks liveness at the write (lib/grants/entries.ts), so a revocation
+   * stops the very next send all the same.
+   */
+  grants: GrantStatusCache;
+  /** Delivery outcomes of concurrent sends share write transactions (outcome-batch.ts). */
+  recordOutcome: OutcomeRecorder;
 }
 
 export function createMessagingApiContext(deps: Deps, options: { getKey?: ResourceServer["options"]["getKey"]; provider?: MessagingProvider } = {}): MessagingApiContext {
@@ -25,7 +36,7 @@ export function createMessagingApiContext(deps: Deps, options: { getKey?: Resour
     verifyDpopProof: (proof, o) => verifyDpopProof(proof, { ...o, replay }),
     now: deps.now,
   });
-  return { deps, resourceServer, provider: options.provider ?? providerFromConfig(deps.config.messaging, undefined, deps.config.delivery.providerTimeoutMs) };
+  return { deps, resourceServer, grants: new GrantStatusCache(deps.db, 1000), recordOutcome: batchedOutcomes(deps), provider: options.provider ?? providerFromConfig(deps.config.messaging, undefined, deps.config.delivery.providerTimeoutMs) };
 }
 
 const globalRef = globalThis as unknown as { __messagingApi?: MessagingApiContext };

@@ -36,7 +36,7 @@ export async function handlePostMessage(req: Request, ctx: MessagingApiContext):
       body,
       idempotencyKey: key,
       actor: actorOf(auth),
-    });
+    }, { grants: ctx.grants, recordOutcome: ctx.recordOutcome });
     return Response.json(messageView(message), {
       status: replayed ? 200 : 201,
       headers: { "Cache-Control": "no-store", ...(replayed ? { "Idempotent-Replayed": "true" } : {}) },
