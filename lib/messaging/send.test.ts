@@ -6,6 +6,7 @@ import { grantEntryLimits } from "../grants/entries";
 import { countingDb } from "../../tests/harness/counting-db";
 import { testDatabases } from "../../tests/harness/databases";
 import { GrantStatusCache } from "../resource-server/grant-status";
+import { dbGrantStatus } from "../resource-server/db-ports";
 import { acceptMessage } from "./accept";
 import { MessagingDenial } from "./policy";
 import { sandboxProvider } from "./providers/sandbox";
@@ -168,7 +169,7 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
     try {
       const g = await makeGrant(db, { maxMessages: 10 });
       const deps = testDeps(counted.db);
-      const grants = new GrantStatusCache(counted.db, 1000, () => 0); // a clock that never moves: always warm
+      const grants = new GrantStatusCache(dbGrantStatus(counted.db), 1000, () => 0); // a clock that never moves: always warm
       const send = (i: number) => sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: A, body: `m${i}`, idempotencyKey: `k${i}`, actor }, { grants });
       await send(0);
       counted.log.reset();
@@ -200,7 +201,7 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
       const jti = randomUUID();
       await db.issuedToken.create({ data: { jti, grantId: g.grantId, clientId: g.clientId, expiresAt: new Date(Date.now() + 600_000) } });
       // No push reaches this cache and its clock never moves: it still says live.
-      const grants = new GrantStatusCache(db, 1000, () => 0);
+      const grants = new GrantStatusCache(dbGrantStatus(db), 1000, () => 0);
       await sendMessage(deps, sandboxProvider(), { grantId: g.grantId, jti, recipient: A, body: "before", actor }, { grants });
       await revoke(g, jti);
       expect((await grants.get(g.grantId, jti)).live).toBe(true);
@@ -213,7 +214,7 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
   it("a status cached before the grant was extended still sends to the new entry's recipient", async () => {
     const g = await makeGrant(db, { details: [entry([A], 1)] });
     const deps = testDeps(db);
-    const grants = new GrantStatusCache(db, 1000, () => 0);
+    const grants = new GrantStatusCache(dbGrantStatus(db), 1000, () => 0);
     await sendMessage(deps, sandboxProvider(), { grantId: g.grantId, recipient: A, body: "a", actor }, { grants });
     // An approved extension appends an entry and its budget (lib/grants/extensions.ts).
     const extended = [entry([A], 1), entry([B], 2)];
@@ -226,7 +227,7 @@ describe.each(testDatabases())("sending messages on $name", (target) => {
   it("answers a retry with the first message even once the quota is spent", async () => {
     const g = await makeGrant(db, { maxMessages: 1 });
     const deps = testDeps(db);
-    const grants = new GrantStatusCache(db, 1000, () => 0);
+    const grants = new GrantStatusCache(dbGrantStatus(db), 1000, () => 0);
     const input = { grantId: g.grantId, recipient: A, body: "only", idempotencyKey: "retry-1", actor };
     const first = await sendMessage(deps, sandboxProvider(), input, { grants });
     const again = await sendMessage(deps, sandboxProvider(), input, { grants });

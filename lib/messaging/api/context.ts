@@ -5,6 +5,7 @@ import { dbReplayStore, verifyDpopProof } from "../../oauth/dpop";
 import { publicJwks } from "../../oauth/keys";
 import { ResourceServer } from "../../resource-server/authenticate";
 import { GrantStatusCache } from "../../resource-server/grant-status";
+import { dbGrantStatus } from "../../resource-server/db-ports";
 import { JwksCache } from "../../resource-server/jwks-cache";
 import type { OutcomeRecorder } from "../deliver";
 import { batchedOutcomes } from "../outcome-batch";
@@ -36,7 +37,7 @@ export function createMessagingApiContext(deps: Deps, options: { getKey?: Resour
     verifyDpopProof: (proof, o) => verifyDpopProof(proof, { ...o, replay }),
     now: deps.now,
   });
-  return { deps, resourceServer, grants: new GrantStatusCache(deps.db, 1000), recordOutcome: batchedOutcomes(deps), provider: options.provider ?? providerFromConfig(deps.config.messaging, undefined, deps.config.delivery.providerTimeoutMs) };
+  return { deps, resourceServer, grants: new GrantStatusCache(dbGrantStatus(deps.db), 1000), recordOutcome: batchedOutcomes(deps), provider: options.provider ?? providerFromConfig(deps.config.messaging, undefined, deps.config.delivery.providerTimeoutMs) };
 }
 
 const globalRef = globalThis as unknown as { __messagingApi?: MessagingApiContext };
