@@ -10,7 +10,9 @@ import type { Deps } from "../../deps";
 import { CLIENT_ASSERTION_TYPE } from "../supported";
 import { verifyClientAssertion } from "./client-assertion";
 import { secretMatches } from "./secrets";
+import { cachedClient, loadClientFresh } from "./cache";
 import { findClient } from "./find";
+import { isMetadataDocumentClientId } from "./metadata-document";
 import type { ClientRecord, TokenEndpointAuthMethod } from "./store";
 
 interface Presented {
@@ -94,8 +96,11 @@ export async function authenticateClient(req: Request, form: URLSearchParams, de
     return verifyClientAssertion(deps, presented.assertion!, { claimedClientId: presented.clientId || undefined });
   }
   let client: ClientRecord | null;
+  let fromCache = false;
   try {
-    client = await findClient(deps, presented.clientId);
+    // Stored clients through the short cache (cache.ts); metadata-document clients have their own.
+    if (isMetadataDocumentClientId(presented.clientId, deps.config)) client = await findClient(deps, presented.clientId);
+    else ({ client, fromCache } = await cachedClient(deps.db, presented.clientId));
   } catch {
     client = null; // a metadata document that cannot be fetched authenticates nobody
   }
@@ -103,6 +108,11 @@ export async function authenticateClient(req: Request, form: URLSearchParams, de
   if (client.tokenEndpointAuthMethod !== presented.method) {
     throw invalidClient(basicTried, `this client authenticates with ${client.tokenEndpointAuthMethod}`);
   }
-  if (presented.method !== "none" && !secretMatches(presented.secret!, client.secretHash)) throw invalidClient(basicTried);
+  if (presented.method !== "none" && !secretMatches(presented.secret!, client.secretHash)) {
+    // The cached hash may predate a secret rotated by another process: check the stored row.
+    const stored = fromCache ? await loadClientFresh(deps.db, presented.clientId) : null;
+    if (!stored || stored.tokenEndpointAuthMethod !== presented.method || !secretMatches(presented.secret!, stored.secretHash)) throw invalidClient(basicTried);
+    client = stored;
+  }
   return client;
 }

@@ -7,6 +7,7 @@ import { writeTransaction, type Db, type Tx } from "../../db";
 import { revokeGrant } from "../../grants/revoke";
 import { announceRevocation } from "../../revocation/announce";
 import { GRANT_TYPES } from "../supported";
+import { forgetCachedClientsOnCommit } from "./cache";
 import { toClientRecord, type ClientRecord } from "./store";
 
 export interface ClientActor {
@@ -45,6 +46,7 @@ export async function setCibaEnabled(db: Db, clientId: string, enabled: boolean,
     }
     if (client.cibaEnabled === enabled) return { client, changed: false };
     await tx.client.update({ where: { id: clientId }, data: { cibaEnabled: enabled } });
+    forgetCachedClientsOnCommit(tx);
     await appendAudit(
       tx,
       { type: "client.updated", outcome: "success", actorType: actor.type, actorId: actor.id ?? null, clientId, details: { ciba_enabled: enabled } },
@@ -73,6 +75,7 @@ export async function revokeClient(db: Db, clientId: string, actor: ClientActor,
   return writeTransaction(db, async (tx) => {
     const client = await loadForChange(tx, clientId);
     await tx.client.update({ where: { id: clientId }, data: { revokedAt: client.revokedAt ?? now, cibaEnabled: false } });
+    forgetCachedClientsOnCommit(tx);
     const grants = await tx.grant.findMany({ where: { clientId, status: "active" }, select: { id: true }, orderBy: { createdAt: "asc" } });
     const result = { grantsRevoked: 0, refreshTokens: 0, accessTokens: 0 };
     // One statement at a time: a transaction client runs queries on one connection.
