@@ -19,8 +19,7 @@ import { db } from "../../lib/db";
 import { instanceState } from "../../lib/instance";
 import { createLeaderElection } from "../../lib/leader";
 import { MACHINE_ROUTES } from "../../lib/machine-routes";
-import { forgetCachedClients } from "../../lib/oauth/clients/cache";
-import { listenForRevocations } from "../../lib/revocation/listen";
+import { forgetClientsOnRevocation } from "../../lib/oauth/clients/cache";
 import { createRequestListener } from "./listener";
 
 const dev = process.argv.includes("--dev");
@@ -38,13 +37,7 @@ const stopTasks = startBackgroundTasks(undefined, { election });
 // A client or account revoked by another process (the admin CLI, another instance) announces
 // "forget everything" (lib/revocation): the client cache of the token endpoint forgets its
 // entries at once instead of after their 1 s (lib/oauth/clients/cache.ts).
-const revocations = listenForRevocations({
-  databaseUrl: cfg.databaseUrl,
-  name: `web ${cfg.scale.instanceName}`,
-  onEvent: (event) => {
-    if (event.kind === "all") forgetCachedClients();
-  },
-});
+const revocations = forgetClientsOnRevocation(cfg.databaseUrl, `web ${cfg.scale.instanceName}`);
 
 const listener = createRequestListener({ trustProxy: cfg.trustProxy, host, routes: cfg.webFastPath ? MACHINE_ROUTES : undefined, next: handle });
 const server = createServer((req, res) => {

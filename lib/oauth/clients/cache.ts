@@ -16,6 +16,7 @@
 import type { Db, Tx } from "../../db";
 import { afterCommit } from "../../db/after-commit";
 import { processWide } from "../../process-wide";
+import { listenForRevocations, type RevocationListener } from "../../revocation/listen";
 import { loadClient, type ClientRecord } from "./store";
 
 export const CLIENT_CACHE_TTL_MS = 1000;
@@ -82,4 +83,19 @@ export function forgetCachedClients(): void {
  */
 export function forgetCachedClientsOnCommit(tx: Tx): void {
   if (!afterCommit(tx, async () => forgetCachedClients())) forgetCachedClients();
+}
+
+/**
+ * Empties the cache whenever another process announces that a client or an account was revoked
+ * (lib/revocation: "forget everything"). The web app runs one (scripts/start/web-server.ts).
+ */
+export function forgetClientsOnRevocation(databaseUrl: string, name: string, log?: (line: string) => void): RevocationListener {
+  return listenForRevocations({
+    databaseUrl,
+    name,
+    log,
+    onEvent: (event) => {
+      if (event.kind === "all") forgetCachedClients();
+    },
+  });
 }

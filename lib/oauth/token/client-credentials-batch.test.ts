@@ -4,14 +4,15 @@
 // client cache (lib/oauth/clients/cache.ts) never lets a revoked client or a stale secret
 // decide an answer.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { writeTransaction } from "../../db";
 import { createDb, type Db } from "../../db/client";
+import { announceRevocation } from "../../revocation/announce";
 import { isPostgres } from "../../audit/sql";
 import { verifyChain } from "../../audit/verify";
 import { ADMIN_CLI_ACTOR } from "../../auth/users";
-import { listenForRevocations } from "../../revocation/listen";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
-import { CLIENT_CACHE_TTL_MS, forgetCachedClients } from "../clients/cache";
+import { CLIENT_CACHE_TTL_MS, forgetClientsOnRevocation } from "../clients/cache";
 import { revokeClient } from "../clients/control";
 import { hashClientSecret } from "../clients/secrets";
 import { issuanceWriter } from "../tokens/issuance-writer";
@@ -149,25 +150,25 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
     it("a client revoked by another process is refused once the revocation is announced", async () => {
       const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
       expect((await request(client)).status).toBe(200);
-      // What the web app does (scripts/start/web-server.ts).
-      let announced!: () => void;
-      const arrived = new Promise<void>((resolve) => (announced = resolve));
-      const listener = listenForRevocations({
-        databaseUrl: target.url(),
-        name: "client cache test",
-        log: () => undefined,
-        onEvent: (event) => {
-          if (event.kind !== "all") return;
-          forgetCachedClients();
-          announced();
-        },
-      });
+      // What the web app runs (scripts/start/web-server.ts).
+      const listener = forgetClientsOnRevocation(target.url(), "client cache test", () => undefined);
       const other = createDb(target.url());
       try {
         await listener.ready;
-        await revokeClient(other, client.id, ADMIN_CLI_ACTOR, deps.now());
-        await arrived;
-        expect((await request(client)).status).toBe(401);
+        // What revokeClient does in another process: the row, and the announcement (not this
+        // process's own invalidation, which revokeClient here would also run).
+        await writeTransaction(other, async (tx) => {
+          await tx.client.update({ where: { id: client.id }, data: { revokedAt: new Date() } });
+          await announceRevocation(tx, { kind: "all" });
+        });
+        // The announcement travels after the commit (a socket on SQLite, NOTIFY on PostgreSQL);
+        // the cache's clock stands still, so only the announcement can make this a refusal.
+        let status = 0;
+        for (let i = 0; i < 250 && status !== 401; i++) {
+          status = (await request(client)).status;
+          if (status !== 401) await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(status).toBe(401);
       } finally {
         await other.$disconnect();
         await listener.stop();
