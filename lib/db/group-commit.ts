@@ -83,7 +83,12 @@ export class GroupCommit<I> {
     this.running = true;
     const batch = this.queue.splice(0, this.maxBatch);
     try {
-      await writeTransaction(this.db, (tx) => this.options.write(tx, batch.map((m) => m.item)));
+      await writeTransaction(this.db, (tx) =>
+        this.options.write(
+          tx,
+          batch.map((m) => m.item),
+        ),
+      );
       this.stats.batches += 1;
       this.stats.items += batch.length;
       for (const m of batch) m.resolve();

@@ -56,7 +56,7 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
     );
   const counts = async () => ({ tokens: await db.issuedToken.count(), entries: await db.auditEvent.count({ where: { type: "token.issued" } }) });
 
-  it(`${N} concurrent requests: ${N} tokens, ${N} IssuedToken rows and ${N} chained entries, in fewer transactions than tokens`, async () => {
+  it(`checklist 215: ${N} concurrent requests: ${N} tokens, ${N} IssuedToken rows and ${N} chained entries, in fewer transactions than tokens`, async () => {
     const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
     const before = await counts();
     const writer = issuanceWriter(db);
@@ -94,7 +94,7 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
     expect(batches).toBeLessThan(N);
   });
 
-  it("a batch that cannot commit answers every member server_error and stores none of them", async () => {
+  it("checklist 215: a batch that cannot commit answers every member server_error and stores none of them", async () => {
     const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
     // The audit store refuses: every entry insert fails, after the batch's token rows went in.
     const pg = isPostgres(db);
@@ -138,7 +138,7 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
       vi.useRealTimers();
     });
 
-    it("a client revoked in this process is refused on its next request, although it was cached", async () => {
+    it("checklist 216: a client revoked in this process is refused on its next request, although it was cached", async () => {
       const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
       expect((await request(client)).status).toBe(200);
       await revokeClient(db, client.id, ADMIN_CLI_ACTOR, deps.now());
@@ -147,7 +147,7 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
       expect((await json(res)).error).toBe("invalid_client");
     });
 
-    it("a client revoked by another process is refused once the revocation is announced", async () => {
+    it("checklist 216: a client revoked by another process is refused once the revocation is announced", async () => {
       const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
       expect((await request(client)).status).toBe(200);
       // What the web app runs (scripts/start/web-server.ts).
@@ -175,7 +175,7 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
       }
     });
 
-    it(`a change nobody announced is read within ${CLIENT_CACHE_TTL_MS} ms, and a secret rotated elsewhere works at once`, async () => {
+    it(`checklist 216: a change nobody announced is read within ${CLIENT_CACHE_TTL_MS} ms, and a secret rotated elsewhere works at once`, async () => {
       const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
       expect((await request(client)).status).toBe(200);
       // Another process rotates the secret by writing the row (ensureServiceClient's way).
