@@ -90,13 +90,12 @@ function unverifiedIssuer(assertion: string | undefined): string | undefined {
  */
 export async function authenticateClient(req: Request, form: URLSearchParams, deps: Deps): Promise<ClientRecord> {
   const presented = presentedCredentials(req, form);
-  const basicTried = presented.method === "client_secret_basic";
   await countNewMetadataClient(req, deps, presented.clientId || unverifiedIssuer(presented.assertion));
   if (presented.method === "private_key_jwt") {
     return verifyClientAssertion(deps, presented.assertion!, { claimedClientId: presented.clientId || undefined });
   }
-  let client: ClientRecord | null;
   let fromCache = false;
+  let client: ClientRecord | null;
   try {
     // Stored clients through the short cache (cache.ts); metadata-document clients have their own.
     if (isMetadataDocumentClientId(presented.clientId, deps.config)) client = await findClient(deps, presented.clientId);
@@ -104,15 +103,22 @@ export async function authenticateClient(req: Request, form: URLSearchParams, de
   } catch {
     client = null; // a metadata document that cannot be fetched authenticates nobody
   }
+  try {
+    return checkCredentials(client, presented);
+  } catch (err) {
+    // A cached row never refuses anyone: it may predate a change made by another process (a
+    // secret rotated, say), so a refusal is decided on the stored row.
+    if (!fromCache) throw err;
+    return checkCredentials(await loadClientFresh(deps.db, presented.clientId), presented);
+  }
+}
+
+function checkCredentials(client: ClientRecord | null, presented: Presented): ClientRecord {
+  const basicTried = presented.method === "client_secret_basic";
   if (!client) throw invalidClient(basicTried, "unknown client");
   if (client.tokenEndpointAuthMethod !== presented.method) {
     throw invalidClient(basicTried, `this client authenticates with ${client.tokenEndpointAuthMethod}`);
   }
-  if (presented.method !== "none" && !secretMatches(presented.secret!, client.secretHash)) {
-    // The cached hash may predate a secret rotated by another process: check the stored row.
-    const stored = fromCache ? await loadClientFresh(deps.db, presented.clientId) : null;
-    if (!stored || stored.tokenEndpointAuthMethod !== presented.method || !secretMatches(presented.secret!, stored.secretHash)) throw invalidClient(basicTried);
-    client = stored;
-  }
+  if (presented.method !== "none" && !secretMatches(presented.secret!, client.secretHash)) throw invalidClient(basicTried);
   return client;
 }

@@ -2,14 +2,14 @@
 // busy confidential client's token requests cost no database read each (docs/benchmarks.md,
 // "Token endpoint: group commit"). Staleness is bounded three ways:
 // - an entry is used for at most CLIENT_CACHE_TTL_MS (1 s) after it was read;
-// - every change this process makes to a client (revocation, CIBA switch, secret rotation,
-//   metadata-document refresh) empties the cache once it commits, and so does a revocation
-//   announced by another process (lib/revocation; the web app listens, scripts/start/web-server.ts):
-//   a revoked client is refused on the next request in this process, and in the others as soon
-//   as the announcement arrives, at worst after the TTL;
-// - a secret that does not match a cached entry is checked again against the stored row
-//   (authenticate.ts), so a secret rotated elsewhere works at once; only the old secret may
-//   keep working in another process for up to the TTL.
+// - every change this process makes to a client (revocation, CIBA switch, secret rotation)
+//   empties the cache once it commits, and so does a client or account revocation or a CIBA
+//   switch announced by another process (lib/revocation; the web app listens,
+//   scripts/start/web-server.ts): a revoked client is refused on the next request in this
+//   process, and in the others as soon as the announcement arrives, at worst after the TTL;
+// - a cached entry never refuses anyone (authenticate.ts): a refusal is decided on the stored
+//   row, so a secret rotated elsewhere works at once; only the old secret may keep working in
+//   another process for up to the TTL.
 // Only live clients are cached: unknown and revoked ids are read every time, as before.
 // Secrets are SHA-256 handles (secrets.ts), compared in constant time on every request: what
 // is cached is the stored hash, never a verification result.

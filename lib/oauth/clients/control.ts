@@ -46,7 +46,10 @@ export async function setCibaEnabled(db: Db, clientId: string, enabled: boolean,
     }
     if (client.cibaEnabled === enabled) return { client, changed: false };
     await tx.client.update({ where: { id: clientId }, data: { cibaEnabled: enabled } });
+    // Other processes cache client rows for up to a second (cache.ts): told at once, so a
+    // client whose CIBA was taken back prompts no one from the next request on.
     forgetCachedClientsOnCommit(tx);
+    await announceRevocation(tx, { kind: "all" });
     await appendAudit(
       tx,
       { type: "client.updated", outcome: "success", actorType: actor.type, actorId: actor.id ?? null, clientId, details: { ciba_enabled: enabled } },
