@@ -20,7 +20,7 @@ interface Profile {
 const args = process.argv.slice(2);
 const topIndex = args.indexOf("--top");
 const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 25;
-const files = args.filter((a, i) => !a.startsWith("--") && i !== topIndex + 1);
+const files = args.filter((a, i) => !a.startsWith("--") && (topIndex < 0 || i !== topIndex + 1));
 
 function bucketOf(url: string, fn: string): string {
   if (!url) return fn.startsWith("(") ? fn : "(native)";

@@ -14,14 +14,24 @@ import { appendEntries, type CheckedAuditEvent } from "./chain-writer";
 import { checkReason, normaliseDetails } from "./privacy";
 
 export { normaliseDetails } from "./privacy";
+export type { CheckedAuditEvent } from "./chain-writer";
 
 const queued = new WeakMap<Tx, CheckedAuditEvent[]>();
 
-export async function appendAudit(tx: Tx, event: AuditEventInput, now: Date = new Date()): Promise<void> {
-  // Checked here, in the caller's stack, so a refused entry fails the caller's transaction
-  // before anything else runs and takes no lock and no number.
+/**
+ * The entry as it will be chained: details normalised and checked for secrets, reason checked
+ * (privacy.ts). Throws AuditPrivacyError. Separate from queueing so that a writer batching
+ * many callers' entries in one transaction (lib/db/group-commit.ts) can refuse a bad entry in
+ * its own caller's stack, before it could fail the batch.
+ */
+export function checkAuditEvent(event: AuditEventInput, now: Date = new Date()): CheckedAuditEvent {
   const details = normaliseDetails(event.details);
   checkReason(event.reason);
+  return { ...event, details, time: now };
+}
+
+/** Queues an entry checkAuditEvent returned on the transaction; it is chained at commit. */
+export function appendCheckedAudit(tx: Tx, entry: CheckedAuditEvent): void {
   let events = queued.get(tx);
   if (!events) {
     const list: CheckedAuditEvent[] = [];
@@ -29,5 +39,11 @@ export async function appendAudit(tx: Tx, event: AuditEventInput, now: Date = ne
     queued.set(tx, list);
     beforeCommit(tx, () => appendEntries(tx, list.splice(0)));
   }
-  events.push({ ...event, details, time: now });
+  events.push(entry);
+}
+
+export async function appendAudit(tx: Tx, event: AuditEventInput, now: Date = new Date()): Promise<void> {
+  // Checked here, in the caller's stack, so a refused entry fails the caller's transaction
+  // before anything else runs and takes no lock and no number.
+  appendCheckedAudit(tx, checkAuditEvent(event, now));
 }

@@ -7,7 +7,7 @@ export type RevocationEvent =
   | { kind: "grants"; ids: string[] }
   /** These access tokens (by jti) were revoked. */
   | { kind: "tokens"; jtis: string[] }
-  /** Forget everything: a client or an account was revoked, or notifications may have been missed. */
+  /** Forget everything: a client or an account was revoked, a client's CIBA permission changed, or notifications may have been missed. */
   | { kind: "all" };
 
 /** PostgreSQL caps a NOTIFY payload at 8000 bytes; a larger event is sent as "forget everything". */

@@ -19,6 +19,7 @@ import { db } from "../../lib/db";
 import { instanceState } from "../../lib/instance";
 import { createLeaderElection } from "../../lib/leader";
 import { MACHINE_ROUTES } from "../../lib/machine-routes";
+import { forgetClientsOnRevocation } from "../../lib/oauth/clients/cache";
 import { createRequestListener } from "./listener";
 
 const dev = process.argv.includes("--dev");
@@ -33,6 +34,10 @@ const state = instanceState();
 const election = createLeaderElection(cfg, "web app");
 state.election = election;
 const stopTasks = startBackgroundTasks(undefined, { election });
+// A client or account revoked by another process (the admin CLI, another instance) announces
+// "forget everything" (lib/revocation): the client cache of the token endpoint forgets its
+// entries at once instead of after their 1 s (lib/oauth/clients/cache.ts).
+const revocations = forgetClientsOnRevocation(cfg.databaseUrl, `web ${cfg.scale.instanceName}`);
 
 const listener = createRequestListener({ trustProxy: cfg.trustProxy, host, routes: cfg.webFastPath ? MACHINE_ROUTES : undefined, next: handle });
 const server = createServer((req, res) => {
@@ -63,6 +68,7 @@ async function shutdown(signal: "SIGINT" | "SIGTERM"): Promise<void> {
   server.closeAllConnections();
   // The work first, then the offices: the next leader must not overlap this one's last pass.
   await stopTasks();
+  await revocations.stop();
   await election.stop();
   await app.close().catch(() => undefined);
   await db().$disconnect().catch(() => undefined);

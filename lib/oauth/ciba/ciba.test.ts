@@ -16,6 +16,7 @@ import { GRANT_TYPES } from "../supported";
 import { handleBackchannel } from "./backchannel";
 import { handleCibaGrant } from "./grant";
 import { hashHandle } from "../handles";
+import { forgetCachedClients } from "../clients/cache";
 
 const ISSUER = "http://localhost:3000";
 const SECRET = "s".repeat(43);
@@ -113,13 +114,16 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
     expect(await db.authorizationRequest.count({ where: { clientId: "self-registered" } })).toBe(0);
     expect(await db.notification.count({ where: { userId, title: { contains: "self-registered" } } })).toBe(0);
 
+    // Changed behind the client cache's back (admin enable-ciba empties it: lib/oauth/clients/control.ts).
     await db.client.update({ where: { id: "self-registered" }, data: { cibaEnabled: true } });
+    forgetCachedClients();
     const asked = await backchannel(deps, { login_hint: "alice@example.com", scope: "messages:send" }, "self-registered");
     expect(asked.status).toBe(200);
     const { auth_req_id } = await asked.json();
     expect((await poll(deps, auth_req_id, "self-registered")).body.error).toBe("authorization_pending");
     // Disabled again: what is pending cannot be collected either.
     await db.client.update({ where: { id: "self-registered" }, data: { cibaEnabled: false } });
+    forgetCachedClients();
     deps.advance(6);
     expect(await poll(deps, auth_req_id, "self-registered")).toEqual({ status: 400, body: { error: "unauthorized_client" } });
   });

@@ -10,7 +10,9 @@ import type { Deps } from "../../deps";
 import { CLIENT_ASSERTION_TYPE } from "../supported";
 import { verifyClientAssertion } from "./client-assertion";
 import { secretMatches } from "./secrets";
+import { cachedClient, loadClientFresh } from "./cache";
 import { findClient } from "./find";
+import { isMetadataDocumentClientId } from "./metadata-document";
 import type { ClientRecord, TokenEndpointAuthMethod } from "./store";
 
 interface Presented {
@@ -88,17 +90,31 @@ function unverifiedIssuer(assertion: string | undefined): string | undefined {
  */
 export async function authenticateClient(req: Request, form: URLSearchParams, deps: Deps): Promise<ClientRecord> {
   const presented = presentedCredentials(req, form);
-  const basicTried = presented.method === "client_secret_basic";
   await countNewMetadataClient(req, deps, presented.clientId || unverifiedIssuer(presented.assertion));
   if (presented.method === "private_key_jwt") {
     return verifyClientAssertion(deps, presented.assertion!, { claimedClientId: presented.clientId || undefined });
   }
+  let fromCache = false;
   let client: ClientRecord | null;
   try {
-    client = await findClient(deps, presented.clientId);
+    // Stored clients through the short cache (cache.ts); metadata-document clients have their own.
+    if (isMetadataDocumentClientId(presented.clientId, deps.config)) client = await findClient(deps, presented.clientId);
+    else ({ client, fromCache } = await cachedClient(deps.db, presented.clientId));
   } catch {
     client = null; // a metadata document that cannot be fetched authenticates nobody
   }
+  try {
+    return checkCredentials(client, presented);
+  } catch (err) {
+    // A cached row never refuses anyone: it may predate a change made by another process (a
+    // secret rotated, say), so a refusal is decided on the stored row.
+    if (!fromCache) throw err;
+    return checkCredentials(await loadClientFresh(deps.db, presented.clientId), presented);
+  }
+}
+
+function checkCredentials(client: ClientRecord | null, presented: Presented): ClientRecord {
+  const basicTried = presented.method === "client_secret_basic";
   if (!client) throw invalidClient(basicTried, "unknown client");
   if (client.tokenEndpointAuthMethod !== presented.method) {
     throw invalidClient(basicTried, `this client authenticates with ${client.tokenEndpointAuthMethod}`);

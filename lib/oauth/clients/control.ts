@@ -6,6 +6,7 @@ import { writeTransaction, type Db, type Tx } from "../../db";
 import { revokeGrant } from "../../grants/revoke";
 import { announceRevocation } from "../../revocation/announce";
 import { GRANT_TYPES } from "../supported";
+import { forgetCachedClientsOnCommit } from "./cache";
 import { toClientRecord, type ClientRecord } from "./store";
 
 /** A refused change, with a message for the operator. */
@@ -47,6 +48,10 @@ export async function setCibaEnabled(
     }
     if (client.cibaEnabled === enabled) return { client, changed: false };
     await tx.client.update({ where: { id: clientId }, data: { cibaEnabled: enabled } });
+    // Other processes cache client rows for up to a second (cache.ts): told at once, so a
+    // client whose CIBA was taken back prompts no one from the next request on.
+    forgetCachedClientsOnCommit(tx);
+    await announceRevocation(tx, { kind: "all" });
     await appendActorChange(tx, actor, { type: "client.updated", clientId, details: { ciba_enabled: enabled } }, now);
     return { client: { ...client, cibaEnabled: enabled }, changed: true };
   });
@@ -71,6 +76,7 @@ export async function revokeClient(db: Db, clientId: string, actor: AuditActor, 
   return writeTransaction(db, async (tx) => {
     const client = await loadForChange(tx, clientId);
     await tx.client.update({ where: { id: clientId }, data: { revokedAt: client.revokedAt ?? now, cibaEnabled: false } });
+    forgetCachedClientsOnCommit(tx);
     const grants = await tx.grant.findMany({ where: { clientId, status: "active" }, select: { id: true }, orderBy: { createdAt: "asc" } });
     const result = { grantsRevoked: 0, refreshTokens: 0, accessTokens: 0 };
     // One statement at a time: a transaction client runs queries on one connection.

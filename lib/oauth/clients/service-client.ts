@@ -5,6 +5,7 @@ import { writeTransaction } from "../../db";
 import type { Deps } from "../../deps";
 import { GRANT_TYPES } from "../supported";
 import { insertClient } from "./create";
+import { forgetCachedClientsOnCommit } from "./cache";
 import { hashClientSecret, secretMatches } from "./secrets";
 import { loadClient, type ClientRecord } from "./store";
 import { validateClientMetadata } from "./validate-metadata";
@@ -31,6 +32,7 @@ export async function ensureServiceClient(deps: Deps): Promise<ClientRecord> {
       // The configured secret changed: the configuration is the source of truth. (A revoked
       // service client stays revoked: a restart must not undo an administrator's decision.)
       await tx.client.update({ where: { id }, data: { secretHash: hashClientSecret(secret) } });
+      forgetCachedClientsOnCommit(tx);
       return (await loadClient(tx, id))!;
     }
     return (await insertClient(tx, { id, kind: "service", metadata, secret, verified: true, createdAt: deps.now() }, { type: "system" })).client;

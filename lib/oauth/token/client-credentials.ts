@@ -1,12 +1,11 @@
 // grant_type=client_credentials (OAuth 2.1 section 4.2): a confidential client acting on its
 // own behalf. No user, so no grant, no authorization_details, no refresh token (section 4.2.3);
 // the scope is limited to what the client was registered for.
-import { writeTransaction } from "../../db";
-import { appendAudit } from "../../audit/append";
 import type { ClientRecord } from "../clients/store";
 import { OAuthError } from "../errors";
 import { SCOPES } from "../supported";
-import { prepareAccessToken, recordAccessToken } from "../tokens/access-token";
+import { prepareAccessToken } from "../tokens/access-token";
+import { recordIssuance } from "../tokens/issuance-writer";
 import { requireParam } from "./form";
 import type { GrantContext } from "./grant-context";
 import { tokenResponse } from "./issue";
@@ -32,20 +31,20 @@ export async function clientCredentialsGrant(ctx: GrantContext): Promise<Respons
   const resource = checkKnownResource(deps, requireParam(form, "resource"));
   const scope = narrowScope(form.get("scope"), allowedScope(client));
   const access = await prepareAccessToken(deps, { grant: null, clientId: client.id, resource, scope, authorizationDetails: [], dpopJkt: ctx.dpop?.jkt });
-  await writeTransaction(deps.db, async (tx) => {
-    await recordAccessToken(tx, access);
-    await appendAudit(
-      tx,
-      {
-        type: "token.issued",
-        outcome: "success",
-        actorType: client.kind === "service" ? "service" : "agent",
-        actorId: client.id,
-        clientId: client.id,
-        details: { grant_type: "client_credentials", jti: access.jti, token_type: access.tokenType, expires_in: access.expiresIn, resource },
-      },
-      deps.now(),
-    );
-  });
+  // Committed with concurrent issuances in one transaction (tokens/issuance-writer.ts); the
+  // answer waits for that commit, and a failed commit answers server_error (nothing stored).
+  await recordIssuance(
+    deps.db,
+    access,
+    {
+      type: "token.issued",
+      outcome: "success",
+      actorType: client.kind === "service" ? "service" : "agent",
+      actorId: client.id,
+      clientId: client.id,
+      details: { grant_type: "client_credentials", jti: access.jti, token_type: access.tokenType, expires_in: access.expiresIn, resource },
+    },
+    deps.now(),
+  );
   return tokenResponse({ access_token: access.accessToken, token_type: access.tokenType, expires_in: access.expiresIn, scope });
 }

@@ -1,0 +1,70 @@
+// Records access tokens that need nothing else in their transaction (client_credentials: no
+// grant to lock, no code to consume) through one group-commit writer per database client
+// (lib/db/group-commit.ts): concurrent issuances share one write transaction holding every
+// member's IssuedToken row and its audit entry, chained in order at commit. The caller answers
+// only once recordIssuance has resolved, i.e. its row and entry are committed; a failed batch
+// rejects every member and stores none of them (docs/audit.md, "Group commit").
+import { appendCheckedAudit, checkAuditEvent, type CheckedAuditEvent } from "../../audit/append";
+import type { AuditEventInput } from "../../audit/events";
+import { isPostgres } from "../../audit/sql";
+import { GroupCommit } from "../../db/group-commit";
+import type { Db, Tx } from "../../db";
+import type { PreparedAccessToken } from "./access-token";
+
+interface Issuance {
+  token: PreparedAccessToken;
+  entry: CheckedAuditEvent;
+}
+
+/** Most issuances per transaction: bounds one transaction's length and statement size. */
+export const ISSUANCE_BATCH_MAX = 64;
+
+// The rows travel as one JSON parameter, as the audit chain's do (lib/audit/chain-writer.ts):
+// the statement's text is the same for every batch size, so it is prepared once (SQLite keeps
+// it, lib/db/sqlite-runtime.ts) and never goes through Prisma's query compiler, which compiled
+// a model createMany anew for each new number of rows (a visible share of the token endpoint's
+// CPU, docs/benchmarks.md). Timestamps are stored as each provider's Prisma client stores them:
+// milliseconds since the epoch on SQLite, UTC wall-clock TIMESTAMP(3) on PostgreSQL.
+const COLUMNS = `"jti","grantId","clientId","expiresAt","createdAt","subjectJti"`;
+const SQLITE_INSERT = `
+INSERT INTO "IssuedToken" (${COLUMNS})
+SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'),
+       json_extract(value,'$[3]'), json_extract(value,'$[4]'), json_extract(value,'$[5]')
+FROM json_each(?)`;
+const POSTGRES_INSERT = `
+INSERT INTO "IssuedToken" (${COLUMNS})
+SELECT r->>0, r->>1, r->>2, replace(r->>3, 'Z', '')::timestamp(3), replace(r->>4, 'Z', '')::timestamp(3), r->>5
+FROM json_array_elements($1::json) AS r`;
+
+async function writeIssuances(tx: Tx, items: Issuance[]): Promise<void> {
+  const pg = isPostgres(tx);
+  const stamp = (d: Date) => (pg ? d.toISOString() : d.getTime());
+  const rows = items.map(({ token, entry }) => [token.jti, token.grantId, token.clientId, stamp(token.expiresAt), stamp(entry.time), token.subjectJti]);
+  const inserted = await tx.$executeRawUnsafe(pg ? POSTGRES_INSERT : SQLITE_INSERT, JSON.stringify(rows));
+  if (inserted !== items.length) throw new Error(`issuance batch: ${inserted} of ${items.length} token rows stored`);
+  // The entries are queued in the same order and chained by the audit writer at commit, with
+  // one head read and one head update for the whole batch.
+  for (const { entry } of items) appendCheckedAudit(tx, entry);
+}
+
+const writers = new WeakMap<Db, GroupCommit<Issuance>>();
+
+/** The writer of `db` (one per database client per loaded copy of this module). */
+export function issuanceWriter(db: Db): GroupCommit<Issuance> {
+  let writer = writers.get(db);
+  if (!writer) {
+    writer = new GroupCommit<Issuance>(db, { write: writeIssuances, maxBatch: ISSUANCE_BATCH_MAX });
+    writers.set(db, writer);
+  }
+  return writer;
+}
+
+/**
+ * Stores the token's IssuedToken row and its audit entry, committed with any concurrent
+ * issuances. The entry is checked first (privacy.ts), so a refused entry fails only its own
+ * caller and never the batch. Resolves once committed.
+ */
+export async function recordIssuance(db: Db, token: PreparedAccessToken, event: AuditEventInput, now: Date): Promise<void> {
+  const entry = checkAuditEvent(event, now);
+  await issuanceWriter(db).submit({ token, entry });
+}
