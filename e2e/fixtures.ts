@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { test as base, expect, type Page } from "@playwright/test";
-import type { Stack } from "./stacks";
+import type { Stack, StackEnv } from "./stacks";
 
 const run = promisify(execFile);
 
@@ -17,7 +17,7 @@ export interface TestUser {
 
 interface Fixtures {
   mcpUrl: string;
-  env: Record<string, string>;
+  env: StackEnv;
   createUser: (options?: { role?: TestUser["role"]; email?: string }) => Promise<TestUser>;
   signIn: (page: Page, user: TestUser) => Promise<void>;
 }
