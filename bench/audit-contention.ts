@@ -34,7 +34,7 @@ async function run(name: string, db: Db): Promise<void> {
     }),
   );
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1);
+  const q = (p: number) => (latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN).toFixed(1);
   const verdict = await verifyChain(db);
   console.log(`| ${name} | ${writers} | ${effectMs} | ${(latencies.length / seconds).toFixed(0)} | ${q(0.5)} | ${q(0.99)} | ${verdict.ok ? "intact" : "BROKEN"} |`);
 }

@@ -42,7 +42,7 @@ async function timeIt(fn: () => Promise<unknown>, runs = 5): Promise<{ median: n
   times.sort((a, b) => a - b);
   cpus.sort((a, b) => a - b);
   const rows = Array.isArray(first) ? first.length : ((first as { entries?: unknown[] })?.entries?.length ?? 0);
-  return { median: times[Math.floor(times.length / 2)], max: times[times.length - 1], rows, cpu: cpus[Math.floor(cpus.length / 2)] };
+  return { median: times[Math.floor(times.length / 2)] ?? NaN, max: times.at(-1) ?? NaN, rows, cpu: cpus[Math.floor(cpus.length / 2)] ?? NaN };
 }
 
 async function sample(db: Db, seq: number) {

@@ -46,6 +46,7 @@ const tokenForm = { "Content-Type": "application/x-www-form-urlencoded" };
 /** Messages the product stored under one grant, read from its database. */
 async function storedMessages(product: Product, grantId: string): Promise<number> {
   const url = product.env.DATABASE_URL;
+  if (!url) throw new Error("the product runs without a DATABASE_URL");
   const sql = 'SELECT COUNT(*) AS n FROM "Message" WHERE "grantId" = ';
   if (url.startsWith("file:")) {
     const db = new Database(url.slice(5), { readonly: true });
@@ -58,7 +59,7 @@ async function storedMessages(product: Product, grantId: string): Promise<number
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return Number((await client.query<{ n: string }>(`${sql}$1`, [grantId])).rows[0].n);
+    return Number((await client.query<{ n: string }>(`${sql}$1`, [grantId])).rows[0]?.n);
   } finally {
     await client.end();
   }

@@ -48,7 +48,7 @@ export function childPids(pid: number): number[] {
 }
 
 export async function load(target: Target, settings: LoadSettings, processes: Record<string, number>): Promise<LoadResult> {
-  const before = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuMs(pid)]));
+  const before = Object.entries(processes).map(([name, pid]) => ({ name, pid, cpu: cpuMs(pid) }));
   const result = await autocannon({
     url: target.url,
     method: target.method,
@@ -58,7 +58,7 @@ export async function load(target: Target, settings: LoadSettings, processes: Re
     duration: settings.durationSeconds,
   });
   const ok = result["2xx"];
-  const cpuMsPerCall = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, (cpuMs(pid) - before[name]) / Math.max(ok, 1)]));
+  const cpuMsPerCall = Object.fromEntries(before.map(({ name, pid, cpu }) => [name, (cpuMs(pid) - cpu) / Math.max(ok, 1)]));
   return {
     ok,
     failed: result.non2xx + result.errors + result.timeouts,

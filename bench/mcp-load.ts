@@ -70,7 +70,8 @@ async function mcp(): Promise<void> {
   say({ url: `${running.url}/mcp` });
 }
 
-function child(env: Record<string, string>, preload: boolean): Promise<{ proc: ChildProcess; first: Record<string, string> }> {
+/** `First` is what the child's role says on its first line (say() in peer() and mcp()). */
+function child<First>(env: Record<string, string>, preload: boolean): Promise<{ proc: ChildProcess; first: First }> {
   const proc = spawn(process.execPath, ["--import", "tsx", "bench/mcp-load.ts"], {
     env: { ...process.env, ...env, ...(preload ? { NODE_OPTIONS: `--require ${path.resolve("bench/peers/profile-preload.cjs")}` } : {}) },
     stdio: ["ignore", "pipe", "inherit"],
@@ -94,8 +95,8 @@ async function main(): Promise<void> {
   const db = await target.open();
   const grant = await makeGrant(db, { maxMessages: 10_000, recipients: [RECIPIENT] });
   const url = target.url();
-  const p = await child({ BENCH_MCP_ROLE: "peer", DATABASE_URL: url, BENCH_GRANT: JSON.stringify(grant) }, false);
-  const m = await child({ BENCH_MCP_ROLE: "mcp", DATABASE_URL: url, BENCH_ISSUER: p.first.issuer, BENCH_MESSAGING: p.first.messagingUrl, PROFILE_OUT: CURRENT }, true);
+  const p = await child<{ issuer: string; messagingUrl: string; token: string }>({ BENCH_MCP_ROLE: "peer", DATABASE_URL: url, BENCH_GRANT: JSON.stringify(grant) }, false);
+  const m = await child<{ url: string }>({ BENCH_MCP_ROLE: "mcp", DATABASE_URL: url, BENCH_ISSUER: p.first.issuer, BENCH_MESSAGING: p.first.messagingUrl, PROFILE_OUT: CURRENT }, true);
   const headers = { "Content-Type": "application/json", Accept: "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18", Authorization: `Bearer ${p.first.token}` };
   const call = (name: string, args: Record<string, unknown>) => JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);

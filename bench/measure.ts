@@ -21,7 +21,7 @@ export async function measure(name: string, count: number, op: () => Promise<unk
   }
   const total = performance.now() - started;
   times.sort();
-  return { name, ops: count, opsPerSecond: (count / total) * 1000, p50Ms: times[Math.floor(count * 0.5)], p99Ms: times[Math.floor(count * 0.99)] };
+  return { name, ops: count, opsPerSecond: (count / total) * 1000, p50Ms: times[Math.floor(count * 0.5)] ?? NaN, p99Ms: times[Math.floor(count * 0.99)] ?? NaN };
 }
 
 export function machine(): string {

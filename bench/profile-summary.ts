@@ -24,18 +24,18 @@ const files = args.filter((a, i) => !a.startsWith("--") && (topIndex < 0 || i !=
 
 function bucketOf(url: string, fn: string): string {
   if (!url) return fn.startsWith("(") ? fn : "(native)";
-  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (nm) return nm[1];
+  const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (nm) return nm;
   if (url.startsWith("node:")) return "node:internals";
   if (url.includes("profile-preload")) return "(profiler)";
   // Next.js bundles the project and some packages into chunks named after their paths.
-  const chunk = /\/\.next[^/]*\/server\/chunks\/(?:ssr\/)?([^/]+)$/.exec(url);
+  const chunk = /\/\.next[^/]*\/server\/chunks\/(?:ssr\/)?([^/]+)$/.exec(url)?.[1];
   if (chunk) {
-    const pkg = /node_modules_((?:@[a-z0-9-]+_)?[a-z0-9-]+)/.exec(chunk[1]);
-    return pkg ? `${pkg[1]} (bundled)` : /^(lib|app)_/.test(chunk[1]) ? `${chunk[1].slice(0, 3)} (bundled)` : "next (bundled)";
+    const pkg = /node_modules_((?:@[a-z0-9-]+_)?[a-z0-9-]+)/.exec(chunk)?.[1];
+    return pkg ? `${pkg} (bundled)` : /^(lib|app)_/.test(chunk) ? `${chunk.slice(0, 3)} (bundled)` : "next (bundled)";
   }
-  const own = /\/(lib|app|scripts|mcp-server|\.next[^/]*)\//.exec(url);
-  return own ? own[1] : url;
+  const own = /\/(lib|app|scripts|mcp-server|\.next[^/]*)\//.exec(url)?.[1];
+  return own ?? url;
 }
 
 for (const file of files) {

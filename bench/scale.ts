@@ -64,6 +64,7 @@ async function revokeToDeny(): Promise<{ lower: number[]; upper: number[] }> {
     const password = randomBytes(18).toString("base64url");
     await adminCli(cluster.env, "create-user", email, password);
     const [web1, mcp2] = [cluster.web[0], cluster.mcp[1]];
+    if (!web1 || !mcp2) throw new Error("the cluster has fewer than two instances");
     for (let t = 0; t < trials; t++) {
       const grant = await grantOn(cluster, email, password, 10);
       const call = async () => {
@@ -107,7 +108,7 @@ async function revokeToDeny(): Promise<{ lower: number[]; upper: number[] }> {
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 };
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 

@@ -4,9 +4,10 @@
 import Database from "better-sqlite3";
 import pg from "pg";
 import { test, expect } from "./fixtures";
+import type { StackEnv } from "./stacks";
 
 /** Runs one statement against the stack's own database, as an attacker with access would. */
-async function tamper(env: Record<string, string>, sql: string, params: unknown[]): Promise<void> {
+async function tamper(env: StackEnv, sql: string, params: unknown[]): Promise<void> {
   const url = env.DATABASE_URL;
   if (/^postgres/.test(url)) {
     const c = new pg.Client({ connectionString: url });
@@ -56,7 +57,7 @@ test("an auditor filters the trail, exports the filter and verifies the chain", 
 
   // Tamper with the first entry's reason; the button names it; then put it back.
   const seq = 1;
-  const original = await page.request.get(`/api/audit/export?format=jsonl`).then(async (r) => JSON.parse((await r.text()).split("\n")[0]) as { seq: number; reason: string | null });
+  const original = await page.request.get(`/api/audit/export?format=jsonl`).then(async (r) => JSON.parse((await r.text()).split("\n")[0] ?? "") as { seq: number; reason: string | null });
   expect(original.seq).toBe(seq);
   try {
     await tamper(env, `UPDATE "AuditEvent" SET "reason" = ? WHERE "seq" = ?`, ["nothing happened here", seq]);

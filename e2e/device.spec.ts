@@ -9,7 +9,7 @@ test("the device flow: the agent shows a code, the user enters it at /device, ap
   const agent = await registerAgent(baseURL!, { name: "Terminal Agent", grantTypes: [DEVICE_CODE, "refresh_token"], authMethod: "none" });
   const started = await deviceAuthorization(agent, { authorization_details: JSON.stringify(DETAILS), requested_expiry: "1800" });
   expect(started.status).toBe(200);
-  const { device_code, user_code, verification_uri, interval } = started.body as Record<string, string>;
+  const { device_code, user_code, verification_uri, interval } = started.body as { device_code: string; user_code: string; verification_uri: string; interval: string };
   expect(user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
   expect(verification_uri).toBe(`${baseURL}/device`);
 

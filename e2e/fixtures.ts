@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { test as base, expect, type Page } from "@playwright/test";
 import { ADMIN_CLI_ACTOR, createUser } from "@/lib/auth/users";
 import { stackDb } from "./stack-db";
-import type { Stack } from "./stacks";
+import type { Stack, StackEnv } from "./stacks";
 
 const run = promisify(execFile);
 
@@ -19,7 +19,7 @@ export interface TestUser {
 
 interface Fixtures {
   mcpUrl: string;
-  env: Record<string, string>;
+  env: StackEnv;
   createUser: (options?: { role?: TestUser["role"]; email?: string }) => Promise<TestUser>;
   signIn: (page: Page, user: TestUser) => Promise<void>;
 }

@@ -3,6 +3,7 @@
 import { test, expect, type TestUser } from "./fixtures";
 import type { Page } from "@playwright/test";
 import { approveOnConsent } from "./consent-actions";
+import type { StackEnv } from "./stacks";
 import { CIBA, backchannel, decodePayload, pollUntilDecided, registerCibaAgent, serviceCredentials, token, type Agent } from "./oob";
 
 // Each test enables its CIBA agents through the admin CLI (a separate process).
@@ -23,7 +24,7 @@ async function cibaGrant(page: Page, agent: Agent, user: TestUser, bindingMessag
   return { refreshToken: String(result.body.refresh_token), grantId: String(decodePayload(String(result.body.access_token)).grant_id) };
 }
 
-async function grantStatus(baseURL: string, env: Record<string, string>, id: string): Promise<string> {
+async function grantStatus(baseURL: string, env: StackEnv, id: string): Promise<string> {
   const { clientId, clientSecret } = serviceCredentials(env);
   const res = await fetch(`${baseURL}/api/grants/status?ids=${encodeURIComponent(id)}`, {
     headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}` },

@@ -132,7 +132,7 @@ test.describe("MCP server with the MCP SDK client", () => {
       const algNone = `${Buffer.from(JSON.stringify({ alg: "none", typ: "at+jwt" })).toString("base64url")}.${validPayload}.`;
       const jwks = (await (await fetch(`${config.issuerUrl}/oauth/jwks`)).json()) as { keys: { kid: string }[] };
       const hs256 = await new SignJWT(claims)
-        .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: jwks.keys[0].kid })
+        .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: jwks.keys[0]?.kid })
         .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])));
       const notAccessToken = await signJwt(deps, { typ: "JWT", payload: claims });
       for (const token of [expired, otherAudience, bound, unknownKid, algNone, hs256, notAccessToken]) {

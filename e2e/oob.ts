@@ -2,9 +2,11 @@
 // issuer over real HTTP, as a real agent would.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { decodeJwt } from "jose";
 import { ADMIN_CLI_ACTOR } from "@/lib/auth/users";
 import { setCibaEnabled } from "@/lib/oauth/clients/control";
 import { stackDb } from "./stack-db";
+import type { StackEnv } from "./stacks";
 
 export const CIBA = "urn:openid:params:grant-type:ciba";
 export const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
@@ -91,11 +93,11 @@ export async function pollUntilDecided(agent: Agent, params: Record<string, stri
 }
 
 export function decodePayload(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8"));
+  return decodeJwt(jwt);
 }
 
 /** The MCP service client's credentials (development secrets the launcher generated). */
-export function serviceCredentials(env: Record<string, string>): { clientId: string; clientSecret: string } {
+export function serviceCredentials(env: StackEnv): { clientId: string; clientSecret: string } {
   const secrets = JSON.parse(readFileSync(path.join(env.DATA_DIR, "dev-secrets.json"), "utf8"));
   return { clientId: env.MCP_CLIENT_ID ?? "mcp-server", clientSecret: secrets.mcpClientSecret };
 }

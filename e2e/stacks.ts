@@ -2,13 +2,16 @@
 // (web app + MCP server) on its own ports, data directory and database.
 import path from "node:path";
 
+/** The launcher's environment for a stack; the specs read these two settings, always set. */
+export type StackEnv = Record<string, string> & { DATA_DIR: string; DATABASE_URL: string };
+
 export interface Stack {
   name: "sqlite" | "postgresql";
   port: number;
   mcpPort: number;
   baseURL: string;
   mcpUrl: string;
-  env: Record<string, string>;
+  env: StackEnv;
 }
 
 /** Settings that make timing-based flows quick to test (short CIBA expiry, 1 s polling). */

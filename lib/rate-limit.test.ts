@@ -22,9 +22,9 @@ describe.each(testDatabases())("fixed-window rate limit on $name", (target) => {
     for (let i = 0; i < 4; i++) results.push(await consumeRateLimit(db, "k:basic", rule, at(i)));
     expect(results.map((r) => r.allowed)).toEqual([true, true, true, false]);
     expect(results.map((r) => r.remaining)).toEqual([2, 1, 0, 0]);
-    expect(results[3].retryAfterSeconds).toBe(57);
-    expect(retryAfterHeader(results[3])).toEqual({ "Retry-After": "57" });
-    expect(retryAfterHeader(results[0])).toEqual({});
+    expect(results[3]?.retryAfterSeconds).toBe(57);
+    expect(retryAfterHeader(results[3]!)).toEqual({ "Retry-After": "57" });
+    expect(retryAfterHeader(results[0]!)).toEqual({});
   });
 
   it("starts a fresh window once the old one has ended", async () => {

@@ -88,7 +88,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(UrlElicitationRequiredError);
-    const [elicitation] = (err as UrlElicitationRequiredError).elicitations;
+    const elicitation = (err as UrlElicitationRequiredError).elicitations[0]!;
     expect(elicitation).toMatchObject({ mode: "url", url: expect.stringContaining(`/consent/extension/${elicitation.elicitationId}`) });
     return elicitation;
   };
@@ -112,7 +112,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     expect(challenge).toMatch(/, DPoP algs="ES256[^"]*"/);
     expect(challenge).not.toContain("error=");
     // The metadata URL in the challenge is served, and names this resource.
-    const metadataPath = new URL(/resource_metadata="([^"]+)"/.exec(challenge)![1]).pathname;
+    const metadataPath = new URL(/resource_metadata="([^"]+)"/.exec(challenge)![1]!).pathname;
     const doc = await (await fetch(`${new URL(stack.mcpUrl).origin}${metadataPath}`)).json();
     expect(doc.resource).toBe(MCP_RESOURCE);
     // An empty Authorization header is no token either.
@@ -253,7 +253,7 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     // checklist 64: upstream sees a token for its own audience, never the agent's.
     expect(sent[0]).not.toContain(token);
     expect(sent[0]).not.toContain(token.split(".")[2]);
-    const upstream = decodeJwt(sent[0].replace(/^Bearer /, ""));
+    const upstream = decodeJwt(sent[0]!.replace(/^Bearer /, ""));
     expect(upstream.aud).toBe(stack.messagingUrl);
     expect(upstream.act).toMatchObject({ sub: "mcp-server", act: { sub: g.clientId } });
     const message = await db.message.findUniqueOrThrow({ where: { id: String(result.structuredContent!.message_id) } });
@@ -288,12 +288,12 @@ describe.each(testDatabases())("the MCP server on $name", (target) => {
     const g = await makeGrant(db, { maxMessages: 3 });
     const token = await tokenFor(g);
     const clients = await Promise.all(Array.from({ length: 4 }, () => connect(token)));
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => call(clients[i % 4], "send_message", { to: "+15550100123", body: `m${i}` }).catch((e: unknown) => e)));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => call(clients[i % 4]!, "send_message", { to: "+15550100123", body: `m${i}` }).catch((e: unknown) => e)));
     expect(results.filter((r) => !(r instanceof Error) && !(r as ToolResult).isError)).toHaveLength(3);
     // The seven past the quota all get the link to one and the same extension request.
     const asked = results.filter((r): r is UrlElicitationRequiredError => r instanceof UrlElicitationRequiredError);
     expect(asked).toHaveLength(7);
-    expect(new Set(asked.map((e) => e.elicitations[0].elicitationId)).size).toBe(1);
+    expect(new Set(asked.map((e) => e.elicitations[0]?.elicitationId)).size).toBe(1);
     expect(await db.grantExtensionRequest.count({ where: { grantId: g.grantId } })).toBe(1);
     expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(3);
     await Promise.all(clients.map((c) => c.close()));

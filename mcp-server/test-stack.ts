@@ -53,8 +53,8 @@ export async function startTestStack(db: Db): Promise<TestStack> {
     messagingAuth.push(req.headers.get("authorization") ?? "");
     const path = new URL(req.url).pathname;
     if (path === "/api/messages" && req.method === "POST") return handlePostMessage(req, api);
-    const m = /^\/api\/messages\/([^/]+)$/.exec(path);
-    if (m && req.method === "GET") return handleGetMessage(req, api, m[1]);
+    const id = /^\/api\/messages\/([^/]+)$/.exec(path)?.[1];
+    if (id !== undefined && req.method === "GET") return handleGetMessage(req, api, id);
     return new Response(null, { status: 404 });
   };
 

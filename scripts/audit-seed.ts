@@ -11,9 +11,10 @@ import { progress } from "./progress";
 function parseArgs(argv: string[]) {
   const positional: string[] = [];
   const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i].startsWith("--")) flags[argv[i].slice(2)] = argv[++i] ?? "";
-    else positional.push(argv[i]);
+  const rest = argv.values();
+  for (const arg of rest) {
+    if (arg.startsWith("--")) flags[arg.slice(2)] = rest.next().value ?? "";
+    else positional.push(arg);
   }
   const count = Number((positional[0] ?? "").replace(/[_,]/g, ""));
   if (!Number.isInteger(count) || count < 1) throw new Error("usage: npm run audit:seed -- <count> [--seed <n>] [--batch <n>]");

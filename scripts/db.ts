@@ -71,7 +71,7 @@ async function createMigration(name: string) {
 
 try {
   if (command === "migrate") await migrate();
-  else if (command === "create-migration") await createMigration(args[0]);
+  else if (command === "create-migration") await createMigration(args[0] ?? "");
   else throw new Error("usage: db migrate | db create-migration <name>");
   process.exit(0);
 } catch (err) {

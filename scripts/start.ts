@@ -58,7 +58,9 @@ async function main() {
   if (!dev) await ensureFreshBuild();
   await prepareDatabase(cfg);
 
-  const children = [startWebApp(cfg), startMcpServer(cfg)];
+  const web = startWebApp(cfg);
+  const mcp = startMcpServer(cfg);
+  const children = [web, mcp];
   let stopping = false;
   const stop = (code: number) => {
     if (stopping) return;
@@ -72,7 +74,7 @@ async function main() {
   };
   process.on("SIGINT", () => stop(0));
   process.on("SIGTERM", () => stop(0));
-  for (const [name, child] of [["web app", children[0]], ["MCP server", children[1]]] as const) {
+  for (const [name, child] of [["web app", web], ["MCP server", mcp]] as const) {
     child.once("exit", (code, signal) => {
       if (stopping) return;
       console.error(`The ${name} stopped unexpectedly (${signal ?? `exit code ${code}`}); stopping everything.`);

@@ -4,6 +4,7 @@
 // the user approves on the consent page's form (POST /consent/{id}/decision, as the browser
 // does), and the agent exchanges the code. Nothing is minted behind the product's back.
 import { createHash, randomBytes } from "node:crypto";
+import { decodeJwt } from "jose";
 
 const b64url = (b: Buffer) => b.toString("base64url");
 
@@ -12,7 +13,7 @@ class Jar {
   private cookies = new Map<string, string>();
   take(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(";");
+      const [pair = ""] = line.split(";");
       const i = pair.indexOf("=");
       this.cookies.set(pair.slice(0, i), pair.slice(i + 1));
     }
@@ -109,6 +110,6 @@ export async function obtainGrant(o: { issuer: string; mcpUrl: string; email: st
     "code exchange",
   );
   const { access_token: accessToken, refresh_token: refreshToken } = (await token.json()) as { access_token: string; refresh_token?: string };
-  const grantId = String(JSON.parse(Buffer.from(accessToken.split(".")[1], "base64url").toString()).grant_id);
+  const grantId = String(decodeJwt(accessToken).grant_id);
   return { accessToken, grantId, clientId, refreshToken };
 }

@@ -67,6 +67,7 @@ export async function startProduct(port: number, databaseUrl: string | undefined
   // The launcher builds the web app first when the build is missing or stale.
   const peer = await spawnPeer("scripts/start.ts", env, /Agent Grants is running/, 15 * 60_000);
   const [web, mcp] = childPids(peer.child.pid!);
+  if (web === undefined || mcp === undefined) throw new Error("the launcher did not start its web app and MCP server");
   const admin = (...args: string[]) => {
     const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/admin.ts", ...args], { env: { ...process.env, ...env }, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`admin ${args[0]} failed: ${r.stderr}`);

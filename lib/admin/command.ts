@@ -15,8 +15,15 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export interface ParsedArgs {
-  positional: string[];
+/** A tuple of exactly N strings, so `const [a, b] = parseArgs(args, 2).positional` types a and b as strings. */
+export type Positionals<N extends number, Acc extends string[] = []> = number extends N
+  ? string[]
+  : Acc["length"] extends N
+    ? Acc
+    : Positionals<N, [...Acc, string]>;
+
+export interface ParsedArgs<N extends number = number> {
+  positional: Positionals<N>;
   flags: Record<string, string>;
 }
 
@@ -24,18 +31,19 @@ export interface ParsedArgs {
  * Splits `a b --role admin --x=y` into positionals and flags. Only the flags named in
  * `allowed` are accepted; `expected` is the exact number of positionals.
  */
-export function parseArgs(args: string[], expected: number, allowed: string[] = []): ParsedArgs {
+export function parseArgs<N extends number>(args: string[], expected: N, allowed: string[] = []): ParsedArgs<N> {
   const positional: string[] = [];
   const flags: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+  const rest = args.values();
+  for (const arg of rest) {
     if (!arg.startsWith("--")) {
       positional.push(arg);
       continue;
     }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
+    // split with a capture group always yields the part before "=" (possibly "").
+    const [name = "", inline] = arg.slice(2).split(/=(.*)/s, 2);
     if (!allowed.includes(name)) throw new UsageError(`Unknown option --${name}.`);
-    const value = inline ?? args[++i];
+    const value = inline ?? rest.next().value;
     if (value === undefined || value === "") throw new UsageError(`Option --${name} needs a value.`);
     if (name in flags) throw new UsageError(`Option --${name} given twice.`);
     flags[name] = value;
@@ -43,5 +51,6 @@ export function parseArgs(args: string[], expected: number, allowed: string[] = 
   if (positional.length !== expected) {
     throw new UsageError(`Expected ${expected} argument${expected === 1 ? "" : "s"}, got ${positional.length}.`);
   }
-  return { positional, flags };
+  // The length was just checked, so the array is the N-tuple the type promises.
+  return { positional: positional as Positionals<N>, flags };
 }

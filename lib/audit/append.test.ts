@@ -18,9 +18,9 @@ describe.each(testDatabases())("audit append on $name", (target) => {
     }
     const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
-    expect(rows[0].prevHash).toBe(GENESIS_HASH);
-    for (let i = 1; i < rows.length; i++) expect(rows[i].prevHash).toBe(rows[i - 1].hash);
-    const first = rows[0];
+    expect(rows[0]?.prevHash).toBe(GENESIS_HASH);
+    for (const [i, row] of rows.entries()) if (i > 0) expect(row.prevHash).toBe(rows[i - 1]?.hash);
+    const first = rows[0]!;
     expect(entryHash({ ...first, details: JSON.parse(first.details) })).toBe(first.hash);
   });
 
@@ -51,9 +51,9 @@ describe.each(testDatabases())("audit append on $name", (target) => {
       [before.seq + 1, "first"],
       [before.seq + 2, "second"],
     ]);
-    expect(rows[0].prevHash).toBe(before.hash);
-    expect(rows[1].prevHash).toBe(rows[0].hash);
-    expect(await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ seq: before.seq + 2, hash: rows[1].hash });
+    expect(rows[0]?.prevHash).toBe(before.hash);
+    expect(rows[1]?.prevHash).toBe(rows[0]?.hash);
+    expect(await db.auditHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ seq: before.seq + 2, hash: rows[1]?.hash });
   });
 
   it("refuses to append outside a write transaction, where nothing would chain the entry", async () => {

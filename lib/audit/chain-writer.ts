@@ -40,9 +40,10 @@ export async function appendEntries(tx: Tx, events: CheckedAuditEvent[]): Promis
   const head = await tx.$queryRawUnsafe<{ seq: number | bigint; hash: string }[]>(
     `SELECT "seq", "hash" FROM "AuditHead" WHERE "id" = 1${pg ? " FOR UPDATE" : ""}`,
   );
-  if (head.length !== 1) throw new Error("audit head row is missing: run the migrations");
-  let seq = Number(head[0].seq);
-  let prevHash = head[0].hash;
+  const [top] = head;
+  if (head.length !== 1 || !top) throw new Error("audit head row is missing: run the migrations");
+  let seq = Number(top.seq);
+  let prevHash = top.hash;
   const rows: unknown[][] = [];
   for (const e of events) {
     seq += 1;

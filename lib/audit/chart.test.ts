@@ -141,7 +141,8 @@ describe.each(testDatabases())("events over time on $name", (target) => {
   });
 
   it("/activity's flow shows a user's own grant, never another user's, whatever id is asked for", async () => {
-    const [ann, ben] = await Promise.all(["flow-ann", "flow-ben"].map((e) => db.user.create({ data: { email: `${e}@example.com`, passwordHash: "x" } })));
+    const user = (e: string) => db.user.create({ data: { email: `${e}@example.com`, passwordHash: "x" } });
+    const [ann, ben] = await Promise.all([user("flow-ann"), user("flow-ben")]);
     const client = await db.client.create({ data: { id: "flow-bot", kind: "dynamic", name: "Flow Bot" } });
     const grant = (userId: string, minutes: number) =>
       db.grant.create({

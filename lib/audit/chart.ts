@@ -36,11 +36,12 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 /** Bucket widths a reader can name; the narrowest that keeps the chart within MAX_BUCKETS. */
-export const BUCKET_STEPS = [MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 7 * DAY, 30 * DAY] as const;
+const WIDEST_STEP = 30 * DAY;
+export const BUCKET_STEPS = [MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 7 * DAY, WIDEST_STEP] as const;
 export const MAX_BUCKETS = 60;
 
 export function bucketStep(spanMs: number, maxBuckets = MAX_BUCKETS): number {
-  return BUCKET_STEPS.find((s) => Math.ceil((spanMs + 1) / s) <= maxBuckets) ?? BUCKET_STEPS[BUCKET_STEPS.length - 1];
+  return BUCKET_STEPS.find((s) => Math.ceil((spanMs + 1) / s) <= maxBuckets) ?? WIDEST_STEP;
 }
 
 /** "1 hour", "15 minutes", "7 days": the width of one bar, in words. */
@@ -73,6 +74,13 @@ async function edgeTime(db: Db, filter: AuditFilter, searchedFrom: number | unde
   return rows[0] ? toDate(rows[0].time) : undefined;
 }
 
+/** `list[i]` for an index computed from the bucket count (buckets and their n + 1 edges), so always in range. */
+function nth<T>(list: readonly T[], i: number): T {
+  const item = list[i];
+  if (item === undefined) throw new Error(`audit chart: index ${i} out of range (${list.length} items)`);
+  return item;
+}
+
 const windowBound = (p: SqlParams, searchedFrom: number | undefined) => (searchedFrom === undefined ? [] : [`"seq" >= ${p.add(searchedFrom)}`]);
 
 interface Counts {
@@ -96,8 +104,8 @@ export async function auditChart(db: Db, filter: AuditFilter, opts: { maxBuckets
   const buckets: ChartBucket[] = Array.from({ length: n }, (_, i) => ({ start: new Date(origin + i * step), allowed: 0, denied: 0, failed: 0, other: 0 }));
   const add = (i: number, r: Counts) => {
     // An entry a little outside the span (times are not strictly in seq order) joins the edge bucket.
-    const bucket = buckets[Math.min(n - 1, Math.max(0, Math.floor(i)))];
-    const [allowed, denied, failed, total] = [r.allowed, r.denied, r.failed, r.total].map((v) => Number(v ?? 0));
+    const bucket = nth(buckets, Math.min(n - 1, Math.max(0, Math.floor(i))));
+    const [allowed = 0, denied = 0, failed = 0, total = 0] = [r.allowed, r.denied, r.failed, r.total].map((v) => Number(v ?? 0));
     bucket.allowed += allowed;
     bucket.denied += denied;
     bucket.failed += failed;
@@ -166,9 +174,9 @@ async function denseCounts(db: Db, filter: AuditFilter, origin: number, step: nu
   const types = filter.types?.length ? filter.types : null;
   const outcomes = filter.outcome ? [filter.outcome] : types ? OUTCOMES : (["denied", "failure", "info"] as const);
   const hintFor = (index: string) => (pg ? "" : ` INDEXED BY "${index}"`);
-  const terms = buckets.flatMap((_, i) => (seqs[i + 1] > seqs[i] ? outcomes.flatMap((o) => (types ?? [null]).map((type) => ({ i, o, type }))) : []));
+  const terms = buckets.flatMap((_, i) => (nth(seqs, i + 1) > nth(seqs, i) ? outcomes.flatMap((o) => (types ?? [null]).map((type) => ({ i, o, type }))) : []));
   const subtract = !filter.outcome && !types;
-  if (subtract) buckets.forEach((b, i) => (b.allowed = seqs[i + 1] - seqs[i]));
+  if (subtract) buckets.forEach((b, i) => (b.allowed = nth(seqs, i + 1) - nth(seqs, i)));
   // SQLite allows 500 terms in one compound SELECT (SQLITE_MAX_COMPOUND_SELECT): several types
   // over 60 buckets and 4 outcomes take more, so the counts go in batches.
   for (let at = 0; at < terms.length; at += COUNTS_PER_QUERY) {
@@ -180,11 +188,11 @@ async function denseCounts(db: Db, filter: AuditFilter, origin: number, step: nu
         const label = q.add(o);
         const byType = type === null ? "" : `"type" = ${q.add(type)} AND `;
         const index = type === null ? OUTCOME_INDEX : TYPE_OUTCOME_INDEX;
-        return `SELECT ${i} AS "i", ${label} AS "o", COUNT(*) AS "c" FROM "AuditEvent"${hintFor(index)} WHERE ${byType}"outcome" = ${q.add(o)} AND "seq" >= ${q.add(seqs[i])} AND "seq" < ${q.add(seqs[i + 1])}`;
+        return `SELECT ${i} AS "i", ${label} AS "o", COUNT(*) AS "c" FROM "AuditEvent"${hintFor(index)} WHERE ${byType}"outcome" = ${q.add(o)} AND "seq" >= ${q.add(nth(seqs, i))} AND "seq" < ${q.add(nth(seqs, i + 1))}`;
       })
       .join(" UNION ALL ");
     for (const r of await db.$queryRawUnsafe<{ i: unknown; o: string; c: unknown }[]>(text, ...q.values)) {
-      const b = buckets[Number(r.i)];
+      const b = nth(buckets, Number(r.i));
       const c = Number(r.c);
       b[SERIES_OF[r.o as keyof typeof SERIES_OF]] += c;
       if (subtract) b.allowed -= c;

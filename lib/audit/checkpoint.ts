@@ -31,13 +31,14 @@ export async function maybeCheckpoint(
       `UPDATE "AuditHead" SET "seq" = "seq" WHERE "id" = 1 RETURNING "seq", "hash"`,
     );
     const seq = Number(head[0]?.seq ?? 0);
-    if (seq === 0) return null;
+    const headHash = head[0]?.hash;
+    if (seq === 0 || headHash === undefined) return null;
     const latest = await tx.auditCheckpoint.findFirst({ orderBy: { id: "desc" } });
     if (latest && latest.seq >= seq) return null;
     if (latest && now.getTime() - latest.signedAt.getTime() < everySeconds * 1000) return null;
     const iat = Math.floor(now.getTime() / 1000);
-    const jws = await signer.sign({ seq, head_hash: head[0].hash, iat });
-    return tx.auditCheckpoint.create({ data: { seq, headHash: head[0].hash, jws, signedAt: now } });
+    const jws = await signer.sign({ seq, head_hash: headHash, iat });
+    return tx.auditCheckpoint.create({ data: { seq, headHash, jws, signedAt: now } });
   });
 }
 

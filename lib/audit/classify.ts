@@ -48,9 +48,8 @@ const short = (h: string) => h.slice(0, 12);
  * Classifies the break at `rows[0]`, the first row that failed its checks after `prev`.
  * `rows` holds that row and the rows after it (at least one more when there is one).
  */
-export async function classifyBreak(db: Db, prev: GoodLink, rows: StoredAuditRow[], headSeq: number): Promise<ChainProblem> {
-  const r = rows[0];
-  const next = rows[1];
+export async function classifyBreak(db: Db, prev: GoodLink, rows: readonly [StoredAuditRow, ...StoredAuditRow[]], headSeq: number): Promise<ChainProblem> {
+  const [r, next] = rows;
   const e = prev.seq + 1;
   const o = originalSeq(r);
 

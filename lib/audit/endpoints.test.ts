@@ -67,7 +67,7 @@ describe.each(testDatabases())("audit HTTP endpoints on $name", (target) => {
     expect(body.key).toMatchObject({ kty: "EC", crv: "P-256" });
     expect(body.key.d).toBeUndefined();
     expect(body.checkpoints.map((c) => c.seq)).toEqual([305, 300]);
-    expect(await signer.verify(body.checkpoints[0].jws)).toMatchObject({ seq: 305 });
+    expect(await signer.verify(body.checkpoints[0]!.jws)).toMatchObject({ seq: 305 });
     expect((await handleCheckpoints(get("/api/audit/checkpoints?limit=0"), deps, signer)).status).toBe(400);
   });
 });

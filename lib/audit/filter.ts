@@ -66,7 +66,7 @@ export function parseAuditFilter(params: URLSearchParams): AuditFilter {
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AuditFilterError(`${String(issue.path[0] ?? "filter")} ${issue.message}`);
+    throw new AuditFilterError(issue ? `${String(issue.path[0] ?? "filter")} ${issue.message}` : "the filter is invalid");
   }
   const f = parsed.data;
   if (f.from && f.to && f.from > f.to) throw new AuditFilterError("from is after to");

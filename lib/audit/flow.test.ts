@@ -34,9 +34,9 @@ describe("a grant's flow", () => {
       ["deliveries", 1, 0],
       ["revoked", 0, 0],
     ]);
-    const calls = steps[3];
+    const calls = steps[3]!;
     expect(calls.firstRefusal).toEqual({ seq: 5, type: "tool.denied", reason: "quota spent" });
     expect([calls.first, calls.last]).toEqual([at(3), at(5)]);
-    expect(steps[5].first).toBeUndefined();
+    expect(steps[5]?.first).toBeUndefined();
   });
 });

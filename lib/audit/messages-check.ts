@@ -63,8 +63,9 @@ async function checkBodies(db: Db, messageIdOf: string, key: string): Promise<Me
     for (const row of rows) {
       if (bodyMatches(key, row.body, JSON.parse(row.details) as Record<string, unknown>) === false) changed.push({ seq: Number(row.seq), messageId: row.id });
     }
-    if (rows.length < BODY_BATCH) break;
-    after = Number(rows[rows.length - 1].seq);
+    const last = rows.at(-1);
+    if (rows.length < BODY_BATCH || !last) break;
+    after = Number(last.seq);
   }
   return changed.slice(0, LIMIT);
 }

@@ -112,7 +112,8 @@ export async function queryAudit(db: Db, filter: AuditFilter, opts: PageOptions 
   const rows = (await db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params.values)).map(normaliseRow);
   const more = rows.length > limit;
   const entries = more ? rows.slice(0, limit) : rows;
-  if (more) return { entries, nextCursor: entries[entries.length - 1].seq };
+  const last = entries.at(-1);
+  if (more && last) return { entries, nextCursor: last.seq };
   // Not full: for a windowed search, older entries remain to be searched below the window.
   return { entries, nextCursor: floor !== undefined && floor > 1 ? floor : null, searchedFrom: floor };
 }

@@ -39,7 +39,7 @@ function* grantFlow(r: () => number, ids: { user: string; client: string; grant:
   const agent = { ...base, actorType: "agent" as const, actorId: ids.client };
   const user = { ...base, actorType: "user" as const, actorId: ids.user };
   const service = { ...base, actorType: "service" as const, actorId: "mcp-server" };
-  const recipients = [phone(r), phone(r)];
+  const recipients = [phone(r), phone(r)] as const;
   const max = 1 + Math.floor(r() * 5);
   const flow = r() < 0.6 ? "authorize" : r() < 0.8 ? "ciba" : "device";
   const ev = (type: AuditEventType, who: Omit<Draft, "type" | "outcome">, outcome: Draft["outcome"], extra: Partial<Draft> = {}): Draft => ({ ...who, type, outcome, ...extra });
@@ -65,7 +65,7 @@ function* grantFlow(r: () => number, ids: { user: string; client: string; grant:
   let used = 0;
   const calls = 1 + Math.floor(r() * 6);
   for (let i = 0; i < calls; i++) {
-    const to = r() < 0.85 ? recipients[i % 2] : phone(r);
+    const to = r() < 0.85 ? recipients[i % 2 === 0 ? 0 : 1] : phone(r);
     if (!recipients.includes(to)) {
       yield ev("tool.denied", { ...service, ...g }, "denied", { reason: `recipient ${to} is not allowed by this grant`, details: { tool: "send_message", to } });
       continue;
@@ -126,8 +126,8 @@ export function* seedEvents(count: number, end: Date, opts: SeedOptions = {}): G
     if (r() < 0.05) draft = noise(r, `${prefix}-user-${Math.floor(r() * users)}`).next().value as Draft;
     while (!draft) {
       const k = Math.floor(r() * active.length);
-      const next = active[k].next();
-      if (next.done) active[k] = newFlow();
+      const next = active[k]?.next();
+      if (!next || next.done) active[k] = newFlow();
       else draft = next.value;
     }
     yield { ...draft, time: new Date(start + i * stepMs + Math.floor(r() * stepMs)) };

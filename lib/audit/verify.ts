@@ -90,12 +90,11 @@ async function walkChain(
 ): Promise<ChainProblem | null> {
   for (;;) {
     const batch = (await reader.read(w.prev.seq, batchSize)).filter((r) => r.seq <= end);
-    for (let i = 0; i < batch.length; i++) {
-      const row = batch[i];
+    for (const [i, row] of batch.entries()) {
       if (!rowIsGood(row, w.prev, headSeq)) {
-        let window = batch.slice(i, i + 2);
-        if (window.length < 2) window = window.concat((await reader.read(row.seq, 1)).filter((r) => r.seq <= end));
-        return classifyBreak(db, w.prev, window, headSeq);
+        let after = batch.slice(i + 1, i + 2);
+        if (after.length < 1) after = (await reader.read(row.seq, 1)).filter((r) => r.seq <= end);
+        return classifyBreak(db, w.prev, [row, ...after], headSeq);
       }
       const cp = expected.get(row.seq);
       if (cp) {

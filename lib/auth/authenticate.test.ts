@@ -24,7 +24,7 @@ describe.each(testDatabases())("sign-in on $name", (target) => {
     expect(result).toMatchObject({ ok: true, user: { email: "dana@example.com", role: "user" } });
     const [entry] = (await audits("signin.succeeded")).slice(-1);
     expect(entry).toMatchObject({ outcome: "success", actorType: "user", subjectUserId: (result as { user: { id: string } }).user.id });
-    expect(JSON.parse(entry.details)).toEqual({ ip: "203.0.113.7" });
+    expect(JSON.parse(entry!.details)).toEqual({ ip: "203.0.113.7" });
   });
 
   it("answers a wrong password and an unknown account alike, and audits both without the password", async () => {
@@ -34,8 +34,8 @@ describe.each(testDatabases())("sign-in on $name", (target) => {
     expect(unknown).toEqual({ ok: false, reason: "invalid_credentials" });
     const failed = (await audits("signin.failed")).slice(-2);
     expect(failed.map((f) => f.reason)).toEqual(["wrong_password", "unknown_account"]);
-    expect(failed[0].subjectUserId).not.toBeNull();
-    expect(failed[1].subjectUserId).toBeNull();
+    expect(failed[0]?.subjectUserId).not.toBeNull();
+    expect(failed[1]?.subjectUserId).toBeNull();
     expect(failed.map((f) => f.details).join()).not.toContain("not the password");
   });
 

@@ -39,7 +39,7 @@ describe("messaging authorization details validation", () => {
     expect(() => parseMessagingDetails(input)).toThrow(message);
   });
   it("allows a request without recipients but never grants one", () => {
-    expect(parseMessagingDetails([{ type: "messaging" }])[0].recipients).toEqual([]);
+    expect(parseMessagingDetails([{ type: "messaging" }])[0]?.recipients).toEqual([]);
     expect(() => parseMessagingDetails([{ type: "messaging" }], { requireRecipients: true })).toThrow(/at least one recipient/);
   });
 });
@@ -59,7 +59,7 @@ describe("narrowing on the consent screen", () => {
   });
   it("lets the user choose recipients when none were asked", () => {
     const open = parseMessagingDetails([{ type: "messaging", max_messages: 1 }]);
-    expect(narrowDetails(open, [{ recipients: ["+15550100123"] }])[0].recipients).toEqual(["+15550100123"]);
+    expect(narrowDetails(open, [{ recipients: ["+15550100123"] }])[0]?.recipients).toEqual(["+15550100123"]);
   });
   it("treats a wider set as not within", () => {
     const wider = parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123", "+15550100199"], max_messages: 3 }]);
@@ -72,17 +72,17 @@ describe("in words", () => {
   it("says what, to whom and until when", () => {
     const [d] = parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123"], max_messages: 3 }]);
     const until = new Date("2026-11-22T16:05:00Z");
-    expect(describeMessagingDetail(d, { until, timeZone: "UTC", now: new Date("2026-11-22T15:05:00Z") })).toBe(
+    expect(describeMessagingDetail(d!, { until, timeZone: "UTC", now: new Date("2026-11-22T15:05:00Z") })).toBe(
       "Send up to 3 messages to +1 555-010-0123 until 4:05 PM",
     );
   });
   it("groups the digits of large limits", () => {
     const [d] = parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123"], max_messages: 10000 }]);
-    expect(describeMessagingDetail(d)).toBe("Send up to 10,000 messages to +1 555-010-0123");
+    expect(describeMessagingDetail(d!)).toBe("Send up to 10,000 messages to +1 555-010-0123");
   });
   it("lists several recipients and names the day when it is not today", () => {
     const [d] = parseMessagingDetails([{ type: "messaging", recipients: ["+15550100123", "+15550100124"], max_messages: 1 }]);
-    const text = describeMessagingDetail(d, { until: new Date("2026-11-24T09:00:00Z"), timeZone: "UTC", now: new Date("2026-11-22T15:00:00Z") });
+    const text = describeMessagingDetail(d!, { until: new Date("2026-11-24T09:00:00Z"), timeZone: "UTC", now: new Date("2026-11-22T15:00:00Z") });
     expect(text).toBe("Send up to 1 message to +1 555-010-0123 and +1 555-010-0124 until Nov 24, 9:00 AM");
   });
 });

@@ -39,6 +39,7 @@ const MessagingDetailSchema = messagingDetailWireSchema.extend({ recipients: z.a
 
 function issueText(error: z.ZodError): string {
   const issue = error.issues[0];
+  if (!issue) return "the value is invalid";
   const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
   if (issue.code === "unrecognized_keys") return `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   return `${where}${issue.message}`;

@@ -39,9 +39,12 @@ export class NarrowingError extends Error {
  * grant more) or break the limits every grant keeps (MAX_RECIPIENTS, MAX_MESSAGES_PER_DETAIL).
  */
 export function narrowDetails(requested: MessagingDetail[], edit: Narrowing[]): MessagingDetail[] {
-  if (edit.length !== requested.length) throw new NarrowingError("recipients", "the decision does not match the request");
+  const mismatch = () => new NarrowingError("recipients", "the decision does not match the request");
+  if (edit.length !== requested.length) throw mismatch();
   return requested.map((asked, i) => {
-    const { recipients, maxMessages } = edit[i];
+    const decided = edit[i];
+    if (!decided) throw mismatch();
+    const { recipients, maxMessages } = decided;
     const kept = [...new Set(recipients)].sort();
     if (!kept.length) throw new NarrowingError("recipients", "keep at least one recipient");
     if (kept.length > MAX_RECIPIENTS) throw new NarrowingError("recipients", `at most ${MAX_RECIPIENTS} recipients`);

@@ -35,9 +35,9 @@ function covers(detail: MessagingDetail, recipient: string): boolean {
  * An empty list means no entry covers the recipient.
  */
 export function spendOrder(details: MessagingDetail[], recipient: string): number[] {
-  const covering = details.flatMap((detail, position) => (covers(detail, recipient) ? [position] : []));
-  const unlimited = covering.find((position) => details[position].max_messages === undefined);
-  return unlimited === undefined ? covering : [unlimited];
+  const covering = details.flatMap((detail, position) => (covers(detail, recipient) ? [{ detail, position }] : []));
+  const unlimited = covering.find(({ detail }) => detail.max_messages === undefined);
+  return unlimited === undefined ? covering.map(({ position }) => position) : [unlimited.position];
 }
 
 function hasRoom(usage: EntryUsage | undefined): boolean {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
 import { writeTransaction } from "../db";
@@ -52,7 +53,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
       ...extra,
     });
     const res = await handleAuthorize(new Request(`${ISSUER}/oauth/authorize?${q}`), deps);
-    return decodeURIComponent(new URL(res.headers.get("location")!).pathname.split("/")[2]);
+    return decodeURIComponent(new URL(res.headers.get("location")!).pathname.split("/")[2]!);
   }
 
   async function show(requestId: string, userId = alice): Promise<ConsentView> {
@@ -69,6 +70,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
   }
   const approveAll = (token: string) => ({ consent_token: token, decision: "approve", recipients_0: [A, B], max_messages_0: "3" });
   const grantsFor = (requestId: string) => db.grant.findMany({ where: { requestId } });
+  const grantOf = (requestId: string) => db.grant.findFirstOrThrow({ where: { requestId } });
   /** The issuer's own 400/403 page: unframeable, no referrer, never a redirect (checklist 19, 20). */
   function expectSecurePage(res: Response, status: number) {
     expect(res.status).toBe(status);
@@ -84,7 +86,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     const view = await show(id);
     expect(view.client).toMatchObject({ name: '<img src=x onerror=alert(1)> "Agent"', newlyRegistered: true, verified: false });
     expect(view.redirectHost).toBe("app.example");
-    expect(view.details[0].words).toBe("Send up to 3 messages to +1 555-010-0123 and +1 555-010-0124");
+    expect(view.details[0]?.words).toBe("Send up to 3 messages to +1 555-010-0123 and +1 555-010-0124");
     expect(view.scopes.map((s) => s.value)).toEqual(["messages:send"]);
     expect(view.lifetime.proposedSeconds).toBe(7200);
     expect((await db.authorizationRequest.findUniqueOrThrow({ where: { id } })).userId).toBe(alice);
@@ -107,7 +109,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     const stored = await db.authorizationCode.findUniqueOrThrow({ where: { codeHash: createHash("sha256").update(code).digest("hex") } });
     expect(stored).toMatchObject({ clientId: "agent", redirectUri: CB, requestId: id });
     expect(JSON.stringify(await db.auditEvent.findMany())).not.toContain(code);
-    const [grant] = await grantsFor(id);
+    const grant = await grantOf(id);
     expect(grant).toMatchObject({ userId: alice, clientId: "agent", createdVia: "code" });
     expect(await grantEntryLimits(db, grant.id)).toMatchObject([{ max_messages: 3, used: 0, left: 3 }]);
     expect(grant.expiresAt.getTime() - deps.now().getTime()).toBe(7200_000);
@@ -236,9 +238,9 @@ describe.each(testDatabases())("consent on $name", (target) => {
     const granted = [{ type: "messaging", actions: ["send"], recipients: [A], max_messages: 1 }];
     expect(body.authorization_details).toEqual(granted);
     expect(body.scope).toBe("messages:send");
-    const claims = JSON.parse(Buffer.from(String(body.access_token).split(".")[1], "base64url").toString());
+    const claims = decodeJwt(String(body.access_token));
     expect(claims).toMatchObject({ scope: "messages:send", aud: deps.config.mcpResourceUrl, authorization_details: granted });
-    const [grant] = await grantsFor(id);
+    const grant = await grantOf(id);
     expect(JSON.parse(grant.authorizationDetails)).toEqual(granted);
     expect(await grantEntryLimits(db, grant.id)).toMatchObject([{ max_messages: 1, left: 1 }]);
   });
@@ -299,7 +301,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     const view = await show(id);
     const res = await post(id, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: [B], max_messages_0: "1", duration: "3600" });
     expect(res.status).toBe(303);
-    const [grant] = await grantsFor(id);
+    const grant = await grantOf(id);
     expect(JSON.parse(grant.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [B], max_messages: 1 }]);
     expect(JSON.parse(grant.requestedAuthorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [A, B], max_messages: 3 }]);
     expect(await grantEntryLimits(db, grant.id)).toMatchObject([{ recipients: [B], max_messages: 1, left: 1 }]);
@@ -334,7 +336,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     const again = await show(id);
     const ok = await post(id, alice, { consent_token: again.consentToken, decision: "approve", recipients_0: "+1 555 010 0123\n+1 (555) 010-0124", max_messages_0: "2" });
     expect(ok.status).toBe(303);
-    const [grant] = await grantsFor(id);
+    const grant = await grantOf(id);
     expect(JSON.parse(grant.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: [A, B], max_messages: 2 }]);
   });
 
@@ -361,7 +363,7 @@ describe.each(testDatabases())("consent on $name", (target) => {
     const ok = await post(id, alice, { consent_token: view.consentToken, decision: "approve", recipients_0: atLimit, max_messages_0: String(MAX_MESSAGES_PER_DETAIL) });
     expect(ok.status).toBe(303);
     expect(new URL(ok.headers.get("location")!).searchParams.get("code")).toBeTruthy();
-    const [grant] = await grantsFor(id);
+    const grant = await grantOf(id);
     expect(JSON.parse(grant.authorizationDetails)[0]).toMatchObject({ recipients: numbers(MAX_RECIPIENTS), max_messages: MAX_MESSAGES_PER_DETAIL });
   });
 

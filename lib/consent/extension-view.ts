@@ -57,7 +57,11 @@ export async function loadExtensionPage(deps: Deps, id: string, userId: string):
       recipients: recipients.map(formatPhone),
       maxMessages: row.maxMessages,
       reason: row.reason as ExtensionView["reason"],
-      current: details.map((d, i) => `${describeMessagingDetail(d)} (${entryUsageInWords(limits[i])})`),
+      // entryLimits gives one limit per detail, in the same order.
+      current: details.map((d, i) => {
+        const limit = limits[i];
+        return limit ? `${describeMessagingDetail(d)} (${entryUsageInWords(limit)})` : describeMessagingDetail(d);
+      }),
       bindingMessage: original?.bindingMessage ?? null,
       grantExpiresAt: grant.expiresAt,
       expiresAt: row.expiresAt,

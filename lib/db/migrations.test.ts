@@ -21,10 +21,10 @@ describe("migrations", () => {
 
   it.skipIf(databases.length < 2)("build the same tables and columns on PostgreSQL as on SQLite", async () => {
     const [sqlite, postgres] = await Promise.all(databases.map((d) => d.open()));
-    const sqliteColumns = await sqlite.$queryRawUnsafe<{ t: string; c: string }[]>(
+    const sqliteColumns = await sqlite!.$queryRawUnsafe<{ t: string; c: string }[]>(
       `SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`,
     );
-    const pgColumns = await postgres.$queryRawUnsafe<{ t: string; c: string }[]>(
+    const pgColumns = await postgres!.$queryRawUnsafe<{ t: string; c: string }[]>(
       `SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns WHERE table_schema = 'public'`,
     );
     const key = (rows: { t: string; c: string }[]) => rows.map((r) => `${r.t}.${r.c}`).sort();

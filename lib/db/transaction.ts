@@ -33,7 +33,7 @@ export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
       hooks.set(tx, list);
       const result = await fn(tx);
       // A hook may register another: run until none is left.
-      for (let i = 0; i < list.length; i++) await list[i]();
+      for (const hook of list) await hook();
       return result;
     },
     { maxWait: 15_000, timeout: 15_000 },

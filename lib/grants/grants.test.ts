@@ -46,7 +46,7 @@ describe.each(testDatabases())("grants on $name", (target) => {
   it("records the user, agent, resource, scopes, both detail sets, expiry, each entry's message budget and origin", async () => {
     const grant = await make();
     expect(grant).toMatchObject({ userId, clientId: "agent-a", scope: "messages:send", status: "active", createdVia: "ciba" });
-    expect(await grantEntryLimits(db, grant.id)).toEqual([{ entry: 0, recipients: granted[0].recipients, max_messages: 3, used: 0, left: 3 }]);
+    expect(await grantEntryLimits(db, grant.id)).toEqual([{ entry: 0, recipients: granted[0]?.recipients, max_messages: 3, used: 0, left: 3 }]);
     expect(grant.expiresAt.toISOString()).toBe(inOneHour.toISOString());
     expect(grantedDetailsOf(grant)).toEqual(granted);
     expect(JSON.parse(grant.requestedAuthorizationDetails)).toEqual(asked);
@@ -74,7 +74,7 @@ describe.each(testDatabases())("grants on $name", (target) => {
     expect((await getLiveGrant(db, grant.id, now))?.id).toBe(grant.id);
     expect(await getLiveGrant(db, grant.id, inOneHour)).toBeNull();
     const [status] = await grantStatus(db, [grant.id], inOneHour);
-    expect(status).toEqual({ id: grant.id, status: "expired", expires_at: inOneHour.toISOString(), message_limits: [{ entry: 0, recipients: granted[0].recipients, max_messages: 3, used: 0, left: 3 }] });
+    expect(status).toEqual({ id: grant.id, status: "expired", expires_at: inOneHour.toISOString(), message_limits: [{ entry: 0, recipients: granted[0]?.recipients, max_messages: 3, used: 0, left: 3 }] });
   });
 
   it("revoking ends its refresh and access tokens and its exchanged children, with audit entries", async () => {
@@ -142,6 +142,6 @@ describe.each(testDatabases())("grants on $name", (target) => {
     expect(active.length).toBeGreaterThan(0);
     expect(past.some((g) => g.status === "revoked" && g.clientName === "Agent A")).toBe(true);
     expect([...active, ...past].some((g) => g.createdVia === "exchange")).toBe(false);
-    expect(active[0].details).toEqual(granted);
+    expect(active[0]?.details).toEqual(granted);
   });
 });

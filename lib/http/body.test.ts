@@ -99,7 +99,7 @@ describe("regular expressions on hostile input", () => {
     const [result] = await eslint.lintText('export const trim = (s: string) => s.replace(/\\/+$/, "");\nexport const bad = /^(a+)+$/;\n', {
       filePath: "lib/example.ts",
     });
-    const rules = result.messages.map((m) => m.ruleId);
+    const rules = result!.messages.map((m) => m.ruleId);
     expect(rules).toContain("regexp/no-super-linear-move");
     expect(rules).toContain("regexp/no-super-linear-backtracking");
   }, 30_000);

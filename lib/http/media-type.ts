@@ -11,7 +11,7 @@ export interface MediaType {
 const UTF8_NAMES = new Set(["utf-8", "utf8", "us-ascii"]);
 
 export function parseMediaType(header: string | null): MediaType {
-  const [type, ...params] = (header ?? "").split(";");
+  const [type = "", ...params] = (header ?? "").split(";");
   let utf8 = true;
   for (const param of params) {
     const eq = param.indexOf("=");

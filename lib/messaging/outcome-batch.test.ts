@@ -43,7 +43,7 @@ describe.each(testDatabases())("delivery outcomes recorded together on $name", (
 
   it("an outcome that cannot be written fails alone: the others of its batch are recorded", async () => {
     const g = await makeGrant(db, { maxMessages: 10 });
-    const [first, ok1, bad, ok2] = await leased(g.grantId, 4);
+    const [first, ok1, bad, ok2] = (await leased(g.grantId, 4)) as [DeliveryLease, DeliveryLease, DeliveryLease, DeliveryLease];
     const record = batchedOutcomes(testDeps(db));
     const delivered = (l: DeliveryLease) => record(l.message, { status: "delivered", providerMessageId: "p" });
     // The audit refuses an entry whose reason looks like a token (lib/audit/privacy.ts). The first

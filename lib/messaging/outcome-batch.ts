@@ -32,9 +32,14 @@ export function batchedOutcomes(deps: Deps, maxBatch = 64): OutcomeRecorder {
         const batch = queue.splice(0, maxBatch);
         try {
           const recorded = await recordOutcomes(deps, batch);
-          batch.forEach((job, i) => job.resolve(recorded[i]));
+          for (const [i, job] of batch.entries()) {
+            const row = recorded[i];
+            if (row) job.resolve(row);
+            else job.reject(new Error("recordOutcomes answered fewer rows than the batch held"));
+          }
         } catch (err) {
-          if (batch.length === 1) batch[0].reject(err);
+          const [only] = batch;
+          if (batch.length === 1 && only) only.reject(err);
           else for (const job of batch) recordOutcome(deps, job.message, job.outcome).then(job.resolve, job.reject);
         }
       }

@@ -139,13 +139,13 @@ describe.each(testDatabases())("outbox reconciler on $name", (target) => {
       deliverMessage(testDeps(db, SLOW, now), slowProvider(hook), message, "request"),
       reconcileOutbox(testDeps(db, SLOW, now), slowProvider(hook), { holder: "reconciler" }),
     ]);
-    expect(sendsOf(ids[0])).toBe(1);
+    expect(sendsOf(ids[0]!)).toBe(1);
   });
 
   it("checklist 123: retries a timed-out message with backoff and the same key, and gives up after the attempt cap, auditing every attempt", async () => {
     hook.respond = () => ({ status: 200, delayMs: 3_000 });
     const { g, ids } = await queue(1);
-    const [id] = ids;
+    const id = ids[0]!;
     const t0 = Date.now() + 60_000;
     const pass = (offsetMs: number) => reconcileOutbox(testDeps(db, SLOW, at(new Date(t0 + offsetMs))), slowProvider(hook));
     await pass(0); // attempt 1

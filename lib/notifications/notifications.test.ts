@@ -41,9 +41,9 @@ describe.each(testDatabases())("notifications on $name", (target) => {
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ channel: "sandbox", title: note.title, link: "/consent/abc" });
     expect(received).toHaveLength(1);
-    const payload = JSON.parse(received[0].body);
+    const payload = JSON.parse(received[0]!.body);
     expect(payload).toMatchObject({ type: "authorization_pending", user: "n@example.com", link: "http://localhost:3000/consent/abc" });
-    expect(received[0].headers["x-signature"]).toBe(`sha256=${createHmac("sha256", "hook-secret").update(received[0].body).digest("hex")}`);
+    expect(received[0]?.headers["x-signature"]).toBe(`sha256=${createHmac("sha256", "hook-secret").update(received[0]!.body).digest("hex")}`);
   });
 
   it("a failing channel does not stop the others or the caller", async () => {

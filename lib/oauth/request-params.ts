@@ -29,8 +29,8 @@ export function singleParam(form: URLSearchParams, name: string): string | undef
 
 export function checkScope(scope: string | undefined): string {
   const scopes = [...new Set((scope ?? "").split(" ").filter(Boolean))];
-  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-  if (unknown.length) throw new OAuthError("invalid_scope", `unknown scope ${JSON.stringify(unknown[0].slice(0, 40))}`);
+  const unknown = scopes.find((s) => !(SCOPES as readonly string[]).includes(s));
+  if (unknown !== undefined) throw new OAuthError("invalid_scope", `unknown scope ${JSON.stringify(unknown.slice(0, 40))}`);
   return scopes.join(" ");
 }
 

@@ -26,9 +26,8 @@ export function extractToken(req: Request): PresentedToken | null {
   if (header === null || header.trim() === "") {
     return null;
   }
-  const match = /^(\S+) +(\S+)$/.exec(header.trim());
-  if (!match) throw new OAuthError("invalid_request", "The Authorization header is malformed.", { status: 401 });
-  const [, rawScheme, token] = match;
+  const [, rawScheme, token] = /^(\S+) +(\S+)$/.exec(header.trim()) ?? [];
+  if (rawScheme === undefined || token === undefined) throw new OAuthError("invalid_request", "The Authorization header is malformed.", { status: 401 });
   const scheme = rawScheme.toLowerCase() === "bearer" ? "Bearer" : rawScheme.toLowerCase() === "dpop" ? "DPoP" : null;
   if (!scheme) throw new OAuthError("invalid_request", "Use the Bearer or DPoP authorization scheme.", { status: 401 });
   if (!B64TOKEN.test(token)) throw new OAuthError("invalid_token", "The access token is malformed.");

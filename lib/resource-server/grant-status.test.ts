@@ -59,7 +59,7 @@ describe.each(testDatabases())("grant status for resource servers on $name", (ta
     cache.recordSpend(child.grantId, "+15550100123");
     // The database still says 0 used: the cached answer now says what the messaging API spent.
     const cached = await cache.get(child.grantId, "jti-a", new Date());
-    expect(cached.live && cached.chain.map((g) => g.entries[0].used)).toEqual([1, 1]);
+    expect(cached.live && cached.chain.map((g) => g.entries[0]?.used)).toEqual([1, 1]);
     await db.grant.update({ where: { id: root.grantId }, data: { status: "revoked" } });
     clock += 500;
     expect(await cache.get(child.grantId, "jti-a", new Date())).toMatchObject({ live: false, reason: "grant_revoked" });

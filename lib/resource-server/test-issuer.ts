@@ -125,7 +125,7 @@ export interface ForgedToken {
 export async function forgedAccessTokens(issuer: TestIssuer, claims: Record<string, unknown> = {}): Promise<ForgedToken[]> {
   const now = Math.floor(Date.now() / 1000);
   const good = await issuer.mint(claims);
-  const [, payloadPart] = good.split(".");
+  const [, payloadPart = ""] = good.split(".");
   const payload = JSON.parse(Buffer.from(payloadPart, "base64url").toString()) as Record<string, unknown>;
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
   const hs256 = (secret: Uint8Array) => new SignJWT(payload).setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: issuer.kid }).sign(secret);

@@ -59,8 +59,9 @@ export async function sweepRefreshTokens(deps: Deps, now: Date, batch = BATCH): 
       orderBy: { id: "asc" },
       take: batch,
     });
-    if (!candidates.length) return deleted;
-    after = candidates[candidates.length - 1].id;
+    const last = candidates.at(-1);
+    if (!last) return deleted;
+    after = last.id;
     const grantIds = [...new Set(candidates.filter((c) => c.rotatedAt).map((c) => c.grantId))];
     const live = grantIds.length
       ? new Set((await deps.db.grant.findMany({ where: { id: { in: grantIds }, status: "active", revokedAt: null, expiresAt: { gt: now } }, select: { id: true } })).map((g) => g.id))
@@ -97,8 +98,9 @@ export async function sweepMetadataClients(deps: Deps, now: Date, batch = BATCH)
       orderBy: { id: "asc" },
       take: batch,
     });
-    if (!idle.length) return deleted;
-    after = idle[idle.length - 1].id;
+    const last = idle.at(-1);
+    if (!last) return deleted;
+    after = last.id;
     const ids = idle.map((c) => c.id);
     const [requests, tokens] = await Promise.all([
       deps.db.authorizationRequest.findMany({ where: { clientId: { in: ids } }, select: { clientId: true }, distinct: ["clientId"] }),

@@ -24,7 +24,7 @@ export class BodyError extends Error {
 
 /** JSON-RPC 2.0 section 5.1: -32700 for JSON that cannot be parsed, -32600 for anything else refused. */
 function rpcError(err: ReadError): BodyError {
-  const message = `${err.message[0].toUpperCase()}${err.message.slice(1)}.`;
+  const message = `${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}.`;
   if (err.code === "malformed_body") return new BodyError(400, -32700, `Parse error: ${err.message}.`);
   return new BodyError(err.status, -32600, message);
 }

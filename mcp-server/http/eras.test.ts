@@ -175,7 +175,7 @@ describe.each(testDatabases())("MCP 2026-07-28 and 2025-11-25 at one endpoint on
       ]),
     });
     expect(res.status).toBe(403);
-    const scope = /scope="([^"]*)"/.exec(res.headers.get("www-authenticate") ?? "")?.[1].split(" ").sort();
+    const scope = /scope="([^"]*)"/.exec(res.headers.get("www-authenticate") ?? "")?.[1]?.split(" ").sort();
     expect(scope).toEqual(["messages:read", "messages:send", "openid"]);
     expect(await db.auditEvent.count({ where: { grantId: g.grantId, type: "tool.denied", reason: "insufficient_scope" } })).toBe(2);
   });

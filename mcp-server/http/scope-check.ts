@@ -42,7 +42,10 @@ export async function checkToolScope(ctx: McpContext, call: CallState, toolNames
   for (const name of toolNames) {
     const accepted = TOOL_DEFINITIONS.get(name)?.scopes;
     if (!accepted || accepted.some((s) => call.auth.scopes.includes(s))) continue;
-    denied.push({ tool: name, needed: accepted[accepted.length - 1] });
+    // The last accepted scope is the one a step-up challenge asks for (tools/register.ts).
+    const needed = accepted.at(-1);
+    if (needed === undefined) throw new Error(`tool ${name} is defined without a scope`);
+    denied.push({ tool: name, needed });
   }
   if (!denied.length) return null;
   for (const { tool, needed } of denied) {

@@ -12,8 +12,9 @@ export async function describeGrantTool(ctx: McpContext, call: CallState): Promi
   await auditToolCall(ctx, call, { tool: "describe_grant", allowed: true });
   const { claims, scopes } = call.auth;
   // The chain ends with the grant the user approved; its entries are the budgets they saw.
-  const root = status.chain![status.chain!.length - 1];
-  const expiresAt = status.expiresAt!;
+  const root = status.chain.at(-1);
+  if (!root) throw new Error("a live grant's chain ends with the root grant");
+  const expiresAt = status.expiresAt;
   const words = describeDetails(claims.authorization_details, { until: expiresAt, timeZone: "UTC", now: ctx.now() });
   const limits = entryLimits(root.details, root.entries);
   const data = {
@@ -26,6 +27,10 @@ export async function describeGrantTool(ctx: McpContext, call: CallState): Promi
     expires_at: expiresAt.toISOString(),
     words: words.map((w) => `${w} (UTC)`),
   };
-  const left = limits.map((l) => `${describeMessagingDetail(root.details[l.entry])}: ${entryUsageInWords(l)}`);
+  // entryLimits gives one limit per detail, in the same order.
+  const left = root.details.flatMap((detail, i) => {
+    const limit = limits[i];
+    return limit ? [`${describeMessagingDetail(detail)}: ${entryUsageInWords(limit)}`] : [];
+  });
   return okResult(data, `${data.words.join("; ")}. Messages left per entry: ${left.join("; ")}.`);
 }

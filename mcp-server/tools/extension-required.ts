@@ -74,7 +74,8 @@ async function askForExtension(ctx: McpContext, call: CallState, denial: Messagi
   ctx.grants.forget(grantId); // decide on the grant as it is now, not as cached
   const live = await requireLiveGrant(ctx, call);
   const chain = live.chain ?? [];
-  if (chain.length === 1 && entryToSpend(chain[0].details, chain[0].entries, recipient) !== null) throw grantExtended(recipient);
+  const [only] = chain;
+  if (chain.length === 1 && only && entryToSpend(only.details, only.entries, recipient) !== null) throw grantExtended(recipient);
   const outcome = await ctx.extensions.request({
     grantId,
     recipient,

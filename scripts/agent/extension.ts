@@ -55,6 +55,7 @@ export async function sendWithConsent(o: SendWithConsentOptions): Promise<SendWi
     } catch (err) {
       if (!(err instanceof UrlElicitationRequiredError)) throw err;
       const elicitation = err.elicitations[0];
+      if (!elicitation) throw err;
       if (waiting && elicitation.elicitationId !== waiting.id) return { kind: "expired", link: waiting.url }; // the old one lapsed
       if (!waiting) {
         const expires = Date.parse(String(elicitation._meta?.[EXPIRES_AT_META] ?? ""));

@@ -69,7 +69,7 @@ describe("the sample agent's fetch", () => {
     expect(bodies).toEqual([{ n: 1, rt: "rt_a" }, { n: 1, rt: "rt_a" }, { n: 2, rt: "rt_b" }]);
     expect(seen).toHaveLength(2);
     // The second refresh started only after the first was answered.
-    expect(seen[1].at).toBeGreaterThanOrEqual(seen[0].done!);
+    expect(seen[1]?.at).toBeGreaterThanOrEqual(seen[0]!.done!);
   });
 
   it("waits out Retry-After on 429 and 503, and hands back a wait longer than it allows (checklist 177)", async () => {

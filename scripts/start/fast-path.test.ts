@@ -118,7 +118,7 @@ describe.each(testDatabases())("web server fast path on $name", (target) => {
 
   it.each(cases)("$name: the same answer as the handler called directly, with the path's security headers (checklist 185)", async (c) => {
     const over = await answerOf(await fetch(base + c.path, { method: c.method, headers: c.headers, body: c.body }));
-    const handler = (routes[c.path] as Record<string, (req: Request) => Response | Promise<Response>>)[c.method];
+    const handler = (routes[c.path] as Record<string, (req: Request) => Response | Promise<Response>>)[c.method]!;
     const direct = await answerOf(
       await handler(new Request(`http://127.0.0.1:3000${c.path}`, { method: c.method, headers: { ...c.headers, [CLIENT_ADDRESS_HEADER]: "127.0.0.1" }, body: c.body })),
     );

@@ -52,7 +52,7 @@ describe.each(testDatabases())("fuzzing the messaging API and the MCP server on 
 
   it("answers every malformed or hostile request to the messaging API with a 4xx, without internals (checklist 145)", async () => {
     const message = fc.dictionary(fc.constantFrom("to", "body", "id", "__proto__"), fc.oneof(valueFrom(good), fc.jsonValue()), { maxKeys: 3 });
-    const post = withAuth(requestSpec({ methods: ["POST"], names: ["to", "body"], good, json: fc.oneof(message, fc.jsonValue()) }), () => tokens[0]);
+    const post = withAuth(requestSpec({ methods: ["POST"], names: ["to", "body"], good, json: fc.oneof(message, fc.jsonValue()) }), () => tokens[0]!);
     await fc.assert(
       fc.asyncProperty(post, async (s) => {
         sent++;
@@ -60,7 +60,7 @@ describe.each(testDatabases())("fuzzing the messaging API and the MCP server on 
       }),
       { numRuns: runs(300) },
     );
-    const get = withAuth(requestSpec({ methods: ["GET"], names: ["id"], good }), () => tokens[0]);
+    const get = withAuth(requestSpec({ methods: ["GET"], names: ["id"], good }), () => tokens[0]!);
     await fc.assert(
       fc.asyncProperty(get, valueFrom(good), async (s, id) => {
         sent++;
@@ -87,7 +87,7 @@ describe.each(testDatabases())("fuzzing the messaging API and the MCP server on 
       { requiredKeys: [] },
     );
     const body = fc.oneof(rpc, fc.array(rpc, { maxLength: 14 }), fc.jsonValue());
-    const spec = withAuth(requestSpec({ methods: ["POST"], names: ["jsonrpc", "method"], good, json: body }), () => tokens[1]);
+    const spec = withAuth(requestSpec({ methods: ["POST"], names: ["jsonrpc", "method"], good, json: body }), () => tokens[1]!);
     await fc.assert(
       fc.asyncProperty(spec, fc.boolean(), async (s, accept) => {
         const req = await buildRequest(stack.mcpUrl, s);

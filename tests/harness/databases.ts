@@ -96,8 +96,8 @@ function postgresDatabase(baseUrl: string): TestDatabase {
   };
 }
 
-export function testDatabases(): TestDatabase[] {
-  const list = [sqliteDatabase()];
-  if (process.env.TEST_DATABASE_URL) list.push(postgresDatabase(process.env.TEST_DATABASE_URL));
-  return list;
+/** SQLite always, first; PostgreSQL too when TEST_DATABASE_URL names a server. */
+export function testDatabases(): [TestDatabase, ...TestDatabase[]] {
+  const sqlite = sqliteDatabase();
+  return process.env.TEST_DATABASE_URL ? [sqlite, postgresDatabase(process.env.TEST_DATABASE_URL)] : [sqlite];
 }

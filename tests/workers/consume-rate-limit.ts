@@ -4,6 +4,7 @@ import { createDb } from "../../lib/db/client";
 import { consumeRateLimit } from "../../lib/rate-limit";
 
 const [url, key, n, limit] = process.argv.slice(2);
+if (!url || !key || !n || !limit) throw new Error("usage: consume-rate-limit.ts <url> <key> <n> <limit>");
 const db = createDb(url);
 const now = new Date("2026-11-22T10:00:00.000Z");
 const results = await Promise.all(

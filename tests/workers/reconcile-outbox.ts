@@ -9,6 +9,7 @@ import { webhookProvider } from "../../lib/messaging/providers/webhook";
 import { reconcileOutbox } from "../../lib/messaging/reconciler";
 
 const [url, hookUrl, nowIso, holder, envJson] = process.argv.slice(2);
+if (!url || !hookUrl || !nowIso || !holder || !envJson) throw new Error("usage: reconcile-outbox.ts <db url> <webhook url> <now ISO> <holder> <env JSON>");
 const db = createDb(url);
 const config = loadConfig({ APP_ENV: "test", DATA_DIR: "tmp/test-data", ...(JSON.parse(envJson) as Record<string, string>) });
 const now = new Date(nowIso);

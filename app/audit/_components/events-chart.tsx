@@ -22,7 +22,8 @@ export function EventsChart({ chart }: { chart: AuditChart }) {
   const max = Math.max(1, ...chart.buckets.map(total));
   const slot = W / chart.buckets.length;
   const gap = slot > 6 ? Math.min(2, slot * 0.15) : 0;
-  const sums = Object.fromEntries(SERIES.map((s) => [s.key, chart.buckets.reduce((acc, b) => acc + b[s.key], 0)]));
+  const sumOf = (key: (typeof SERIES)[number]["key"]) => chart.buckets.reduce((acc, b) => acc + b[key], 0);
+  const sums = { allowed: sumOf("allowed"), denied: sumOf("denied"), failed: sumOf("failed"), other: sumOf("other") };
   const summary = `${n(chart.total)} entries from ${utc(chart.from)} to ${utc(chart.to)} UTC, ${stepInWords(chart.bucketMs)} per bar: ${SERIES.map((s) => `${n(sums[s.key])} ${s.label.toLowerCase()}`).join(", ")}.`;
   return (
     <figure className="card chart" data-testid="events-chart" data-total={chart.total} data-buckets={chart.buckets.length}>

@@ -6,6 +6,7 @@ import { writeTransaction } from "../../db/transaction";
 import { appendAudit } from "../append";
 
 const [url, countText, name] = process.argv.slice(2);
+if (!url || !countText || !name) throw new Error("usage: append-worker.ts <database-url> <count> <name>");
 const db = createDb(url);
 await db.auditHead.findUnique({ where: { id: 1 } }); // connect before the start signal
 process.stdout.write("ready\n");

@@ -30,7 +30,7 @@ export async function rowAt(db: Db, seq: number): Promise<StoredAuditRow> {
 export async function exec(db: Db, sql: string, ...values: unknown[]): Promise<void> {
   const ph = placeholders(db, values.length);
   let i = 0;
-  await db.$executeRawUnsafe(sql.replace(/\?/g, () => ph[i++]), ...values);
+  await db.$executeRawUnsafe(sql.replace(/\?/g, () => ph[i++] ?? "?"), ...values);
 }
 
 /** Recomputes and stores the hash of entry `seq` from its current content (a careful forger). */

@@ -36,6 +36,6 @@ export async function readJson(req: Request): Promise<Record<string, unknown> | 
     if (!(err instanceof BodyError)) throw err;
     // After refusing an oversized body part of it is still unread: close the connection.
     const headers: Record<string, string> = err.code === "body_too_large" ? { Connection: "close" } : {};
-    return jsonError(err.status, "invalid_request", `${err.message[0].toUpperCase()}${err.message.slice(1)}.`, headers);
+    return jsonError(err.status, "invalid_request", `${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}.`, headers);
   }
 }

@@ -17,7 +17,7 @@ describe("messaging providers", () => {
     const provider = providerFromConfig({ provider: "twilio", apiBase: server.url, accountSid: "AC1", authToken: "tok", from: "+15550100999" });
     const result = await provider.send(message);
     expect(result).toEqual({ ok: true, providerMessageId: "SM123" });
-    const [req] = server.requests;
+    const req = server.requests[0]!;
     expect(req.method).toBe("POST");
     expect(req.url).toBe("/2010-04-01/Accounts/AC1/Messages.json");
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from("AC1:tok").toString("base64")}`);
@@ -56,7 +56,7 @@ describe("messaging providers", () => {
   it("the webhook provider posts JSON with an idempotency key and a verifiable signature", async () => {
     const provider = providerFromConfig({ provider: "webhook", url: `${server.url}/in`, secret: "s3cret" });
     expect(await provider.send(message)).toEqual({ ok: true, providerMessageId: "webhook_msg_1" });
-    const [req] = server.requests;
+    const req = server.requests[0]!;
     expect(req.headers["idempotency-key"]).toBe("msg_1");
     expect(JSON.parse(req.body)).toMatchObject({ id: "msg_1", to: "+15550100123", body: "Running late", grant_id: "g1" });
     const ts = req.headers["x-webhook-timestamp"] as string;

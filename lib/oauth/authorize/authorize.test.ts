@@ -99,7 +99,7 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
     const loc = redirected(res);
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
     expect(loc.pathname).toMatch(/^\/consent\/.+/);
-    const row = await db.authorizationRequest.findUniqueOrThrow({ where: { id: decodeURIComponent(loc.pathname.split("/")[2]) } });
+    const row = await db.authorizationRequest.findUniqueOrThrow({ where: { id: decodeURIComponent(loc.pathname.split("/")[2]!) } });
     expect(row).toMatchObject({ flow: "authorize", status: "pending", clientId: "one", redirectUri: CB, state: "xyz", codeChallenge: challenge, requestedExpiry: 3600, scope: "messages:send" });
     expect(JSON.parse(row.authorizationDetails)).toEqual([{ type: "messaging", actions: ["send"], recipients: ["+15550100123"], max_messages: 3 }]);
     expect(row.expiresAt.getTime() - deps.now().getTime()).toBe(600_000);
@@ -261,7 +261,7 @@ describe.each(testDatabases())("authorization endpoint on $name", (target) => {
       // The way back is a link the user has to choose, naming the host it leads to.
       const href = /<a href="([^"]+)" rel="noreferrer">Return to ([^<]+)<\/a>/.exec(html);
       expect(href?.[2]).toBe("app.example");
-      const back = new URL(href![1].replaceAll("&amp;", "&"));
+      const back = new URL(href![1]!.replaceAll("&amp;", "&"));
       expect(`${back.origin}${back.pathname}`).toBe(CB);
       expect(back.searchParams.get("error")).toBe(error);
       expect(back.searchParams.get("state")).toBe(clientState);

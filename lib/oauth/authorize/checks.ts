@@ -107,7 +107,8 @@ export function checkRedirectUri(client: ClientRecord, params: URLSearchParams):
   const given = params.get("redirect_uri");
   if (!given) {
     // Omitting it is allowed only when there is exactly one to choose (OAuth 2.1 section 2.3.2).
-    if (client.redirectUris.length === 1) return client.redirectUris[0];
+    const [only] = client.redirectUris;
+    if (client.redirectUris.length === 1 && only !== undefined) return only;
     throw new AuthorizePageError("invalid_redirect_uri", "The request has no redirect_uri, and the application registered several.");
   }
   // Clients registered before application_type was recorded keep the any-port rule they had.

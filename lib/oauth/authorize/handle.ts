@@ -51,7 +51,7 @@ async function process(req: Request, deps: Deps): Promise<Response> {
   // From here on the redirect URI is the client's own: errors go back to it (RFC 9700 4.11),
   // directly for an operator-registered client, through the error page for any other.
   const states = params.getAll("state");
-  const state = states.length === 1 ? states[0] : null;
+  const state = states.length === 1 ? (states[0] ?? null) : null;
   try {
     const validated = checkAuthorizationParams(deps, client, redirectUri, params);
     const { id } = await writeTransaction(deps.db, (tx) => storeAuthorizationRequest(tx, deps, validated));

@@ -135,9 +135,9 @@ describe.each(testDatabases())("CIBA poll mode on $name", (target) => {
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
     const shape = (b: Record<string, unknown>) => ({ ...b, auth_req_id: typeof b.auth_req_id === "string" && b.auth_req_id.length });
     expect(bodies.map(shape)).toEqual(Array(3).fill({ auth_req_id: 43, expires_in: 120, interval: 5 }));
-    expect(answers.map((r) => [...r.headers.keys()].sort().join())).toEqual(Array(3).fill([...answers[0].headers.keys()].sort().join()));
+    expect(answers.map((r) => [...r.headers.keys()].sort().join())).toEqual(Array(3).fill([...answers[0]!.headers.keys()].sort().join()));
 
-    const [known, unknown, disabled] = bodies.map((b) => b.auth_req_id as string);
+    const [known, unknown, disabled] = bodies.map((b) => b.auth_req_id as string) as [string, string, string];
     for (const id of [known, unknown, disabled]) expect(await poll(deps, id)).toEqual({ status: 400, body: { error: "authorization_pending" } });
     // Nobody can approve a request bound to no one, and nobody was notified of it.
     const decoy = await db.authorizationRequest.findUniqueOrThrow({ where: { authReqIdHash: hashHandle(unknown) } });

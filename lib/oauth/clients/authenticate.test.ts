@@ -37,6 +37,7 @@ describe.each(testDatabases())("client authentication on $name", (target) => {
   let db: Db;
   let deps: TestDeps;
   const secrets: Record<string, string> = {};
+  const secretOf = (id: string) => secrets[id] ?? expect.fail(`no secret registered for ${id}`);
   let keys: Awaited<ReturnType<typeof generateKeyPair>>;
 
   async function register(id: string, raw: Record<string, unknown>) {
@@ -59,8 +60,8 @@ describe.each(testDatabases())("client authentication on $name", (target) => {
   it("stores only a hash of the secret", async () => {
     const row = await db.client.findUniqueOrThrow({ where: { id: "basic-1" } });
     expect(row.secretHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(row.secretHash).not.toBe(secrets["basic-1"]);
-    expect(JSON.stringify(row)).not.toContain(secrets["basic-1"]);
+    expect(row.secretHash).not.toBe(secretOf("basic-1"));
+    expect(JSON.stringify(row)).not.toContain(secretOf("basic-1"));
   });
 
   it("accepts a public client by client_id alone", async () => {
@@ -68,15 +69,15 @@ describe.each(testDatabases())("client authentication on $name", (target) => {
   });
 
   it("accepts client_secret_basic and answers a wrong secret with 401 and a Basic challenge", async () => {
-    expect((await call(deps, {}, { authorization: basic("basic-1", secrets["basic-1"]) })).id).toBe("basic-1");
+    expect((await call(deps, {}, { authorization: basic("basic-1", secretOf("basic-1")) })).id).toBe("basic-1");
     const err = await rejection(call(deps, {}, { authorization: basic("basic-1", "wrong") }));
     expect(err).toMatchObject({ code: "invalid_client", status: 401 });
     expect(err.headers["WWW-Authenticate"]).toMatch(/^Basic /);
   });
 
   it("accepts client_secret_post, but only for a client registered with it", async () => {
-    expect((await call(deps, { client_id: "post-1", client_secret: secrets["post-1"] })).id).toBe("post-1");
-    expect(await rejection(call(deps, { client_id: "basic-1", client_secret: secrets["basic-1"] }))).toMatchObject({ code: "invalid_client" });
+    expect((await call(deps, { client_id: "post-1", client_secret: secretOf("post-1") })).id).toBe("post-1");
+    expect(await rejection(call(deps, { client_id: "basic-1", client_secret: secretOf("basic-1") }))).toMatchObject({ code: "invalid_client" });
   });
 
   it("refuses a confidential client that sends no secret, and an unknown client", async () => {
@@ -86,7 +87,7 @@ describe.each(testDatabases())("client authentication on $name", (target) => {
 
   it("refuses two authentication methods in one request", async () => {
     const err = await rejection(
-      call(deps, { client_id: "post-1", client_secret: secrets["post-1"] }, { authorization: basic("post-1", secrets["post-1"]) }),
+      call(deps, { client_id: "post-1", client_secret: secretOf("post-1") }, { authorization: basic("post-1", secretOf("post-1")) }),
     );
     expect(err.code).toBe("invalid_request");
   });

@@ -30,9 +30,9 @@ function invalidClient(basicTried: boolean, description = "client authentication
 
 // RFC 6749 section 2.3.1: the id and secret are form-urlencoded before base64.
 function parseBasic(header: string): { clientId: string; secret: string } | null {
-  const match = /^Basic ([A-Za-z0-9+/=_-]+)$/i.exec(header.trim());
-  if (!match) return null;
-  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const encoded = /^Basic ([A-Za-z0-9+/=_-]+)$/i.exec(header.trim())?.[1];
+  if (!encoded) return null;
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon < 0) return null;
   try {

@@ -72,7 +72,7 @@ describe.each(testDatabases())("client metadata documents on $name", (target) =>
     expect(await findClient(deps, id)).toMatchObject({ id });
     expect(hits[`/${target.name}/agent.json`]).toBe(1);
     deps.advance(121);
-    docs[`/${target.name}/agent.json`].body = JSON.stringify({ client_id: id, redirect_uris: ["http://127.0.0.1/other"] });
+    docs[`/${target.name}/agent.json`]!.body = JSON.stringify({ client_id: id, redirect_uris: ["http://127.0.0.1/other"] });
     expect((await findClient(deps, id))?.redirectUris).toEqual(["http://127.0.0.1/other"]);
     expect(hits[`/${target.name}/agent.json`]).toBe(2);
     expect(await db.auditEvent.count({ where: { type: "client.registered", clientId: id } })).toBe(1);

@@ -57,9 +57,10 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
       if (err) return callback(err, "", 0);
       // Every answer must be allowed: otherwise an attacker's DNS could mix in an internal one.
       const bad = addresses.find((a) => !isAllowedAddress(a.address, allowPrivate));
-      if (bad || !addresses.length) return callback(new GuardedFetchError(`${hostname} resolves to a disallowed address`), "", 0);
+      const [first] = addresses;
+      if (bad || !first) return callback(new GuardedFetchError(`${hostname} resolves to a disallowed address`), "", 0);
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-      callback(null, addresses[0].address, addresses[0].family);
+      callback(null, first.address, first.family);
     });
   };
 }

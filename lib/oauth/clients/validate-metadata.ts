@@ -91,7 +91,7 @@ const fail = (description: string) => new OAuthError("invalid_client_metadata", 
 
 function issueText(error: z.ZodError): string {
   const issue = error.issues[0];
-  return `${issue.path.join(".") || "metadata"}: ${issue.message}`;
+  return issue ? `${issue.path.join(".") || "metadata"}: ${issue.message}` : "metadata: invalid";
 }
 
 /**

@@ -31,12 +31,12 @@ export function hmacNoncePolicy(options: { secret: string; audience: string; req
     required: options.required,
     current: () => make(windowAt()),
     isValid(nonce) {
-      const m = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{32})$/.exec(nonce);
-      if (!m) return false;
-      const w = parseInt(m[1], 36);
+      const [, window36, tag] = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{32})$/.exec(nonce) ?? [];
+      if (window36 === undefined || tag === undefined) return false;
+      const w = parseInt(window36, 36);
       const now = windowAt();
       if (w !== now && w !== now - 1) return false;
-      return timingSafeEqual(Buffer.from(m[2]), Buffer.from(mac(options.secret, options.audience, w)));
+      return timingSafeEqual(Buffer.from(tag), Buffer.from(mac(options.secret, options.audience, w)));
     },
   };
 }

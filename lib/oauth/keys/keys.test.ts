@@ -19,8 +19,8 @@ describe("private key encryption", () => {
     expect(() => decryptSecret(sealed, KEK, "kid-2")).toThrow();
     expect(() => decryptSecret(sealed, Buffer.alloc(32, 8).toString("base64url"), "kid-1")).toThrow();
     const [v, iv, body] = sealed.split(".");
-    const flipped = Buffer.from(body, "base64url");
-    flipped[0] ^= 1;
+    const flipped = Buffer.from(body ?? "", "base64url");
+    flipped[0] = flipped.readUInt8(0) ^ 1;
     expect(() => decryptSecret(`${v}.${iv}.${flipped.toString("base64url")}`, KEK, "kid-1")).toThrow();
   });
 });
@@ -58,15 +58,15 @@ describe.each(testDatabases())("signing keys on $name", (target) => {
     expect(header).toMatchObject({ alg: "ES256", typ: "at+jwt" });
     const rows = await db.signingKey.findMany();
     expect(rows).toHaveLength(1);
-    expect(header.kid).toBe(rows[0].kid);
-    const pub = JSON.parse(rows[0].publicJwk);
+    expect(header.kid).toBe(rows[0]?.kid);
+    const pub = JSON.parse(rows[0]!.publicJwk);
     expect(pub.d).toBeUndefined();
-    expect(rows[0].privateJwkEnc).toMatch(/^v1\./);
-    expect(rows[0].privateJwkEnc).not.toContain('"d"');
+    expect(rows[0]?.privateJwkEnc).toMatch(/^v1\./);
+    expect(rows[0]?.privateJwkEnc).not.toContain('"d"');
     const { payload } = await verifyAt(deps, jwt);
     expect(payload.sub).toBe("u1");
     const jwks = await publicJwks(deps);
-    expect(jwks.keys[0]).toMatchObject({ kid: rows[0].kid, kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
+    expect(jwks.keys[0]).toMatchObject({ kid: rows[0]?.kid, kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
     expect(jwks.keys[0]).not.toHaveProperty("d");
   });
 
@@ -99,7 +99,7 @@ describe.each(testDatabases())("signing keys on $name", (target) => {
     await expect(jwtVerify(oldToken, jwks, { algorithms: ["ES256"] })).rejects.toMatchObject({ code: "ERR_JWKS_NO_MATCHING_KEY" });
 
     const audit = await db.auditEvent.findMany({ where: { type: "key.rotated" }, orderBy: { seq: "desc" }, take: 1 });
-    expect(JSON.parse(audit[0].details)).toMatchObject({ kid: rotation.kid, retired_kids: [oldKid] });
+    expect(JSON.parse(audit[0]!.details)).toMatchObject({ kid: rotation.kid, retired_kids: [oldKid] });
   });
 
   it("checklist 2: a resource server answers 401 to a token whose key the issuer removed, and accepts it while published", async () => {

@@ -77,7 +77,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     // Refresh tokens are stored only as hashes.
     const rows = await db.refreshToken.findMany({ where: { grantId: grant.id } });
     expect(rows).toHaveLength(1);
-    expect(rows[0].tokenHash).not.toContain(String(body.refresh_token).slice(3));
+    expect(rows[0]?.tokenHash).not.toContain(String(body.refresh_token).slice(3));
     const audit = await db.auditEvent.findMany({ where: { grantId: grant.id }, orderBy: { seq: "asc" } });
     expect(audit.map((a) => a.type)).toEqual(["code.redeemed", "token.issued"]);
     expect(JSON.stringify(audit)).not.toContain(token);
@@ -98,7 +98,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     expect(first.access_token).toBeTruthy();
     await expectError(await redeem(code, verifier), 400, "invalid_grant");
     const [status] = await grantStatus(db, [grant.id], deps.now());
-    expect(status.status).toBe("revoked");
+    expect(status?.status).toBe("revoked");
     expect((await db.issuedToken.findMany({ where: { grantId: grant.id } })).every((t) => t.revokedAt)).toBe(true);
     expect((await db.refreshToken.findMany({ where: { grantId: grant.id } })).every((t) => t.revokedAt)).toBe(true);
     const types = (await db.auditEvent.findMany({ where: { grantId: grant.id }, orderBy: { seq: "asc" } })).map((a) => a.type);
@@ -155,7 +155,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     await expectError(await redeem(code, verifier), 400, "invalid_grant");
     await expectError(await redeem(code, verifier, {}, { dpop: await thief.proof() }), 400, "invalid_grant");
     const [status] = await grantStatus(db, [grant.id], deps.now());
-    expect(status.status).toBe("active");
+    expect(status?.status).toBe("active");
     expect((await db.issuedToken.findMany({ where: { grantId: grant.id } })).every((t) => !t.revokedAt)).toBe(true);
     expect(await db.auditEvent.count({ where: { grantId: grant.id, type: "code.replayed" } })).toBe(0);
     // The tokens of the first redemption still work: the refresh token rotates.
@@ -172,7 +172,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     expect((await redeem(code, verifier, {}, { dpop: await key.proof() })).status).toBe(200);
     await expectError(await redeem(code, verifier, {}, { dpop: await key.proof() }), 400, "invalid_grant");
     const [status] = await grantStatus(db, [grant.id], deps.now());
-    expect(status.status).toBe("revoked");
+    expect(status?.status).toBe("revoked");
     expect(await db.auditEvent.count({ where: { grantId: grant.id, type: "code.replayed" } })).toBe(1);
   });
 
@@ -256,7 +256,7 @@ describe.each(testDatabases())("token endpoint, authorization_code, on $name", (
     const res = await redeem(code, verifier, {}, { dpop: await key.proof() });
     const body = await json(res);
     expect(body.token_type).toBe("DPoP");
-    const payload = JSON.parse(Buffer.from(String(body.access_token).split(".")[1], "base64url").toString());
+    const payload = JSON.parse(Buffer.from(String(body.access_token).split(".")[1]!, "base64url").toString());
     expect(payload.cnf).toEqual({ jkt: key.jkt });
     // A public client's refresh token is bound to the same key (RFC 9449 section 5).
     const row = await db.refreshToken.findFirstOrThrow({ where: { clientId } });

@@ -22,7 +22,7 @@ import { formRequest, json, makeClient } from "./test-fixtures";
 
 const SECRET = "batch-secret-batch-secret-batch-secret-0001";
 const N = 24;
-const claimsOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split(".")[1], "base64url").toString()) as Record<string, unknown>;
+const claimsOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split(".")[1] ?? "", "base64url").toString()) as Record<string, unknown>;
 
 describe.each(testDatabases())("client_credentials issued concurrently, on $name", (target) => {
   let db: Db;
@@ -77,8 +77,8 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
     const entries = await db.auditEvent.findMany({ where: { type: "token.issued", clientId: client.id }, orderBy: { seq: "asc" } });
     expect(entries).toHaveLength(N);
     expect(entries.map((e) => JSON.parse(e.details).jti).sort()).toEqual([...jtis].sort());
-    expect(entries[0]).toMatchObject({ outcome: "success", actorType: "agent", actorId: client.id, grantId: null, subjectUserId: null });
-    expect(JSON.parse(entries[0].details)).toEqual({
+    expect(entries[0]!).toMatchObject({ outcome: "success", actorType: "agent", actorId: client.id, grantId: null, subjectUserId: null });
+    expect(JSON.parse(entries[0]!.details)).toEqual({
       grant_type: "client_credentials",
       jti: expect.any(String),
       token_type: "Bearer",
@@ -86,7 +86,7 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
       resource: deps.config.messagingResourceUrl,
     });
     // One entry after another, without gaps.
-    entries.forEach((e, i) => i > 0 && expect(e.seq).toBe(entries[i - 1].seq + 1));
+    entries.forEach((e, i) => i > 0 && expect(e.seq).toBe(entries[i - 1]!.seq + 1));
     expect(await counts()).toEqual({ tokens: before.tokens + N, entries: before.entries + N });
     expect((await verifyChain(db)).ok).toBe(true);
     const batches = writer.stats.batches - batchesBefore;

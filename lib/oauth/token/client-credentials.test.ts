@@ -6,7 +6,7 @@ import { handleToken, tokenEndpointUrl } from "./handle";
 import { formRequest, json, makeClient } from "./test-fixtures";
 
 const SECRET = "cc-secret-cc-secret-cc-secret-cc-secret-cc-s";
-const claimsOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split(".")[1], "base64url").toString()) as Record<string, unknown>;
+const claimsOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
 
 describe.each(testDatabases())("token endpoint, client_credentials, on $name", (target) => {
   let db: Db;

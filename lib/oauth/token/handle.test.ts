@@ -247,7 +247,7 @@ describe.each(testDatabases())("token endpoint, common checks, on $name", (targe
       expect(res.status, what).toBe(200);
       const body = await json(res);
       expect(body.token_type, what).toBe("DPoP");
-      expect(JSON.parse(Buffer.from(String(body.access_token).split(".")[1], "base64url").toString()).cnf, what).toEqual({ jkt: await jwkThumbprint(jwk) });
+      expect(JSON.parse(Buffer.from(String(body.access_token).split(".")[1]!, "base64url").toString()).cnf, what).toEqual({ jkt: await jwkThumbprint(jwk) });
     }
 
     it("rejects a typ other than dpop+jwt, alg none, HS256 and an alg that is not advertised (checklist 45)", async () => {
@@ -283,10 +283,10 @@ describe.each(testDatabases())("token endpoint, common checks, on $name", (targe
       // checklist 46: a payload changed after signing
       const good = await proof();
       const [h, p, sig] = good.split(".");
-      const tampered = `${h}.${b64({ ...JSON.parse(Buffer.from(p, "base64url").toString()), jti: randomUUID() })}.${sig}`;
+      const tampered = `${h}.${b64({ ...JSON.parse(Buffer.from(p!, "base64url").toString()), jti: randomUUID() })}.${sig}`;
       await expectRefused(await redeem(tampered), "tampered payload");
       // a truncated signature
-      await expectRefused(await redeem(`${h}.${p}.${sig.slice(0, 20)}`), "truncated signature");
+      await expectRefused(await redeem(`${h}.${p}.${sig!.slice(0, 20)}`), "truncated signature");
       await expectAccepted(await redeem(await proof()), "good proof");
     });
 
@@ -336,7 +336,7 @@ describe.each(testDatabases())("token endpoint, common checks, on $name", (targe
       await expectAccepted(await first(used), "first use");
       const second = await freshCode();
       await expectRefused(await second(used), "same proof again"); // checklist 50
-      const sameJti = await proof({ claims: { jti: JSON.parse(Buffer.from(used.split(".")[1], "base64url").toString()).jti } });
+      const sameJti = await proof({ claims: { jti: JSON.parse(Buffer.from(used.split(".")[1]!, "base64url").toString()).jti } });
       await expectRefused(await second(sameJti), "new proof, same jti"); // checklist 50
       await expectAccepted(await second(await proof()), "fresh jti");
     });

@@ -65,7 +65,7 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     expect(await db.refreshToken.count({ where: { grantId, revokedAt: null } })).toBe(0);
     const reuse = (await auditOf(grantId)).filter((a) => a.type === "token.refresh_reuse_detected");
     expect(reuse).toHaveLength(1);
-    expect(reuse[0].outcome).toBe("denied");
+    expect(reuse[0]?.outcome).toBe("denied");
     expect((await auditOf(grantId)).map((a) => a.type)).toContain("grant.revoked");
   }
 
@@ -116,7 +116,7 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     const bodies = await Promise.all(results.map(json));
     expect(new Set(bodies.map((b) => b.refresh_token)).size).toBe(1);
-    expect(bodies[0].refresh_token).not.toBe(body.refresh_token);
+    expect(bodies[0]?.refresh_token).not.toBe(body.refresh_token);
     expect(await liveRefreshTokens(grant.id)).toBe(1);
     expect(await db.refreshToken.count({ where: { grantId: grant.id } })).toBe(2);
     expect(await grantStatus(grant.id)).toBe("active");
@@ -125,7 +125,7 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     const types = (await auditOf(grant.id)).map((a) => a.type);
     expect(types.filter((t) => t === "token.refreshed")).toHaveLength(1);
     expect(types.filter((t) => t === "token.refresh_replayed_within_leeway")).toHaveLength(9);
-    expect((await refresh(bodies[0].refresh_token)).status).toBe(200);
+    expect((await refresh(bodies[0]!.refresh_token)).status).toBe(200);
   });
 
   it("answers a retried refresh inside the leeway with the identical successor and an access token for the same grant (checklist 170)", async () => {
@@ -144,8 +144,8 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
     expect(await grantStatus(grant.id)).toBe("active");
     const replayed = (await auditOf(grant.id)).filter((a) => a.type === "token.refresh_replayed_within_leeway");
     expect(replayed).toHaveLength(1);
-    expect(replayed[0].outcome).toBe("info");
-    expect(JSON.parse(replayed[0].details)).toMatchObject({ seconds_since_rotation: 12, leeway_seconds: 30 });
+    expect(replayed[0]?.outcome).toBe("info");
+    expect(JSON.parse(replayed[0]!.details)).toMatchObject({ seconds_since_rotation: 12, leeway_seconds: 30 });
     // The successor works once; then the old token, even inside the leeway, is reuse.
     const next = await json(await refresh(first.refresh_token));
     expect(next.refresh_token).toEqual(expect.any(String));
@@ -192,7 +192,7 @@ describe.each(testDatabases())("token endpoint, refresh_token, on $name", (targe
       "DPoP-bound refresh token presented without a DPoP proof",
     ]);
     expect(entries.every((e) => e.outcome === "denied")).toBe(true);
-    expect(entries[0].clientId).toBe(thief.id);
+    expect(entries[0]?.clientId).toBe(thief.id);
     expect((await auditOf(grant.id)).map((a) => a.type)).not.toContain("token.refresh_reuse_detected");
     const next = await refresh(successor.refresh_token, {}, { dpop: key });
     expect(next.status).toBe(200);

@@ -12,8 +12,8 @@ export function narrowScope(requested: string | null, allowed: string): string {
   if (requested === null) return allowed;
   const asked = scopeSet(requested);
   const permitted = scopeSet(allowed);
-  const extra = asked.filter((s) => !permitted.includes(s));
-  if (extra.length) throw new OAuthError("invalid_scope", `the scope ${extra[0].slice(0, 40)} exceeds what was granted`);
+  const extra = asked.find((s) => !permitted.includes(s));
+  if (extra !== undefined) throw new OAuthError("invalid_scope", `the scope ${extra.slice(0, 40)} exceeds what was granted`);
   return asked.join(" ");
 }
 

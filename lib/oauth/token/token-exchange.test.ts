@@ -15,7 +15,7 @@ import { ACCESS_TOKEN_TYPE } from "./token-exchange";
 import { forgetCachedClients } from "../clients/cache";
 
 const SECRET = "service-secret-service-secret-service-secret";
-const claimsOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split(".")[1], "base64url").toString()) as Record<string, unknown>;
+const claimsOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
 
 describe.each(testDatabases())("token exchange (RFC 8693) at the issuer, on $name", (target) => {
   let db: Db;
