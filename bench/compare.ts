@@ -6,11 +6,13 @@
 //   3. node-oidc-provider issuing ES256 JWT access tokens for client_credentials
 //      (bench/peers/oidc-provider.ts).
 // Each load runs alone, one after another, with autocannon at BENCH_CONNECTIONS (default 32)
-// for BENCH_DURATION seconds (default 10). Sends count the messages the product stored, not
-// its 2xx answers. BENCH_DATABASE_URL=postgresql://… runs the product on PostgreSQL (a fresh
+// for BENCH_DURATION seconds (default 10). Sends count the messages the product stored, and
+// describe_grant the allowed calls it audited, not their 2xx answers (a refused call is a 200
+// with a tool error). BENCH_DATABASE_URL=postgresql://… runs the product on PostgreSQL (a fresh
 // database on that server). BENCH_PATHS=token,send,describe,bare,oidc (any subset, default all)
 // runs only those loads; BENCH_PROFILE_DIR=<dir> writes a CPU profile of the product's web app
-// for each product load (bench/profile-preload.cjs). Method and figures: docs/benchmarks.md,
+// (or with BENCH_PROFILE_MATCH=mcp-server, of its MCP server) for each product load
+// (bench/profile-preload.cjs). Method and figures: docs/benchmarks.md,
 // "Side by side".
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -32,6 +34,8 @@ const paths = new Set((process.env.BENCH_PATHS ?? ALL_PATHS.join(",")).split(","
 for (const p of paths) if (!(ALL_PATHS as readonly string[]).includes(p)) throw new Error(`BENCH_PATHS: unknown path ${p} (known: ${ALL_PATHS.join(", ")})`);
 const runs = (p: PathName) => paths.has(p);
 const profileDir = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : undefined;
+// Only the process the preload listens in may get SIGUSR2: its default action ends a process.
+const profileMcp = (process.env.BENCH_PROFILE_MATCH ?? "").includes("mcp-server");
 
 const mcpHeaders = (token?: string): Record<string, string> => ({
   "Content-Type": "application/json",
@@ -43,11 +47,14 @@ const toolCall = (name: string, args: Record<string, unknown>) => JSON.stringify
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 const tokenForm = { "Content-Type": "application/x-www-form-urlencoded" };
 
-/** Messages the product stored under one grant, read from its database. */
-async function storedMessages(product: Product, grantId: string): Promise<number> {
+/** Rows of one grant in the product's database: messages stored, or tool calls allowed (audited). */
+async function countForGrant(product: Product, grantId: string, what: "messages" | "allowed calls" = "messages"): Promise<number> {
   const url = product.env.DATABASE_URL;
   if (!url) throw new Error("the product runs without a DATABASE_URL");
-  const sql = 'SELECT COUNT(*) AS n FROM "Message" WHERE "grantId" = ';
+  const sql =
+    what === "messages"
+      ? 'SELECT COUNT(*) AS n FROM "Message" WHERE "grantId" = '
+      : `SELECT COUNT(*) AS n FROM "AuditEvent" WHERE "type" = 'tool.allowed' AND "grantId" = `;
   if (url.startsWith("file:")) {
     const db = new Database(url.slice(5), { readonly: true });
     try {
@@ -75,7 +82,7 @@ async function check(target: Target, what: string): Promise<void> {
 interface Row {
   name: string;
   result: LoadResult;
-  /** For sends: messages stored during the load. */
+  /** For sends: messages stored during the load; for describe_grant: allowed calls audited. */
   stored?: number;
 }
 const rows: Row[] = [];
@@ -116,12 +123,18 @@ if (runs("send") || runs("describe") || runs("token")) {
           "product send_message (delivered)",
           { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("send_message", { to: RECIPIENT, body: "Benchmark message" }) },
           processes,
-          () => storedMessages(product, grant.grantId),
-          product.pids.web,
+          () => countForGrant(product, grant.grantId),
+          profileMcp ? product.pids.mcp : product.pids.web,
         );
       }
       if (runs("describe")) {
-        describe = await run("product describe_grant", { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("describe_grant", {}) }, processes);
+        describe = await run(
+          "product describe_grant",
+          { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("describe_grant", {}) },
+          processes,
+          () => countForGrant(product, grant.grantId, "allowed calls"),
+          profileMcp ? product.pids.mcp : undefined,
+        );
       }
     }
     if (runs("token")) {
@@ -139,7 +152,7 @@ if (runs("send") || runs("describe") || runs("token")) {
         },
         { "web app": product.pids.web },
         undefined,
-        product.pids.web,
+        profileMcp ? undefined : product.pids.web,
       );
     }
   } finally {
@@ -193,7 +206,7 @@ for (const r of rows) {
   const cpu = Object.entries(r.result.cpuMsPerCall).map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(", ");
   console.log(`| ${r.name} | ${r.result.ok} | ${r.result.failed} | ${r.stored ?? ""} | ${fmt(rate(r))} | ${r.result.p50Ms} | ${r.result.p99Ms} | ${cpu} |`);
 }
-console.log("req/s: stored messages per second for the product's sends, 2xx answers per second otherwise.");
+console.log("req/s: stored messages per second for the product's sends, audited allowed calls per second for describe_grant, 2xx answers per second otherwise.");
 const ratio = (label: string, a: Row | undefined, b: Row | undefined) => {
   if (a && b) console.log(`${label}: ${fmt(rate(a) / rate(b), 3)}`);
 };

@@ -14,6 +14,16 @@ describe("E.164 normalisation", () => {
       expect(normalizeE164(bad)).toBeNull();
     }
   });
+  it("answers the same from its cache of recent answers, also once older answers were evicted", () => {
+    const first = ["+1 (555) 010-0123", "call me", "+1555"].map((n) => normalizeE164(n));
+    // More distinct inputs than the cache holds (1,024), valid and not.
+    for (let i = 0; i < 1_100; i++) {
+      expect(normalizeE164(`+1 555 ${String(i).padStart(7, "0")}`)).toBe(`+1555${String(i).padStart(7, "0")}`);
+      expect(normalizeE164(`+${i}`)).toBeNull();
+    }
+    expect(["+1 (555) 010-0123", "call me", "+1555"].map((n) => normalizeE164(n))).toEqual(first);
+    expect(first).toEqual(["+15550100123", null, null]);
+  });
   it("formats North American numbers with dashes for people", () => {
     expect(formatPhone("+15550100123")).toBe("+1 555-010-0123");
   });

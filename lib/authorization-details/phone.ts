@@ -4,12 +4,24 @@
 // +1 555 01xx, which exist precisely for tests and demos, are accepted.
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 
+// Parsing costs about 30 µs, and every send parses the recipient it is given and
+// each recipient of its token's authorization details, in both the MCP server and the messaging
+// API (about 3 % of each process under send load, docs/benchmarks.md). The answers are pure, so
+// the most recent ones are kept. Inputs are at most 32 characters, so the memory is bounded; an
+// attacker cycling through new numbers only evicts older answers (first in, first out).
+const NORMALIZED_CACHE_SIZE = 1024;
+const normalized = new Map<string, string | null>();
+
 /** The E.164 form of a phone number written in international notation, or null. */
 export function normalizeE164(input: string): string | null {
   if (typeof input !== "string" || input.length > 32 || !input.trim().startsWith("+")) return null;
+  const known = normalized.get(input);
+  if (known !== undefined) return known;
   const parsed = parsePhoneNumberFromString(input.trim());
-  if (!parsed || !parsed.isPossible()) return null;
-  return parsed.number;
+  const e164 = parsed?.isPossible() ? parsed.number : null;
+  if (normalized.size >= NORMALIZED_CACHE_SIZE) normalized.delete(normalized.keys().next().value!);
+  normalized.set(input, e164);
+  return e164;
 }
 
 /** For people: "+1 555-010-0123", "+44 20 7946 0958". */

@@ -101,3 +101,19 @@ export class GroupCommit<I> {
     }
   }
 }
+
+/**
+ * One writer per database client for one kind of item: call once per module, then
+ * `writerOf(db)` returns that client's writer (the same one for every caller in the process).
+ */
+export function groupCommitPerDb<I>(options: GroupCommitOptions<I>): (db: Db) => GroupCommit<I> {
+  const writers = new WeakMap<Db, GroupCommit<I>>();
+  return (db) => {
+    let writer = writers.get(db);
+    if (!writer) {
+      writer = new GroupCommit<I>(db, options);
+      writers.set(db, writer);
+    }
+    return writer;
+  };
+}

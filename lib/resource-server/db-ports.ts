@@ -1,7 +1,7 @@
 // The resource-server ports (ports.ts) over the shared database: today's one adapter for each.
 // The MCP server gets them from the composition root (lib/mcp-ports.ts) and never sees `Db`.
-import { appendAudit } from "../audit/append";
-import { writeTransaction, type Db } from "../db";
+import { appendAuditEntry } from "../audit/entry-writer";
+import type { Db } from "../db";
 import { urlOf } from "../db/client";
 import { requestExtension } from "../grants/extensions";
 import { checkDatabase } from "../health";
@@ -18,11 +18,7 @@ export function dbExtensionRequests(db: Db): ExtensionRequests {
 }
 
 export function dbAuditLog(db: Db): AuditLog {
-  return {
-    async append(event, at) {
-      await writeTransaction(db, (tx) => appendAudit(tx, event, at));
-    },
-  };
+  return { append: (event, at) => appendAuditEntry(db, event, at) };
 }
 
 export function dbReadiness(db: Db): Readiness {

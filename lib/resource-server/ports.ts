@@ -24,7 +24,8 @@ export interface ExtensionRequests {
 
 /**
  * The audit chain, for an event that has no other effect to commit with (a tool call allowed
- * or denied): appended in a transaction of its own. Rejects when the chain cannot be written,
+ * or denied): committed on its own or with concurrent entries, never with another caller's
+ * effects. Resolves once committed; rejects when the chain cannot be written,
  * so the caller can fail closed (docs/audit.md).
  */
 export interface AuditLog {

@@ -7,7 +7,7 @@
 import { appendCheckedAudit, checkAuditEvent, type CheckedAuditEvent } from "../../audit/append";
 import type { AuditEventInput } from "../../audit/events";
 import { isPostgres } from "../../audit/sql";
-import { GroupCommit } from "../../db/group-commit";
+import { groupCommitPerDb } from "../../db/group-commit";
 import type { Db, Tx } from "../../db";
 import type { PreparedAccessToken } from "./access-token";
 
@@ -47,17 +47,8 @@ async function writeIssuances(tx: Tx, items: Issuance[]): Promise<void> {
   for (const { entry } of items) appendCheckedAudit(tx, entry);
 }
 
-const writers = new WeakMap<Db, GroupCommit<Issuance>>();
-
-/** The writer of `db` (one per database client per loaded copy of this module). */
-export function issuanceWriter(db: Db): GroupCommit<Issuance> {
-  let writer = writers.get(db);
-  if (!writer) {
-    writer = new GroupCommit<Issuance>(db, { write: writeIssuances, maxBatch: ISSUANCE_BATCH_MAX });
-    writers.set(db, writer);
-  }
-  return writer;
-}
+/** The writer of a database client (one per client per loaded copy of this module). */
+export const issuanceWriter = groupCommitPerDb<Issuance>({ write: writeIssuances, maxBatch: ISSUANCE_BATCH_MAX });
 
 /**
  * Stores the token's IssuedToken row and its audit entry, committed with any concurrent
