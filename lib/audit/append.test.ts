@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
-import { writeTransaction } from "../db/transaction";
+import { inSavepoint, writeTransaction } from "../db/transaction";
 import { testDatabases } from "../../tests/harness/databases";
-import { appendAudit } from "./append";
+import { appendAudit, dropQueuedAudit, queuedAuditMark } from "./append";
 import { entryHash, GENESIS_HASH } from "./hash";
 
 describe.each(testDatabases())("audit append on $name", (target) => {
@@ -35,6 +35,29 @@ describe.each(testDatabases())("audit append on $name", (target) => {
     expect(await db.auditEvent.count()).toBe(before);
     const head = await db.auditHead.findUniqueOrThrow({ where: { id: 1 } });
     expect(head.seq).toBe(before);
+  });
+
+  it("a savepoint rolled back takes its effect and, dropped by the caller, its entries with it; the rest of the transaction commits", async () => {
+    const before = await db.auditEvent.count();
+    await writeTransaction(db, async (tx) => {
+      await appendAudit(tx, { type: "key.rotated", outcome: "info", actorType: "system", details: { kept: 1 } });
+      const mark = queuedAuditMark(tx);
+      await expect(
+        inSavepoint(tx, async () => {
+          // An effect that, were it kept, would break the chain's next link.
+          await tx.$executeRawUnsafe(`UPDATE "AuditHead" SET "hash" = 'overwritten' WHERE "id" = 1`);
+          await appendAudit(tx, { type: "key.rotated", outcome: "info", actorType: "system", details: { dropped: 1 } });
+          // A failed statement: on PostgreSQL it aborts the transaction until ROLLBACK TO.
+          await tx.$executeRawUnsafe(`INSERT INTO "AuditHead" ("id", "seq", "hash") VALUES (1, 0, 'x')`);
+        }),
+      ).rejects.toThrow();
+      dropQueuedAudit(tx, mark);
+      // The transaction is usable after the savepoint was rolled back.
+      await appendAudit(tx, { type: "key.rotated", outcome: "info", actorType: "system", details: { kept: 2 } });
+    });
+    const rows = await db.auditEvent.findMany({ where: { seq: { gt: before } }, orderBy: { seq: "asc" } });
+    expect(rows.map((r) => JSON.parse(r.details))).toEqual([{ kept: 1 }, { kept: 2 }]);
+    expect(rows[1]?.prevHash).toBe(rows[0]?.hash);
   });
 
   it("chains a transaction's entries at commit, in the order they were appended, after its effect", async () => {

@@ -42,6 +42,19 @@ export function appendCheckedAudit(tx: Tx, entry: CheckedAuditEvent): void {
   events.push(entry);
 }
 
+/** How many entries are queued on `tx`: a mark for dropQueuedAudit. */
+export function queuedAuditMark(tx: Tx): number {
+  return queued.get(tx)?.length ?? 0;
+}
+
+/**
+ * Drops the entries queued on `tx` after `mark`, when the writes they record were undone by a
+ * savepoint (lib/db/transaction.ts, inSavepoint): an entry must never commit without its effect.
+ */
+export function dropQueuedAudit(tx: Tx, mark: number): void {
+  queued.get(tx)?.splice(mark);
+}
+
 export async function appendAudit(tx: Tx, event: AuditEventInput, now: Date = new Date()): Promise<void> {
   // Checked here, in the caller's stack, so a refused entry fails the caller's transaction
   // before anything else runs and takes no lock and no number.

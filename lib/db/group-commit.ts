@@ -10,7 +10,9 @@
 // them (one transaction). Members are never retried one by one: callers validate each item
 // before submitting it (docs/audit.md, "Group commit"), so what is left to fail is the store
 // itself, which would fail every member alone as well, and retrying singly would multiply the
-// wait of a store that is down (up to LOCK_WAIT_MS each on SQLite) by the batch size.
+// wait of a store that is down (up to LOCK_WAIT_MS each on SQLite) by the batch size. A writer
+// whose members can be refused one by one (a spent quota) answers each member from `write`,
+// undoing a refused member's writes with a savepoint (lib/messaging/accept.ts).
 //
 // Delay bound. While no batch is running, an item starts its transaction after one turn of the
 // event loop (setImmediate: requests that arrived in the same turn join it). While one runs,
@@ -20,16 +22,19 @@
 import type { Db, Tx } from "./client";
 import { writeTransaction } from "./transaction";
 
-export interface GroupCommitOptions<I> {
-  /** Writes the items of one batch, in order, inside its write transaction; throw to roll the batch back. */
-  write: (tx: Tx, items: I[]) => Promise<void>;
+export interface GroupCommitOptions<I, R = void> {
+  /**
+   * Writes the items of one batch, in order, inside its write transaction, and returns each
+   * item's answer in the same order (nothing when R is void); throw to roll the batch back.
+   */
+  write: (tx: Tx, items: I[]) => Promise<R[] | void>;
   /** Most items per transaction (default 64). */
   maxBatch?: number;
 }
 
-interface Member<I> {
+interface Member<I, R> {
   item: I;
-  resolve: () => void;
+  resolve: (answer: R) => void;
   reject: (err: unknown) => void;
 }
 
@@ -42,23 +47,23 @@ export interface GroupCommitStats {
   failed: number;
 }
 
-export class GroupCommit<I> {
+export class GroupCommit<I, R = void> {
   readonly stats: GroupCommitStats = { batches: 0, items: 0, failed: 0 };
-  private readonly queue: Member<I>[] = [];
+  private readonly queue: Member<I, R>[] = [];
   private readonly maxBatch: number;
   private running = false;
   private scheduled = false;
 
   constructor(
     private readonly db: Db,
-    private readonly options: GroupCommitOptions<I>,
+    private readonly options: GroupCommitOptions<I, R>,
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 64);
   }
 
-  /** Resolves once `item` is committed; rejects with the batch's error when it was not. */
-  submit(item: I): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves with the item's answer once it is committed; rejects with the batch's error when it was not. */
+  submit(item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();
     });
@@ -83,7 +88,7 @@ export class GroupCommit<I> {
     this.running = true;
     const batch = this.queue.splice(0, this.maxBatch);
     try {
-      await writeTransaction(this.db, (tx) =>
+      const answers = await writeTransaction(this.db, (tx) =>
         this.options.write(
           tx,
           batch.map((m) => m.item),
@@ -91,7 +96,7 @@ export class GroupCommit<I> {
       );
       this.stats.batches += 1;
       this.stats.items += batch.length;
-      for (const m of batch) m.resolve();
+      for (const [i, m] of batch.entries()) m.resolve(answers?.[i] as R);
     } catch (err) {
       this.stats.failed += 1;
       for (const m of batch) m.reject(err);
@@ -106,12 +111,12 @@ export class GroupCommit<I> {
  * One writer per database client for one kind of item: call once per module, then
  * `writerOf(db)` returns that client's writer (the same one for every caller in the process).
  */
-export function groupCommitPerDb<I>(options: GroupCommitOptions<I>): (db: Db) => GroupCommit<I> {
-  const writers = new WeakMap<Db, GroupCommit<I>>();
+export function groupCommitPerDb<I, R = void>(options: GroupCommitOptions<I, R>): (db: Db) => GroupCommit<I, R> {
+  const writers = new WeakMap<Db, GroupCommit<I, R>>();
   return (db) => {
     let writer = writers.get(db);
     if (!writer) {
-      writer = new GroupCommit<I>(db, options);
+      writer = new GroupCommit<I, R>(db, options);
       writers.set(db, writer);
     }
     return writer;

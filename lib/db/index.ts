@@ -3,7 +3,7 @@ import { config } from "../config";
 import { createDb, type Db } from "./client";
 
 export type { Db, Tx } from "./client";
-export { beforeCommit, writeTransaction } from "./transaction";
+export { beforeCommit, inSavepoint, writeTransaction } from "./transaction";
 
 const globalRef = globalThis as unknown as { __agentGrantsDb?: Db };
 

@@ -42,3 +42,27 @@ export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
   if (client) await runCommitHooks(client);
   return result;
 }
+
+let savepoints = 0;
+
+/**
+ * Runs `fn` inside a savepoint of the write transaction `tx`: when it throws, its statements are
+ * undone (ROLLBACK TO, which also clears PostgreSQL's aborted state after a failed statement)
+ * and the error is rethrown, while the transaction and everything written before stay usable.
+ * Work `fn` registered with beforeCommit or afterCommit is not undone: callers that queue such
+ * work undo it themselves (lib/audit/append.ts, dropQueuedAudit).
+ */
+export async function inSavepoint<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
+  const name = `sp_${(savepoints = (savepoints + 1) % 1_000_000)}`;
+  await tx.$executeRawUnsafe(`SAVEPOINT ${name}`);
+  let result: T;
+  try {
+    result = await fn();
+  } catch (err) {
+    await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${name}`);
+    await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${name}`);
+    throw err;
+  }
+  await tx.$executeRawUnsafe(`RELEASE SAVEPOINT ${name}`);
+  return result;
+}

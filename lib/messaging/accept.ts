@@ -11,11 +11,15 @@
 // when it has one) and the spend itself re-checks liveness at the write (lib/grants/entries.ts),
 // so on SQLite the database write lock, which every other process's writes wait for, is held
 // for the writes and the commit alone (docs/benchmarks.md, "The send path's write lock").
+// Concurrent sends share that transaction, each in a savepoint of its own (writeAcceptBatch):
+// all of one send's writes commit together or none of them do, as before, and its answer
+// waits for the commit.
 import { createHash } from "node:crypto";
-import { appendAudit } from "../audit/append";
+import { appendAudit, dropQueuedAudit, queuedAuditMark } from "../audit/append";
 import { bodyFacts } from "../audit/body-digest";
 import type { AuditActorType } from "../audit/events";
-import { writeTransaction, type Db, type Tx } from "../db";
+import { inSavepoint, type Db, type Tx } from "../db";
+import { groupCommitPerDb } from "../db/group-commit";
 import type { Deps } from "../deps";
 import { spendFromEntries } from "../grants/entries";
 import { type ChainGrant, type GrantStatus, type GrantStatusCache, type LiveGrantStatus, readGrantStatus } from "../resource-server/grant-status";
@@ -90,44 +94,84 @@ export interface Accepted {
   lease?: DeliveryLease;
 }
 
-/** The accept transaction: writes only (the quota, the message, its entries). */
-function writeAccepted(deps: Deps, input: AcceptInput, options: AcceptOptions, status: LiveGrantStatus, now: Date): Promise<Accepted> {
-  return writeTransaction(deps.db, async (tx) => {
-    await spendMessage(tx, status.chain, input.recipient, input.jti);
-    const until = leaseEnd(deps, now);
-    const claim = options.claimFor ? { attempts: 1, leaseUntil: until, claimedBy: options.claimFor } : {};
-    const message = await tx.message.create({
-      data: {
-        grantId: status.rootGrantId,
-        userId: status.userId,
-        clientId: status.clientId,
-        recipient: input.recipient,
-        body: input.body,
-        bodySha256: sha256Hex(input.body),
-        status: "pending",
-        provider: deps.config.messaging.provider,
-        idempotencyKey: input.idempotencyKey ?? null,
-        createdAt: now,
-        ...claim,
-      },
-    });
-    await appendAudit(
-      tx,
-      {
-        type: "message.queued",
-        outcome: "success",
-        actorType: input.actor.type,
-        actorId: input.actor.id,
-        subjectUserId: message.userId,
-        clientId: message.clientId,
-        grantId: message.grantId,
-        details: { message_id: message.id, recipient: message.recipient, ...bodyFacts(deps.config.auditHmacKey, input.body), provider: message.provider },
-      },
-      now,
-    );
-    const lease = options.claimFor ? await auditAttempt(tx, deps, message, options.claimFor, until, now) : undefined;
-    return { message, replayed: false, lease };
+interface AcceptJob {
+  deps: Deps;
+  input: AcceptInput;
+  options: AcceptOptions;
+  status: LiveGrantStatus;
+  now: Date;
+}
+
+type AcceptAnswer = { ok: true; accepted: Accepted } | { ok: false; error: unknown };
+
+/** One send's writes in the accept transaction: the quota, the message, its entries (writes only). */
+async function writeAccepted(tx: Tx, { deps, input, options, status, now }: AcceptJob): Promise<Accepted> {
+  await spendMessage(tx, status.chain, input.recipient, input.jti);
+  const until = leaseEnd(deps, now);
+  const claim = options.claimFor ? { attempts: 1, leaseUntil: until, claimedBy: options.claimFor } : {};
+  const message = await tx.message.create({
+    data: {
+      grantId: status.rootGrantId,
+      userId: status.userId,
+      clientId: status.clientId,
+      recipient: input.recipient,
+      body: input.body,
+      bodySha256: sha256Hex(input.body),
+      status: "pending",
+      provider: deps.config.messaging.provider,
+      idempotencyKey: input.idempotencyKey ?? null,
+      createdAt: now,
+      ...claim,
+    },
   });
+  await appendAudit(
+    tx,
+    {
+      type: "message.queued",
+      outcome: "success",
+      actorType: input.actor.type,
+      actorId: input.actor.id,
+      subjectUserId: message.userId,
+      clientId: message.clientId,
+      grantId: message.grantId,
+      details: { message_id: message.id, recipient: message.recipient, ...bodyFacts(deps.config.auditHmacKey, input.body), provider: message.provider },
+    },
+    now,
+  );
+  const lease = options.claimFor ? await auditAttempt(tx, deps, message, options.claimFor, until, now) : undefined;
+  return { message, replayed: false, lease };
+}
+
+/**
+ * The accept transactions of concurrent sends, committed together (group commit,
+ * lib/db/group-commit.ts): each send's writes run in a savepoint of their own, so a send refused
+ * at the write (no message left, a replayed Idempotency-Key, an entry the audit refuses) undoes
+ * only its own writes and entries, and the others commit. Each send is answered after the
+ * commit; if the batch cannot commit, every send in it fails as a lone transaction would have.
+ */
+async function writeAcceptBatch(tx: Tx, jobs: AcceptJob[]): Promise<AcceptAnswer[]> {
+  const answers: AcceptAnswer[] = [];
+  for (const job of jobs) {
+    const mark = queuedAuditMark(tx);
+    try {
+      answers.push({ ok: true, accepted: await inSavepoint(tx, () => writeAccepted(tx, job)) });
+    } catch (error) {
+      dropQueuedAudit(tx, mark);
+      answers.push({ ok: false, error });
+    }
+  }
+  return answers;
+}
+
+/** Most sends per accept transaction. */
+export const ACCEPT_BATCH_MAX = 64;
+/** The accept writer of a database client (one per client per loaded copy of this module). */
+export const acceptWriter = groupCommitPerDb<AcceptJob, AcceptAnswer>({ write: writeAcceptBatch, maxBatch: ACCEPT_BATCH_MAX });
+
+async function accept(job: AcceptJob): Promise<Accepted> {
+  const answer = await acceptWriter(job.deps.db).submit(job);
+  if (!answer.ok) throw answer.error;
+  return answer.accepted;
 }
 
 function readStatus(deps: Deps, input: AcceptInput, options: AcceptOptions, now: Date, fresh: boolean): Promise<GrantStatus> {
@@ -145,7 +189,7 @@ export async function acceptMessage(deps: Deps, input: AcceptInput, options: Acc
   for (;;) {
     if (!status.live) throw denialForGrantReason(status.reason);
     try {
-      return await writeAccepted(deps, input, options, status, now);
+      return await accept({ deps, input, options, status, now });
     } catch (err) {
       if (isUniqueViolation(err) && input.idempotencyKey) {
         // The Idempotency-Key was used before (or by a request racing this one): the whole
