@@ -1,5 +1,5 @@
-// Concurrent sends share accept transactions (group commit, lib/messaging/accept.ts), each send
-// in a savepoint of its own: refused sends (no message left, an Idempotency-Key already used)
+// Concurrent sends share accept transactions (group commit, lib/messaging/accept.ts); a batch with
+// a refused send is written again with each send in a savepoint of its own: refused sends (no message left, an Idempotency-Key already used)
 // undo only their own writes and audit entries, the others commit, the quota stays exact, and
 // every stored message has its entries.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import type { Db } from "../db";
 import { verifyChain } from "../audit/verify";
 import { grantEntryLimits } from "../grants/entries";
 import { testDatabases } from "../../tests/harness/databases";
-import { acceptMessage, acceptWriter, type AcceptInput } from "./accept";
+import { acceptMessage, acceptWriters, type AcceptInput } from "./accept";
 import { MessagingDenial } from "./policy";
 import { makeGrant, testDeps } from "./test-fixtures";
 
@@ -27,15 +27,15 @@ describe.each(testDatabases())("accept transactions shared by concurrent sends, 
     const small = await makeGrant(db, { maxMessages: 5 });
     const large = await makeGrant(db, { maxMessages: 10 });
     const deps = testDeps(db);
-    const writer = acceptWriter(db);
-    const before = writer.stats.batches;
+    const batches = () => acceptWriters.optimistic(db).stats.batches + acceptWriters.guarded(db).stats.batches;
+    const before = batches();
     const send = (grantId: string, i: number) => acceptMessage(deps, { grantId, recipient: TO, body: `m${i}`, actor });
     const results = await Promise.allSettled([...Array.from({ length: 12 }, (_, i) => send(small.grantId, i)), ...Array.from({ length: 6 }, (_, i) => send(large.grantId, i))]);
     const smallResults = results.slice(0, 12);
     expect(smallResults.filter((r) => r.status === "fulfilled")).toHaveLength(5);
     expect(smallResults.filter((r) => r.status === "rejected" && r.reason instanceof MessagingDenial && r.reason.code === "quota_exhausted")).toHaveLength(7);
     expect(results.slice(12).every((r) => r.status === "fulfilled")).toBe(true);
-    expect(writer.stats.batches - before).toBeLessThan(18);
+    expect(batches() - before).toBeLessThan(18);
 
     // Exactly the accepted sends left their message, their spend and their entry.
     expect(await db.message.count({ where: { grantId: small.grantId } })).toBe(5);
@@ -44,6 +44,23 @@ describe.each(testDatabases())("accept transactions shared by concurrent sends, 
     expect(await db.message.count({ where: { grantId: large.grantId } })).toBe(6);
     expect(await grantEntryLimits(db, large.grantId)).toMatchObject([{ used: 6, left: 4 }]);
     expect(await queuedEntries(large.grantId)).toBe(6);
+    expect((await verifyChain(db)).ok).toBe(true);
+  });
+
+  it("sends that are all within the quota commit in optimistic batches, with no savepoint; a refusal sends its batch to the guarded writer", async () => {
+    const g = await makeGrant(db, { maxMessages: 10 });
+    const deps = testDeps(db);
+    const { optimistic, guarded } = { optimistic: acceptWriters.optimistic(db), guarded: acceptWriters.guarded(db) };
+    const before = { optimistic: optimistic.stats.items, guarded: guarded.stats.items };
+    await Promise.all(Array.from({ length: 8 }, (_, i) => acceptMessage(deps, { grantId: g.grantId, recipient: TO, body: `ok${i}`, actor })));
+    expect(optimistic.stats.items - before.optimistic).toBe(8);
+    expect(guarded.stats.items - before.guarded).toBe(0);
+    // 2 messages left, 4 sends at once: the optimistic batch is refused whole, the guarded one answers each.
+    const results = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => acceptMessage(deps, { grantId: g.grantId, recipient: TO, body: `last${i}`, actor })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
+    expect(guarded.stats.items - before.guarded).toBeGreaterThan(0);
+    expect(await db.message.count({ where: { grantId: g.grantId } })).toBe(10);
+    expect(await queuedEntries(g.grantId)).toBe(10);
     expect((await verifyChain(db)).ok).toBe(true);
   });
 

@@ -11,9 +11,8 @@
 // when it has one) and the spend itself re-checks liveness at the write (lib/grants/entries.ts),
 // so on SQLite the database write lock, which every other process's writes wait for, is held
 // for the writes and the commit alone (docs/benchmarks.md, "The send path's write lock").
-// Concurrent sends share that transaction, each in a savepoint of its own (writeAcceptBatch):
-// all of one send's writes commit together or none of them do, as before, and its answer
-// waits for the commit.
+// Concurrent sends share that transaction (see "group commit" below): all of one send's
+// writes commit together or none of them do, as before, and its answer waits for the commit.
 import { createHash } from "node:crypto";
 import { appendAudit, dropQueuedAudit, queuedAuditMark } from "../audit/append";
 import { bodyFacts } from "../audit/body-digest";
@@ -142,14 +141,38 @@ async function writeAccepted(tx: Tx, { deps, input, options, status, now }: Acce
   return { message, replayed: false, lease };
 }
 
-/**
- * The accept transactions of concurrent sends, committed together (group commit,
- * lib/db/group-commit.ts): each send's writes run in a savepoint of their own, so a send refused
- * at the write (no message left, a replayed Idempotency-Key, an entry the audit refuses) undoes
- * only its own writes and entries, and the others commit. Each send is answered after the
- * commit; if the batch cannot commit, every send in it fails as a lone transaction would have.
- */
-async function writeAcceptBatch(tx: Tx, jobs: AcceptJob[]): Promise<AcceptAnswer[]> {
+// The accept transactions of concurrent sends are committed together (group commit,
+// lib/db/group-commit.ts), in two steps because a savepoint costs about as much as the spend
+// itself through Prisma (two statements, docs/benchmarks.md):
+// - optimistically, every send of the batch writes plainly. A send refused at the write (no
+//   message left, an Idempotency-Key already used, an entry the audit refuses) rolls the whole
+//   batch back, and every send in it is submitted again to
+// - the guarded writer, where each send writes in a savepoint of its own: a refused send undoes
+//   only its own writes and queued entries, and the others commit.
+// Either way all of one send's writes commit together or none of them do, and its answer waits
+// for the commit; if a batch cannot commit, every send in it fails as a lone transaction would.
+
+/** A send of an optimistic batch was refused: the batch was rolled back, to be written guarded. */
+class RewriteGuarded extends Error {
+  override name = "RewriteGuarded";
+}
+
+async function writeOptimistic(tx: Tx, jobs: AcceptJob[]): Promise<AcceptAnswer[]> {
+  const [only] = jobs;
+  // Alone, a refusal is the send's own answer: the transaction rolls back, as it always did.
+  if (jobs.length === 1 && only) return [{ ok: true, accepted: await writeAccepted(tx, only) }];
+  const answers: AcceptAnswer[] = [];
+  for (const job of jobs) {
+    try {
+      answers.push({ ok: true, accepted: await writeAccepted(tx, job) });
+    } catch {
+      throw new RewriteGuarded();
+    }
+  }
+  return answers;
+}
+
+async function writeGuarded(tx: Tx, jobs: AcceptJob[]): Promise<AcceptAnswer[]> {
   const answers: AcceptAnswer[] = [];
   for (const job of jobs) {
     const mark = queuedAuditMark(tx);
@@ -165,11 +188,20 @@ async function writeAcceptBatch(tx: Tx, jobs: AcceptJob[]): Promise<AcceptAnswer
 
 /** Most sends per accept transaction. */
 export const ACCEPT_BATCH_MAX = 64;
-/** The accept writer of a database client (one per client per loaded copy of this module). */
-export const acceptWriter = groupCommitPerDb<AcceptJob, AcceptAnswer>({ write: writeAcceptBatch, maxBatch: ACCEPT_BATCH_MAX });
+/** The accept writers of a database client (one of each per client per loaded copy of this module). */
+export const acceptWriters = {
+  optimistic: groupCommitPerDb<AcceptJob, AcceptAnswer>({ write: writeOptimistic, maxBatch: ACCEPT_BATCH_MAX }),
+  guarded: groupCommitPerDb<AcceptJob, AcceptAnswer>({ write: writeGuarded, maxBatch: ACCEPT_BATCH_MAX }),
+};
 
 async function accept(job: AcceptJob): Promise<Accepted> {
-  const answer = await acceptWriter(job.deps.db).submit(job);
+  let answer: AcceptAnswer;
+  try {
+    answer = await acceptWriters.optimistic(job.deps.db).submit(job);
+  } catch (err) {
+    if (!(err instanceof RewriteGuarded)) throw err;
+    answer = await acceptWriters.guarded(job.deps.db).submit(job);
+  }
   if (!answer.ok) throw answer.error;
   return answer.accepted;
 }
