@@ -24,6 +24,16 @@ export class BodyError extends Error {
   }
 }
 
+// Bodies the server read in full before the handler ran (./node-request.ts). The Request keeps
+// its own copy as its body too, for any reader but this one.
+const buffered = new WeakMap<Request, Uint8Array>();
+
+/** Marks `req` as carrying `body`, already read in full: readBodyText decodes it without a stream. */
+export function withBufferedBody(req: Request, body: Uint8Array): Request {
+  buffered.set(req, body);
+  return req;
+}
+
 function tooLarge(maxBytes: number): BodyError {
   return new BodyError("body_too_large", `the request body is larger than ${maxBytes} bytes`);
 }
@@ -38,6 +48,15 @@ function checkMediaType(req: Request, expected: string): void {
 export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = buffered.get(req);
+  if (bytes) {
+    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new BodyError("invalid_characters", "the body is not valid UTF-8");
+    }
+  }
   if (!req.body) return "";
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const reader = req.body.getReader();

@@ -1,23 +1,9 @@
 // Serves a Web-standard handler `(Request) => Promise<Response>` from node:http, so the MCP
 // server's logic is written against Request/Response like the rest of the codebase.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { Readable } from "node:stream";
-import { webHeaders } from "@/lib/http/node-headers";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import { toWebRequest } from "@/lib/http/node-request";
 
 export type WebHandler = (req: Request) => Promise<Response>;
-
-function toRequest(req: IncomingMessage, origin: string): Request {
-  const headers = webHeaders(req);
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", origin), {
-    method,
-    headers,
-    body: hasBody ? (Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>) : undefined,
-    // @ts-expect-error: Node's fetch needs duplex for a streamed request body.
-    duplex: hasBody ? "half" : undefined,
-  });
-}
 
 async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string | string[]> = {};
@@ -61,15 +47,19 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
  */
 export function serveWeb(handler: WebHandler, origin: string): Server {
   return createServer((req, res) => {
-    let request: Request;
+    let url: string;
     try {
-      request = toRequest(req, origin);
+      url = new URL(req.url ?? "/", origin).toString();
     } catch {
       res.writeHead(400, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(JSON.stringify({ error: "invalid_request" }));
       return;
     }
-    handler(request)
-      .then((response) => writeResponse(res, response))
+    toWebRequest(req, url)
+      .then(
+        (request) => handler(request).then((response) => writeResponse(res, response)),
+        // The client went away before its declared body arrived: nobody is left to answer.
+        () => void res.destroy(),
+      )
       .catch((err: unknown) => {
         console.error(`mcp-server: unhandled error: ${err instanceof Error ? err.message : String(err)}`);
         if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });

@@ -6,7 +6,7 @@
 // limits, CORS and Cache-Control themselves, and the headers Next.js would add from
 // next.config.ts come from the same rules (lib/http/security-headers.ts).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { webHeaders } from "../../lib/http/node-headers";
+import { toWebRequest } from "../../lib/http/node-request";
 import { securityHeadersFor } from "../../lib/http/security-headers";
 import { machineHandlerFor, type MachineHandler, type MachineRoutes } from "../../lib/machine-routes";
 
@@ -16,44 +16,12 @@ function pathnameOf(url: string): string {
 }
 
 /**
- * The body as a stream that reads the socket only when the handler pulls, so a body the handler
- * never reads (an early 401) is discarded by Node after the answer, and the connection stays
- * usable; a handler that stops reading (413) cancels, and the rest is discarded too. Next.js
- * instead buffers every body in full before the handler runs.
+ * The request's URL as Next.js builds it for a route handler in a custom server: the server's
+ * own host and port, with https when X-Forwarded-Proto says so (next-server.ts attachRequestMeta).
  */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let chunks: AsyncIterator<Buffer> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      chunks ??= req.iterator({ destroyOnReturn: false });
-      const { value, done } = await chunks.next();
-      if (done) controller.close();
-      else controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-    },
-    async cancel() {
-      await chunks?.return?.();
-      req.resume();
-    },
-  }, { highWaterMark: 0 }); // no read ahead: nothing is pulled before the handler asks
-}
-
-/**
- * The request as the handler sees it, built the way Next.js builds it for a route handler in a
- * custom server: its URL is the server's own host and port, with https when X-Forwarded-Proto
- * says so (next-server.ts attachRequestMeta).
- */
-export function toWebRequest(req: IncomingMessage, host: string): Request {
-  // The web server's stamp (./stamp.ts) is in req.headers, which webHeaders reads.
-  const headers = webHeaders(req);
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
+function requestUrl(req: IncomingMessage, host: string): string {
   const protocol = req.headers["x-forwarded-proto"]?.includes("https") ? "https" : "http";
-  return new Request(`${protocol}://${host}${req.url ?? "/"}`, {
-    method,
-    headers,
-    body: hasBody ? bodyStream(req) : undefined,
-    duplex: hasBody ? "half" : undefined,
-  } as RequestInit);
+  return `${protocol}://${host}${req.url ?? "/"}`;
 }
 
 /** Writes a handler's answer, the path's security headers first so the handler's own win. */
@@ -69,7 +37,16 @@ export async function writeWebResponse(res: ServerResponse, pathname: string, re
 
 async function serve(handler: MachineHandler, req: IncomingMessage, res: ServerResponse, pathname: string, host: string): Promise<void> {
   try {
-    await writeWebResponse(res, pathname, await handler(toWebRequest(req, host)));
+    let request: Request;
+    try {
+      // The web server's stamp (./stamp.ts) is in req.headers, which the request's headers copy.
+      request = await toWebRequest(req, requestUrl(req, host));
+    } catch {
+      // The client went away before its declared body arrived: nobody is left to answer.
+      res.destroy();
+      return;
+    }
+    await writeWebResponse(res, pathname, await handler(request));
   } catch (err) {
     // The handlers answer every expected failure themselves; this is a bug, answered as Next.js does.
     console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
