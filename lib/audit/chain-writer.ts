@@ -1,9 +1,10 @@
 // Chains entries onto the head and stores them, inside the caller's write transaction: the
 // one place that numbers and links entries (appendAudit at commit, bulkAppend for seeding).
-// The head is read under its lock, every entry is hashed in memory, and the rows travel as one
-// JSON parameter, so a batch costs the same few statements however large it is (SQLite allows
-// 32,766 bound values per statement, PostgreSQL 65,535).
+// The head is read under its lock, every entry is hashed in memory, and the rows are written in
+// one statement (SQLite: bound values, lib/db/insert-rows.ts; PostgreSQL: one JSON parameter),
+// so a batch costs the same few statements however large it is.
 import type { Tx } from "../db";
+import { insertRowsSqlite } from "../db/insert-rows";
 import type { AuditEventInput } from "./events";
 import { canonicalJson, entryHash } from "./hash";
 import { isPostgres } from "./sql";
@@ -11,15 +12,8 @@ import { isPostgres } from "./sql";
 /** An event whose details are already normalised (privacy.ts), with its time. */
 export type CheckedAuditEvent = AuditEventInput & { time: Date };
 
-const COLUMNS = `"seq","time","actorType","actorId","subjectUserId","clientId","grantId","type","outcome","reason","details","prevHash","hash"`;
-
-const SQLITE_INSERT = `
-INSERT INTO "AuditEvent" (${COLUMNS})
-SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'), json_extract(value,'$[3]'),
-       json_extract(value,'$[4]'), json_extract(value,'$[5]'), json_extract(value,'$[6]'), json_extract(value,'$[7]'),
-       json_extract(value,'$[8]'), json_extract(value,'$[9]'), json_extract(value,'$[10]'), json_extract(value,'$[11]'),
-       json_extract(value,'$[12]')
-FROM json_each(?)`;
+const COLUMN_NAMES = ["seq", "time", "actorType", "actorId", "subjectUserId", "clientId", "grantId", "type", "outcome", "reason", "details", "prevHash", "hash"] as const;
+const COLUMNS = COLUMN_NAMES.map((c) => `"${c}"`).join(",");
 
 // TIMESTAMP(3) has no zone: Prisma stores UTC wall-clock time, so the ISO string's "Z" is
 // dropped before the cast. The head moves in the same statement as the insert, so the lock
@@ -84,7 +78,7 @@ export async function appendEntries(tx: Tx, events: CheckedAuditEvent[]): Promis
   if (pg) {
     await tx.$executeRawUnsafe(POSTGRES_INSERT_AND_MOVE_HEAD, JSON.stringify(rows), seq, prevHash);
   } else {
-    await tx.$executeRawUnsafe(SQLITE_INSERT, JSON.stringify(rows));
+    await insertRowsSqlite(tx, "AuditEvent", COLUMN_NAMES, rows);
     await tx.$executeRawUnsafe(`UPDATE "AuditHead" SET "seq" = ?, "hash" = ? WHERE "id" = 1`, seq, prevHash);
   }
   return seq;

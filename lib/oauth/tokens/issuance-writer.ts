@@ -8,6 +8,7 @@ import { appendCheckedAudit, checkAuditEvent, type CheckedAuditEvent } from "../
 import type { AuditEventInput } from "../../audit/events";
 import { isPostgres } from "../../audit/sql";
 import { groupCommitPerDb } from "../../db/group-commit";
+import { insertRowsSqlite } from "../../db/insert-rows";
 import type { Db, Tx } from "../../db";
 import type { PreparedAccessToken } from "./access-token";
 
@@ -19,18 +20,14 @@ interface Issuance {
 /** Most issuances per transaction: bounds one transaction's length and statement size. */
 export const ISSUANCE_BATCH_MAX = 64;
 
-// The rows travel as one JSON parameter, as the audit chain's do (lib/audit/chain-writer.ts):
-// the statement's text is the same for every batch size, so it is prepared once (SQLite keeps
-// it, lib/db/sqlite-runtime.ts) and never goes through Prisma's query compiler, which compiled
-// a model createMany anew for each new number of rows (a visible share of the token endpoint's
-// CPU, docs/benchmarks.md). Timestamps are stored as each provider's Prisma client stores them:
-// milliseconds since the epoch on SQLite, UTC wall-clock TIMESTAMP(3) on PostgreSQL.
-const COLUMNS = `"jti","grantId","clientId","expiresAt","createdAt","subjectJti"`;
-const SQLITE_INSERT = `
-INSERT INTO "IssuedToken" (${COLUMNS})
-SELECT json_extract(value,'$[0]'), json_extract(value,'$[1]'), json_extract(value,'$[2]'),
-       json_extract(value,'$[3]'), json_extract(value,'$[4]'), json_extract(value,'$[5]')
-FROM json_each(?)`;
+// The rows go in one statement whose text depends only on the row count (SQLite: bound values,
+// lib/db/insert-rows.ts; PostgreSQL: one JSON parameter), never through Prisma's query compiler,
+// which compiled a model createMany anew for each new number of rows (a visible share of the
+// token endpoint's CPU, docs/benchmarks.md). Timestamps are stored as each provider's Prisma
+// client stores them: milliseconds since the epoch on SQLite, UTC wall-clock TIMESTAMP(3) on
+// PostgreSQL.
+const COLUMN_NAMES = ["jti", "grantId", "clientId", "expiresAt", "createdAt", "subjectJti"] as const;
+const COLUMNS = COLUMN_NAMES.map((c) => `"${c}"`).join(",");
 const POSTGRES_INSERT = `
 INSERT INTO "IssuedToken" (${COLUMNS})
 SELECT r->>0, r->>1, r->>2, replace(r->>3, 'Z', '')::timestamp(3), replace(r->>4, 'Z', '')::timestamp(3), r->>5
@@ -40,7 +37,7 @@ async function writeIssuances(tx: Tx, items: Issuance[]): Promise<void> {
   const pg = isPostgres(tx);
   const stamp = (d: Date) => (pg ? d.toISOString() : d.getTime());
   const rows = items.map(({ token, entry }) => [token.jti, token.grantId, token.clientId, stamp(token.expiresAt), stamp(entry.time), token.subjectJti]);
-  const inserted = await tx.$executeRawUnsafe(pg ? POSTGRES_INSERT : SQLITE_INSERT, JSON.stringify(rows));
+  const inserted = pg ? await tx.$executeRawUnsafe(POSTGRES_INSERT, JSON.stringify(rows)) : await insertRowsSqlite(tx, "IssuedToken", COLUMN_NAMES, rows);
   if (inserted !== items.length) throw new Error(`issuance batch: ${inserted} of ${items.length} token rows stored`);
   // The entries are queued in the same order and chained by the audit writer at commit, with
   // one head read and one head update for the whole batch.
