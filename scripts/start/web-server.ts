@@ -4,7 +4,8 @@
 // replacing any copy the client sent, so per-address limits cannot be dodged by sending
 // X-Forwarded-For. The machine-to-machine endpoints (token, introspection, revocation, JWKS,
 // metadata, the messaging API's send) are then answered without Next.js by the same handlers
-// their route files export (./listener.ts, ./fast-path.ts, lib/machine-routes.ts). Started by
+// their route files export (./listener.ts, ./fast-path.ts, lib/machine-routes.ts), and token
+// issuances are committed on a write thread (lib/oauth/tokens/issuance-thread.ts). Started by
 // scripts/start.ts (`npm start`, `npm run dev`).
 //
 // It also owns the process's life as one instance among several (docs/deployment.md): it runs
@@ -20,6 +21,7 @@ import { instanceState } from "../../lib/instance";
 import { createLeaderElection } from "../../lib/leader";
 import { MACHINE_ROUTES } from "../../lib/machine-routes";
 import { forgetClientsOnRevocation } from "../../lib/oauth/clients/cache";
+import { startIssuanceThread } from "../../lib/oauth/tokens/issuance-thread";
 import { createRequestListener } from "./listener";
 
 const dev = process.argv.includes("--dev");
@@ -38,6 +40,11 @@ const stopTasks = startBackgroundTasks(undefined, { election });
 // "forget everything" (lib/revocation): the client cache of the token endpoint forgets its
 // entries at once instead of after their 1 s (lib/oauth/clients/cache.ts).
 const revocations = forgetClientsOnRevocation(cfg.databaseUrl, `web ${cfg.scale.instanceName}`);
+
+// The token endpoint answered here commits its issuances on a thread of its own, so the event
+// loop keeps parsing, authenticating and signing meanwhile (lib/db/write-thread.ts).
+const issuanceThread = cfg.webFastPath ? startIssuanceThread(db()) : undefined;
+issuanceThread?.thread.warm();
 
 const listener = createRequestListener({ trustProxy: cfg.trustProxy, host, routes: cfg.webFastPath ? MACHINE_ROUTES : undefined, next: handle });
 const server = createServer((req, res) => {
@@ -68,6 +75,7 @@ async function shutdown(signal: "SIGINT" | "SIGTERM"): Promise<void> {
   server.closeAllConnections();
   // The work first, then the offices: the next leader must not overlap this one's last pass.
   await stopTasks();
+  await issuanceThread?.stop();
   await revocations.stop();
   await election.stop();
   await app.close().catch(() => undefined);

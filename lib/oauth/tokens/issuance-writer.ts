@@ -4,6 +4,10 @@
 // member's IssuedToken row and its audit entry, chained in order at commit. The caller answers
 // only once recordIssuance has resolved, i.e. its row and entry are committed; a failed batch
 // rejects every member and stores none of them (docs/audit.md, "Group commit").
+//
+// The web server can move this writer onto a thread of its own (./issuance-thread.ts,
+// lib/db/write-thread.ts): recordIssuance then posts the row and entry there, with the same
+// answer once committed.
 import { appendCheckedAudit, checkAuditEvent, type CheckedAuditEvent } from "../../audit/append";
 import type { AuditEventInput } from "../../audit/events";
 import { isPostgres } from "../../audit/sql";
@@ -12,8 +16,11 @@ import { insertRowsSqlite } from "../../db/insert-rows";
 import type { Db, Tx } from "../../db";
 import type { PreparedAccessToken } from "./access-token";
 
-interface Issuance {
-  token: PreparedAccessToken;
+/** What the IssuedToken row needs of the token (never the token itself). */
+export type IssuedTokenRow = Pick<PreparedAccessToken, "jti" | "grantId" | "clientId" | "expiresAt" | "subjectJti">;
+
+export interface Issuance {
+  token: IssuedTokenRow;
   entry: CheckedAuditEvent;
 }
 
@@ -47,6 +54,14 @@ async function writeIssuances(tx: Tx, items: Issuance[]): Promise<void> {
 /** The writer of a database client (one per client per loaded copy of this module). */
 export const issuanceWriter = groupCommitPerDb<Issuance>({ write: writeIssuances, maxBatch: ISSUANCE_BATCH_MAX });
 
+const elsewhere = new WeakMap<Db, (issuance: Issuance) => Promise<void>>();
+
+/** Sends this client's issuances to `submit` (a write thread) instead of this thread's writer. */
+export function routeIssuances(db: Db, submit: ((issuance: Issuance) => Promise<void>) | undefined): void {
+  if (submit) elsewhere.set(db, submit);
+  else elsewhere.delete(db);
+}
+
 /**
  * Stores the token's IssuedToken row and its audit entry, committed with any concurrent
  * issuances. The entry is checked first (privacy.ts), so a refused entry fails only its own
@@ -54,5 +69,8 @@ export const issuanceWriter = groupCommitPerDb<Issuance>({ write: writeIssuances
  */
 export async function recordIssuance(db: Db, token: PreparedAccessToken, event: AuditEventInput, now: Date): Promise<void> {
   const entry = checkAuditEvent(event, now);
-  await issuanceWriter(db).submit({ token, entry });
+  const { jti, grantId, clientId, expiresAt, subjectJti } = token;
+  const issuance: Issuance = { token: { jti, grantId, clientId, expiresAt, subjectJti }, entry };
+  const submit = elsewhere.get(db);
+  await (submit ? submit(issuance) : issuanceWriter(db).submit(issuance));
 }
