@@ -157,7 +157,7 @@ export function serveWriteThread<I>(write: (db: Db, item: I) => Promise<void>): 
   if (!port) throw new Error("serveWriteThread: not on a worker thread");
   const { databaseUrl } = workerData as ThreadData;
   const db = createDb(databaseUrl);
-  let answers: Answer[] = [];
+  const answers: Answer[] = [];
   const answer = (a: Answer) => {
     if (answers.length === 0) setImmediate(() => port.postMessage(answers.splice(0)));
     answers.push(a);

@@ -2,7 +2,8 @@
 // costs no database read and no decryption. Rows are re-read every CACHE_SECONDS, so a rotation
 // made by another process (the admin CLI) is seen well within PUBLISH_LEAD_SECONDS; the removal
 // margin (store.ts) covers the window for an immediate rotation.
-import { importJWK, type CryptoKey, type JWK } from "jose";
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import type { JWK } from "jose";
 import type { Db } from "../../db";
 import { decryptSecret } from "./encryption";
 import { loadKeys, SIGNING_ALG, type StoredKey } from "./store";
@@ -12,7 +13,7 @@ const CACHE_SECONDS = 30;
 interface Entry {
   loadedAt: number;
   keys: Promise<StoredKey[]>;
-  privateKeys: Map<string, Promise<CryptoKey>>;
+  privateKeys: Map<string, Promise<KeyObject>>;
 }
 
 const cache = new WeakMap<Db, Entry>();
@@ -32,13 +33,15 @@ export function cachedKeys(db: Db): Promise<StoredKey[]> {
   return entryFor(db).keys;
 }
 
-export function privateKeyFor(db: Db, key: StoredKey, keyEncryptionKey: string): Promise<CryptoKey> {
+/** The key's private half as a node:crypto key (sign.ts signs with node:crypto, and says why). */
+export function privateKeyFor(db: Db, key: StoredKey, keyEncryptionKey: string): Promise<KeyObject> {
   const entry = entryFor(db);
   let pending = entry.privateKeys.get(key.kid);
   if (!pending) {
     pending = (async () => {
       const jwk = JSON.parse(decryptSecret(key.privateJwkEnc, keyEncryptionKey, key.kid)) as JWK;
-      return (await importJWK(jwk, SIGNING_ALG)) as CryptoKey;
+      if (jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.d !== "string") throw new Error(`signing key ${key.kid}: not a private ${SIGNING_ALG} key`);
+      return createPrivateKey({ key: jwk as { kty: string }, format: "jwk" });
     })();
     pending.catch(() => entry.privateKeys.delete(key.kid));
     entry.privateKeys.set(key.kid, pending);

@@ -52,6 +52,24 @@ describe.each(testDatabases())("signing keys on $name", (target) => {
     deps = testDeps(db);
   });
 
+  it("writes a compact JWS (RFC 7515 section 7.1) that jose verifies: the header and payload exactly as given, an ES256 signature of 64 bytes", async () => {
+    const payload = claims(deps, { scope: "messages:send", authorization_details: [{ type: "sms", limit: 3 }], note: "é ✓" });
+    const jwt = await signJwt(deps, { typ: "at+jwt", payload });
+    const [header, body, signature, ...rest] = jwt.split(".");
+    expect(rest).toEqual([]);
+    const kid = (await db.signingKey.findFirstOrThrow()).kid;
+    expect(JSON.parse(Buffer.from(header!, "base64url").toString())).toEqual({ alg: "ES256", kid, typ: "at+jwt" });
+    expect(JSON.parse(Buffer.from(body!, "base64url").toString())).toEqual(payload);
+    // R || S (RFC 7518 section 3.4), not DER, in base64url without padding.
+    expect(signature).toMatch(/^[A-Za-z0-9_-]{86}$/);
+    expect(Buffer.from(signature!, "base64url")).toHaveLength(64);
+    const verified = await verifyAt(deps, jwt);
+    expect(verified.payload).toEqual(payload);
+    // Another key's JWKS does not verify it, and a changed payload does not either.
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...payload, sub: "u2" })).toString("base64url")}.${signature}`;
+    await expect(verifyAt(deps, forged)).rejects.toThrow(/signature/);
+  });
+
   it("creates the first key on demand and stores its private half only encrypted", async () => {
     const jwt = await signJwt(deps, { typ: "at+jwt", payload: claims(deps) });
     const header = decodeProtectedHeader(jwt);
