@@ -14,9 +14,12 @@
 //   (`prepare(sql).bind(args)`); SQLite's prepare was a measurable share of each query
 //   (docs/benchmarks.md). Statements are cached by their SQL text and bound per execution.
 //   better-sqlite3 re-prepares a cached statement itself when the schema changes.
+// - WAL checkpoints are left to a thread of their own (./wal-checkpointer.ts): a connection's
+//   automatic checkpoint comes only at WAL_AUTOCHECKPOINT_PAGES, as a backstop.
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
 import type BetterSqlite3 from "better-sqlite3";
 import { isBusyError, LOCK_WAIT_MS, lockBackoff } from "./busy";
+import { WAL_AUTOCHECKPOINT_PAGES } from "./wal-checkpointer";
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
@@ -52,6 +55,7 @@ export function sqliteRuntimeFactory(factory: SqlDriverAdapterFactory): SqlDrive
         throw new Error("sqlite-runtime: the SQLite driver adapter changed shape; review lib/db/sqlite-runtime.ts");
       }
       internals.client.pragma("busy_timeout = 0");
+      internals.client.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       const lock: LockState = { refused: false };
       cacheStatements(internals.client, lock);
       retryWhenBusy(internals);

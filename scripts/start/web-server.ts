@@ -5,7 +5,8 @@
 // X-Forwarded-For. The machine-to-machine endpoints (token, introspection, revocation, JWKS,
 // metadata, the messaging API's send) are then answered without Next.js by the same handlers
 // their route files export (./listener.ts, ./fast-path.ts, lib/machine-routes.ts), and token
-// issuances are committed on a write thread (lib/oauth/tokens/issuance-thread.ts). Started by
+// issuances are committed on a write thread (lib/oauth/tokens/issuance-thread.ts); on SQLite,
+// WAL checkpoints run on a thread of their own (lib/db/wal-checkpointer.ts). Started by
 // scripts/start.ts (`npm start`, `npm run dev`).
 //
 // It also owns the process's life as one instance among several (docs/deployment.md): it runs
@@ -17,6 +18,7 @@ import next from "next";
 import { startBackgroundTasks } from "../../lib/background";
 import { loadConfig } from "../../lib/config";
 import { db } from "../../lib/db";
+import { startWalCheckpointer } from "../../lib/db/wal-checkpointer";
 import { instanceState } from "../../lib/instance";
 import { createLeaderElection } from "../../lib/leader";
 import { MACHINE_ROUTES } from "../../lib/machine-routes";
@@ -45,6 +47,8 @@ const revocations = forgetClientsOnRevocation(cfg.databaseUrl, `web ${cfg.scale.
 // loop keeps parsing, authenticating and signing meanwhile (lib/db/write-thread.ts).
 const issuanceThread = cfg.webFastPath ? startIssuanceThread(db()) : undefined;
 issuanceThread?.thread.warm();
+// On SQLite, WAL checkpoints run on a thread of their own instead of inside some request's COMMIT.
+const checkpointer = startWalCheckpointer(cfg.databaseUrl);
 
 const listener = createRequestListener({ trustProxy: cfg.trustProxy, host, routes: cfg.webFastPath ? MACHINE_ROUTES : undefined, next: handle });
 const server = createServer((req, res) => {
@@ -76,6 +80,7 @@ async function shutdown(signal: "SIGINT" | "SIGTERM"): Promise<void> {
   // The work first, then the offices: the next leader must not overlap this one's last pass.
   await stopTasks();
   await issuanceThread?.stop();
+  await checkpointer?.stop();
   await revocations.stop();
   await election.stop();
   await app.close().catch(() => undefined);
