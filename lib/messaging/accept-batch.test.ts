@@ -14,6 +14,8 @@ import { makeGrant, testDeps } from "./test-fixtures";
 const actor = { type: "service" as const, id: "mcp-server" };
 const TO = "+15550100123";
 
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 describe.each(testDatabases())("accept transactions shared by concurrent sends, on $name", (target) => {
   let db: Db;
   beforeAll(async () => {
@@ -45,6 +47,9 @@ describe.each(testDatabases())("accept transactions shared by concurrent sends, 
     expect(await grantEntryLimits(db, large.grantId)).toMatchObject([{ used: 6, left: 4 }]);
     expect(await queuedEntries(large.grantId)).toBe(6);
     expect((await verifyChain(db)).ok).toBe(true);
+    // Message ids are time-ordered (UUIDv7), so new rows go in at the end of the primary key.
+    const ids = (await db.message.findMany({ where: { grantId: { in: [small.grantId, large.grantId] } }, select: { id: true } })).map((m) => m.id);
+    for (const id of ids) expect(id).toMatch(UUID_V7);
   });
 
   it("sends that are all within the quota commit in optimistic batches, with no savepoint; a refusal sends its batch to the guarded writer", async () => {

@@ -13,7 +13,8 @@
 // for the writes and the commit alone (docs/benchmarks.md, "The send path's write lock").
 // Concurrent sends share that transaction (see "group commit" below): all of one send's
 // writes commit together or none of them do, as before, and its answer waits for the commit.
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
+import { v7 as timeOrderedUuid } from "uuid";
 import { appendAudit, dropQueuedAudit, queuedAuditMark } from "../audit/append";
 import { bodyFacts } from "../audit/body-digest";
 import { isPostgres } from "../audit/sql";
@@ -146,7 +147,7 @@ async function writeAccepted(tx: Tx, { deps, input, options, status, now }: Acce
   await spendMessage(tx, status.chain, input.recipient, input.jti);
   const until = leaseEnd(deps, now);
   const message: MessageRecord & { attempts: number } = {
-    id: randomUUID(),
+    id: timeOrderedUuid(), // time-ordered, so new rows go in at the end of the primary key (as access-token.ts)
     grantId: status.rootGrantId,
     userId: status.userId,
     clientId: status.clientId,

@@ -5,7 +5,7 @@
 // may create or rotate a key, which takes its own write transaction: on SQLite's single
 // connection a nested one would wait for ours forever), recordAccessToken writes the row
 // inside the caller's transaction. A prepared token that is never recorded is never returned.
-import { randomUUID } from "node:crypto";
+import { v7 as timeOrderedUuid } from "uuid";
 import { ACCESS_TOKEN_TYP, MAX_ACCESS_TOKEN_LIFETIME_SECONDS } from "../../contracts/access-token";
 import type { Tx } from "../../db";
 import type { Deps } from "../../deps";
@@ -63,7 +63,11 @@ export function accessTokenExpiry(deps: Deps, grant: TokenGrant | null, notAfter
 
 export async function prepareAccessToken(deps: Deps, input: MintAccessTokenInput): Promise<PreparedAccessToken> {
   const { iat, exp } = accessTokenExpiry(deps, input.grant, input.subject?.expiresAt);
-  const jti = randomUUID();
+  // Time-ordered (UUIDv7: 48 bits of milliseconds, 74 random): IssuedToken rows then go in at
+  // the end of the primary-key index instead of at a random leaf, which cost each issuance
+  // batch about 15 % more (docs/benchmarks.md). The jti stays unique and unguessable; the time
+  // it carries is the token's iat.
+  const jti = timeOrderedUuid();
   const payload = accessTokenClaims({
     issuer: deps.config.issuerUrl,
     subject: input.grant?.userId ?? input.clientId,

@@ -62,6 +62,11 @@ describe.each(testDatabases())("token issuance on a write thread, on $name", (ta
     const responses = await Promise.all(Array.from({ length: N }, () => request(client)));
     expect(responses.map((r) => r.status)).toEqual(Array(N).fill(200));
     const jtis = await Promise.all(responses.map(jtiOf));
+    // Time-ordered jtis (UUIDv7, access-token.ts), stamped with the time they were made.
+    for (const jti of jtis) {
+      expect(jti).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Math.abs(parseInt(jti.replace(/-/g, "").slice(0, 12), 16) - Date.now())).toBeLessThan(60_000);
+    }
     // Answered means stored: read back on the test's own connection.
     const rows = await db.issuedToken.findMany({ where: { jti: { in: jtis } } });
     expect(rows).toHaveLength(N);
