@@ -72,9 +72,10 @@ export function oauthErrorResponse(err: unknown, extraHeaders: Record<string, st
 
 /** A JSON success response with the headers every token-bearing response needs. */
 export function oauthJsonResponse(body: object, init: { status?: number; headers?: Record<string, string> } = {}): Response {
-  const clean = JSON.parse(JSON.stringify(body, (_k, v) => (v === null ? undefined : v)));
-  return Response.json(clean, {
+  // Members whose value is null are left out (serialised once, as Response.json would).
+  const text = JSON.stringify(body, (_k, v) => (v === null ? undefined : v));
+  return new Response(text, {
     status: init.status ?? 200,
-    headers: { "Cache-Control": "no-store", Pragma: "no-cache", ...init.headers },
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", Pragma: "no-cache", ...init.headers },
   });
 }
