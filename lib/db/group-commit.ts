@@ -61,8 +61,20 @@ export class GroupCommit<I, R = void> {
     this.maxBatch = Math.max(1, options.maxBatch ?? 64);
   }
 
+  private target: ((item: I) => Promise<R>) | undefined;
+
+  /**
+   * While set, submit() hands each item to `target` instead of batching it here: a write thread
+   * running this same writer on a connection of its own (lib/db/write-thread.ts), with the same
+   * answer once committed. Unset, items are batched here again.
+   */
+  sendTo(target: ((item: I) => Promise<R>) | undefined): void {
+    this.target = target;
+  }
+
   /** Resolves with the item's answer once it is committed; rejects with the batch's error when it was not. */
   submit(item: I): Promise<R> {
+    if (this.target) return this.target(item);
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();

@@ -20,7 +20,8 @@
 // answers an error, never a success for something unknown), and the next submit starts a new
 // worker.
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { createDb, type Db } from "./client";
+import { createDb, urlOf, type Db } from "./client";
+import type { GroupCommit } from "./group-commit";
 
 /** What the worker answers for one item: its id, and the error when it was not stored. */
 type Answer = [id: number, error?: { message: string; code?: string }];
@@ -145,6 +146,31 @@ export class WriteThread<I> {
     this.worker = worker;
     return worker;
   }
+}
+
+export interface RunningWriteThread<I> {
+  thread: WriteThread<I>;
+  /** Hands the writer back to this thread, waits for the items in flight and stops the worker. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Moves `writer` (a group-commit writer of `db`) onto a worker thread whose entry module serves
+ * the same writer (serveWriteThread): from now on its submit() posts items there.
+ */
+export function startWriteThread<I>(db: Db, writer: GroupCommit<I>, entry: URL): RunningWriteThread<I> {
+  const url = urlOf(db);
+  if (!url) throw new Error("startWriteThread: a database client made by createDb is needed");
+  const thread = new WriteThread<I>(entry, url);
+  writer.sendTo((item) => thread.submit(item));
+  thread.warm();
+  return {
+    thread,
+    stop: async () => {
+      writer.sendTo(undefined);
+      await thread.close();
+    },
+  };
 }
 
 /**

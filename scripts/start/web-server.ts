@@ -46,7 +46,6 @@ const revocations = forgetClientsOnRevocation(cfg.databaseUrl, `web ${cfg.scale.
 // The token endpoint answered here commits its issuances on a thread of its own, so the event
 // loop keeps parsing, authenticating and signing meanwhile (lib/db/write-thread.ts).
 const issuanceThread = cfg.webFastPath ? startIssuanceThread(db()) : undefined;
-issuanceThread?.thread.warm();
 // On SQLite, WAL checkpoints run on a thread of their own instead of inside some request's COMMIT.
 const checkpointer = startWalCheckpointer(cfg.databaseUrl);
 

@@ -3,21 +3,11 @@
 // and signed on the event loop while their rows and audit entries are committed on another
 // core. Only the web server imports this module; route handlers bundled by Next.js keep
 // writing in their own thread.
-import { urlOf, type Db } from "../../db/client";
-import { WriteThread } from "../../db/write-thread";
-import { routeIssuances, type Issuance } from "./issuance-writer";
+import type { Db } from "../../db/client";
+import { startWriteThread, type RunningWriteThread } from "../../db/write-thread";
+import { issuanceWriter, type Issuance } from "./issuance-writer";
 
-/** Starts the thread for `db`'s database and routes that client's issuances to it; returns its stop. */
-export function startIssuanceThread(db: Db): { thread: WriteThread<Issuance>; stop: () => Promise<void> } {
-  const url = urlOf(db);
-  if (!url) throw new Error("startIssuanceThread: a database client made by createDb is needed");
-  const thread = new WriteThread<Issuance>(new URL("./issuance-worker.ts", import.meta.url), url);
-  routeIssuances(db, (issuance) => thread.submit(issuance));
-  return {
-    thread,
-    stop: async () => {
-      routeIssuances(db, undefined);
-      await thread.close();
-    },
-  };
+/** Moves `db`'s issuance writer onto a write thread; stop() moves it back. */
+export function startIssuanceThread(db: Db): RunningWriteThread<Issuance> {
+  return startWriteThread(db, issuanceWriter(db), new URL("./issuance-worker.ts", import.meta.url));
 }

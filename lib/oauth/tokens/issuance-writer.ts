@@ -5,8 +5,8 @@
 // only once recordIssuance has resolved, i.e. its row and entry are committed; a failed batch
 // rejects every member and stores none of them (docs/audit.md, "Group commit").
 //
-// The web server can move this writer onto a thread of its own (./issuance-thread.ts,
-// lib/db/write-thread.ts): recordIssuance then posts the row and entry there, with the same
+// The web server moves this writer onto a thread of its own (./issuance-thread.ts,
+// lib/db/write-thread.ts): its submit() then posts the row and entry there, with the same
 // answer once committed.
 import { appendCheckedAudit, checkAuditEvent, type CheckedAuditEvent } from "../../audit/append";
 import type { AuditEventInput } from "../../audit/events";
@@ -54,14 +54,6 @@ async function writeIssuances(tx: Tx, items: Issuance[]): Promise<void> {
 /** The writer of a database client (one per client per loaded copy of this module). */
 export const issuanceWriter = groupCommitPerDb<Issuance>({ write: writeIssuances, maxBatch: ISSUANCE_BATCH_MAX });
 
-const elsewhere = new WeakMap<Db, (issuance: Issuance) => Promise<void>>();
-
-/** Sends this client's issuances to `submit` (a write thread) instead of this thread's writer. */
-export function routeIssuances(db: Db, submit: ((issuance: Issuance) => Promise<void>) | undefined): void {
-  if (submit) elsewhere.set(db, submit);
-  else elsewhere.delete(db);
-}
-
 /**
  * Stores the token's IssuedToken row and its audit entry, committed with any concurrent
  * issuances. The entry is checked first (privacy.ts), so a refused entry fails only its own
@@ -71,6 +63,5 @@ export async function recordIssuance(db: Db, token: PreparedAccessToken, event: 
   const entry = checkAuditEvent(event, now);
   const { jti, grantId, clientId, expiresAt, subjectJti } = token;
   const issuance: Issuance = { token: { jti, grantId, clientId, expiresAt, subjectJti }, entry };
-  const submit = elsewhere.get(db);
-  await (submit ? submit(issuance) : issuanceWriter(db).submit(issuance));
+  await issuanceWriter(db).submit(issuance);
 }
