@@ -17,8 +17,8 @@ import { revokeClient } from "../clients/control";
 import { hashClientSecret } from "../clients/secrets";
 import { issuanceWriter } from "../tokens/issuance-writer";
 import { handleToken, tokenEndpointUrl } from "./handle";
-import { createTokenLimits, type TokenLimits } from "./limits";
-import { formRequest, json, makeClient } from "./test-fixtures";
+import type { TokenLimits } from "./limits";
+import { formRequest, json, makeClient, refuseAuditInserts, tokenAnswers, uncappedTokenLimits } from "./test-fixtures";
 
 const SECRET = "batch-secret-batch-secret-batch-secret-0001";
 const N = 24;
@@ -35,13 +35,7 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
   afterAll(() => target.close());
   beforeEach(() => {
     deps = testDeps(db);
-    // Budgets are tested in limits.test.ts; here many requests of one client run at once.
-    limits = createTokenLimits({
-      ...deps.config.limits,
-      tokenRequestsPerClientPerMinute: 1e6,
-      tokenAuthFailuresPerAddressPerMinute: 1e6,
-      tokenAuthFailuresPerClientAndAddressPerMinute: 1e6,
-    });
+    limits = uncappedTokenLimits(deps);
   });
 
   const request = (client: { id: string; secret?: string }, secret = client.secret!) =>
@@ -97,31 +91,17 @@ describe.each(testDatabases())("client_credentials issued concurrently, on $name
   it("checklist 215: a batch that cannot commit answers every member server_error and stores none of them", async () => {
     const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
     // The audit store refuses: every entry insert fails, after the batch's token rows went in.
-    const pg = isPostgres(db);
-    if (pg) {
-      await db.$executeRawUnsafe(
-        `CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql`,
-      );
-      await db.$executeRawUnsafe(`CREATE TRIGGER refuse_audit BEFORE INSERT ON "AuditEvent" FOR EACH ROW EXECUTE FUNCTION refuse_audit()`);
-    } else {
-      await db.$executeRawUnsafe(`CREATE TRIGGER refuse_audit BEFORE INSERT ON "AuditEvent" BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END`);
-    }
+    const allowAudit = await refuseAuditInserts(db);
     const before = await counts();
     const writer = issuanceWriter(db);
     const failedBefore = writer.stats.failed;
     try {
       const responses = await Promise.all(Array.from({ length: 8 }, () => request(client)));
-      for (const res of responses) {
-        expect(res.status).toBe(500);
-        const body = await json(res);
-        expect(body.error).toBe("server_error");
-        expect(body.access_token).toBeUndefined();
-      }
+      expect(await tokenAnswers(responses)).toEqual(Array(8).fill({ status: 500, error: "server_error", token: false }));
       expect(await counts()).toEqual(before);
       expect(writer.stats.failed - failedBefore).toBeLessThan(8);
     } finally {
-      await db.$executeRawUnsafe(`DROP TRIGGER refuse_audit${pg ? ` ON "AuditEvent"` : ""}`);
-      if (pg) await db.$executeRawUnsafe(`DROP FUNCTION refuse_audit()`);
+      await allowAudit();
     }
     // The writer is not stuck: the store is back, so is issuance.
     expect((await request(client)).status).toBe(200);

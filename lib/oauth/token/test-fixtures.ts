@@ -12,6 +12,8 @@ import type { TestDeps } from "../../../tests/harness/test-deps";
 import { jwkThumbprint } from "../dpop/thumbprint";
 import { GRANT_TYPES } from "../supported";
 import { hashAuthorizationCode } from "./authorization-code";
+import { isPostgres } from "../../audit/sql";
+import { createTokenLimits, type TokenLimits } from "./limits";
 import { s256 } from "./pkce";
 
 export const REDIRECT_URI = "https://agent.example/callback";
@@ -157,4 +159,39 @@ export async function makeDpopKey(deps: TestDeps, defaultHtu: string): Promise<D
 
 export async function json(res: Response): Promise<Record<string, unknown>> {
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** Budgets high enough that many requests of one client can run at once (budgets are tested in limits.test.ts). */
+export function uncappedTokenLimits(deps: TestDeps): TokenLimits {
+  return createTokenLimits({
+    ...deps.config.limits,
+    tokenRequestsPerClientPerMinute: 1e6,
+    tokenAuthFailuresPerAddressPerMinute: 1e6,
+    tokenAuthFailuresPerClientAndAddressPerMinute: 1e6,
+  });
+}
+
+/** Makes every audit entry insert fail ("audit store unavailable") until the returned undo runs. */
+export async function refuseAuditInserts(db: Db): Promise<() => Promise<void>> {
+  const pg = isPostgres(db);
+  if (pg) {
+    await db.$executeRawUnsafe(`CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql`);
+    await db.$executeRawUnsafe(`CREATE TRIGGER refuse_audit BEFORE INSERT ON "AuditEvent" FOR EACH ROW EXECUTE FUNCTION refuse_audit()`);
+  } else {
+    await db.$executeRawUnsafe(`CREATE TRIGGER refuse_audit BEFORE INSERT ON "AuditEvent" BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END`);
+  }
+  return async () => {
+    await db.$executeRawUnsafe(`DROP TRIGGER refuse_audit${pg ? ` ON "AuditEvent"` : ""}`);
+    if (pg) await db.$executeRawUnsafe(`DROP FUNCTION refuse_audit()`);
+  };
+}
+
+/** Each answer's status, OAuth error code and whether it carried an access token. */
+export async function tokenAnswers(responses: Response[]): Promise<{ status: number; error: unknown; token: boolean }[]> {
+  return Promise.all(
+    responses.map(async (res) => {
+      const body = await json(res);
+      return { status: res.status, error: body.error, token: body.access_token !== undefined };
+    }),
+  );
 }

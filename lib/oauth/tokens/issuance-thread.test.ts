@@ -3,22 +3,21 @@
 // their rows and entries are committed there, a batch the store refuses answered server_error
 // with nothing stored, a worker that dies failing only what it held, and a closed thread
 // handing issuance back to the event loop's own writer.
+import { decodeJwt } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Db } from "../../db/client";
-import { isPostgres } from "../../audit/sql";
 import { checkAuditEvent } from "../../audit/append";
 import { verifyChain } from "../../audit/verify";
 import { testDatabases } from "../../../tests/harness/databases";
 import { testDeps, type TestDeps } from "../../../tests/harness/test-deps";
 import { handleToken, tokenEndpointUrl } from "../token/handle";
-import { createTokenLimits, type TokenLimits } from "../token/limits";
-import { formRequest, json, makeClient } from "../token/test-fixtures";
+import type { TokenLimits } from "../token/limits";
+import { formRequest, json, makeClient, refuseAuditInserts, tokenAnswers, uncappedTokenLimits } from "../token/test-fixtures";
 import { startIssuanceThread } from "./issuance-thread";
 import { issuanceWriter } from "./issuance-writer";
 
 const SECRET = "thread-secret-thread-secret-thread-secret-01";
 const N = 24;
-const claimsOf = (jwt: unknown) => JSON.parse(Buffer.from(String(jwt).split(".")[1] ?? "", "base64url").toString()) as Record<string, unknown>;
 
 describe.each(testDatabases())("token issuance on a write thread, on $name", (target) => {
   let db: Db;
@@ -32,12 +31,7 @@ describe.each(testDatabases())("token issuance on a write thread, on $name", (ta
   afterAll(() => target.close());
   beforeEach(() => {
     deps = testDeps(db);
-    limits = createTokenLimits({
-      ...deps.config.limits,
-      tokenRequestsPerClientPerMinute: 1e6,
-      tokenAuthFailuresPerAddressPerMinute: 1e6,
-      tokenAuthFailuresPerClientAndAddressPerMinute: 1e6,
-    });
+    limits = uncappedTokenLimits(deps);
     running = startIssuanceThread(db);
   });
   afterEach(() => running.stop());
@@ -53,7 +47,7 @@ describe.each(testDatabases())("token issuance on a write thread, on $name", (ta
       { limits },
     );
   const counts = async () => ({ tokens: await db.issuedToken.count(), entries: await db.auditEvent.count({ where: { type: "token.issued" } }) });
-  const jtiOf = async (res: Response) => String(claimsOf((await json(res)).access_token).jti);
+  const jtiOf = async (res: Response) => String(decodeJwt(String((await json(res)).access_token)).jti);
 
   it(`checklist 220: ${N} concurrent requests are answered after the worker committed their rows and chained entries`, async () => {
     const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
@@ -85,26 +79,14 @@ describe.each(testDatabases())("token issuance on a write thread, on $name", (ta
 
   it("checklist 220: a batch the store refuses on the worker answers server_error and stores nothing", async () => {
     const client = await makeClient(db, { secret: SECRET, grantTypes: ["client_credentials"], scope: "messages:read" });
-    const pg = isPostgres(db);
-    if (pg) {
-      await db.$executeRawUnsafe(`CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit store unavailable'; END $$ LANGUAGE plpgsql`);
-      await db.$executeRawUnsafe(`CREATE TRIGGER refuse_audit BEFORE INSERT ON "AuditEvent" FOR EACH ROW EXECUTE FUNCTION refuse_audit()`);
-    } else {
-      await db.$executeRawUnsafe(`CREATE TRIGGER refuse_audit BEFORE INSERT ON "AuditEvent" BEGIN SELECT RAISE(ABORT, 'audit store unavailable'); END`);
-    }
+    const allowAudit = await refuseAuditInserts(db);
     const before = await counts();
     try {
       const responses = await Promise.all(Array.from({ length: 8 }, () => request(client)));
-      for (const res of responses) {
-        expect(res.status).toBe(500);
-        const body = await json(res);
-        expect(body.error).toBe("server_error");
-        expect(body.access_token).toBeUndefined();
-      }
+      expect(await tokenAnswers(responses)).toEqual(Array(8).fill({ status: 500, error: "server_error", token: false }));
       expect(await counts()).toEqual(before);
     } finally {
-      await db.$executeRawUnsafe(`DROP TRIGGER refuse_audit${pg ? ` ON "AuditEvent"` : ""}`);
-      if (pg) await db.$executeRawUnsafe(`DROP FUNCTION refuse_audit()`);
+      await allowAudit();
     }
     expect((await request(client)).status).toBe(200);
     expect((await verifyChain(db)).ok).toBe(true);
