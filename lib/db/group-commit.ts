@@ -53,6 +53,8 @@ export class GroupCommit<I, R = void> {
   private readonly maxBatch: number;
   private running = false;
   private scheduled = false;
+  /** Where submit() hands items while a write thread has taken this writer over (sendTo). */
+  private target: ((item: I) => Promise<R>) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -60,8 +62,6 @@ export class GroupCommit<I, R = void> {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 64);
   }
-
-  private target: ((item: I) => Promise<R>) | undefined;
 
   /**
    * While set, submit() hands each item to `target` instead of batching it here: a write thread

@@ -3,6 +3,7 @@
 // real Requests, and a DPoP key that signs real proofs.
 import { randomBytes, randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { isPostgres } from "../../audit/sql";
 import { writeTransaction } from "../../db";
 import type { Db } from "../../db/client";
 import type { MessagingDetail } from "../../authorization-details";
@@ -12,7 +13,6 @@ import type { TestDeps } from "../../../tests/harness/test-deps";
 import { jwkThumbprint } from "../dpop/thumbprint";
 import { GRANT_TYPES } from "../supported";
 import { hashAuthorizationCode } from "./authorization-code";
-import { isPostgres } from "../../audit/sql";
 import { createTokenLimits, type TokenLimits } from "./limits";
 import { s256 } from "./pkce";
 
