@@ -5,6 +5,7 @@
 // messaging side and runs in the leading web app (lib/background.ts, lib/leader), not here.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { keepIdleConnections } from "@/lib/http/keep-alive";
 import { instanceState } from "@/lib/instance";
 import type { McpRuntime } from "@/lib/mcp-ports";
 import { verifyDpopProof } from "@/lib/oauth/dpop";
@@ -74,6 +75,7 @@ export async function startMcpServer(runtime: McpRuntime, options: StartOptions 
   const server = serveWeb(createMcpHandler(context), `http://${host.includes(":") ? `[${host}]` : host}:${port}`);
   server.requestTimeout = 60_000;
   server.headersTimeout = 15_000;
+  keepIdleConnections(server);
   // While shutting down, every answer closes its connection, so clients reconnect elsewhere.
   server.on("request", (_req, res) => {
     if (instanceState().draining) res.setHeader("Connection", "close");

@@ -24,6 +24,7 @@ import { createLeaderElection } from "../../lib/leader";
 import { MACHINE_ROUTES } from "../../lib/machine-routes";
 import { forgetClientsOnRevocation } from "../../lib/oauth/clients/cache";
 import { startIssuanceThread } from "../../lib/oauth/tokens/issuance-thread";
+import { keepIdleConnections } from "../../lib/http/keep-alive";
 import { createRequestListener } from "./listener";
 
 const dev = process.argv.includes("--dev");
@@ -55,6 +56,7 @@ const server = createServer((req, res) => {
   if (state.draining) res.setHeader("Connection", "close");
   listener(req, res);
 });
+keepIdleConnections(server);
 if (dev) {
   const upgrade = app.getUpgradeHandler();
   server.on("upgrade", (req, socket, head) => void upgrade(req, socket, head));
