@@ -7,7 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { PoolConfig } from "pg";
 import { parse } from "pg-connection-string";
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
-import { sqliteRuntimeFactory } from "./sqlite-runtime";
+import { sqliteRuntimeFactory, type SqliteConnectionRef } from "./sqlite-runtime";
 import { databaseTarget } from "./target";
 
 export function createAdapter(url: string): SqlMigrationAwareDriverAdapterFactory {
@@ -26,8 +26,16 @@ export function createAdapter(url: string): SqlMigrationAwareDriverAdapterFactor
   return new PrismaBetterSqlite3({ url: file, timeout: 10_000 }, { timestampFormat: "unixepoch-ms" });
 }
 
+export interface RuntimeAdapter {
+  factory: SqlDriverAdapterFactory;
+  /** On SQLite, the connection the factory opened, once Prisma has connected (./direct-statements.ts). */
+  sqlite?: SqliteConnectionRef;
+}
+
 /** The adapter a running process queries through: on SQLite, no synchronous lock waits and cached statements (lib/db/sqlite-runtime.ts). */
-export function createRuntimeAdapter(url: string): SqlDriverAdapterFactory {
+export function createRuntimeAdapter(url: string): RuntimeAdapter {
   const factory = createAdapter(url);
-  return databaseTarget(url).provider === "sqlite" ? sqliteRuntimeFactory(factory) : factory;
+  if (databaseTarget(url).provider !== "sqlite") return { factory };
+  const sqlite: SqliteConnectionRef = { current: undefined };
+  return { factory: sqliteRuntimeFactory(factory, sqlite), sqlite };
 }

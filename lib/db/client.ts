@@ -3,6 +3,7 @@
 import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client";
 import { createRuntimeAdapter } from "./adapter";
+import type { SqliteConnection, SqliteConnectionRef } from "./sqlite-runtime";
 import { isPostgresUrl, type Provider } from "./target";
 
 export type Db = SqliteClient;
@@ -14,13 +15,20 @@ export type { Prisma } from "../generated/sqlite/client";
 // this module more than once, and every copy must read the same answer.
 const PROVIDER = Symbol.for("agent-grants.db-provider");
 const URL_KEY = Symbol.for("agent-grants.db-url");
+const SQLITE_CONNECTION = Symbol.for("agent-grants.db-sqlite-connection");
 
 export function createDb(url: string): Db {
-  const adapter = createRuntimeAdapter(url);
+  const { factory: adapter, sqlite } = createRuntimeAdapter(url);
   const client = isPostgresUrl(url) ? (new PostgresClient({ adapter }) as unknown as Db) : new SqliteClient({ adapter });
   Object.defineProperty(client, PROVIDER, { value: isPostgresUrl(url) ? "postgresql" : "sqlite" });
   Object.defineProperty(client, URL_KEY, { value: url });
+  if (sqlite) Object.defineProperty(client, SQLITE_CONNECTION, { value: sqlite });
   return client;
+}
+
+/** The SQLite connection under a client made by createDb, once it has connected (else undefined). */
+export function sqliteConnectionOf(db: Db): SqliteConnection | undefined {
+  return (db as unknown as Record<symbol, SqliteConnectionRef | undefined>)[SQLITE_CONNECTION]?.current;
 }
 
 /** The URL a client was created from (not for transaction clients). */

@@ -16,6 +16,8 @@
 //   better-sqlite3 re-prepares a cached statement itself when the schema changes.
 // - WAL checkpoints are left to a thread of their own (./wal-checkpointer.ts): a connection's
 //   automatic checkpoint comes only at WAL_AUTOCHECKPOINT_PAGES, as a backstop.
+// - The connection is handed to a write transaction's raw statements (./direct-statements.ts)
+//   through a SqliteConnection, which also says which transaction is open on it right now.
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
 import type BetterSqlite3 from "better-sqlite3";
 import { isBusyError, LOCK_WAIT_MS, lockBackoff } from "./busy";
@@ -28,7 +30,27 @@ interface AdapterInternals {
   client: BetterSqlite3.Database;
   performIO(query: SqlQuery): Promise<unknown>;
   executeIO(query: SqlQuery): Promise<unknown>;
-  startTransaction(isolationLevel?: unknown): Promise<{ rollback(): Promise<void> }>;
+  startTransaction(isolationLevel?: unknown): Promise<AdapterTransaction>;
+}
+
+interface AdapterTransaction {
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/** Marks the connection free of `tx` once Prisma ends it either way. */
+function endsTransaction(tx: AdapterTransaction, transactions: { open: number }): AdapterTransaction {
+  const commit = tx.commit.bind(tx);
+  const rollback = tx.rollback.bind(tx);
+  tx.commit = () => {
+    transactions.open = 0;
+    return commit();
+  };
+  tx.rollback = () => {
+    transactions.open = 0;
+    return rollback();
+  };
+  return tx;
 }
 
 /** Whether the last BEGIN of a connection was refused the write lock (see beginImmediately). */
@@ -36,10 +58,30 @@ interface LockState {
   refused: boolean;
 }
 
+/** A runtime adapter's better-sqlite3 connection, for ./direct-statements.ts. */
+export interface SqliteConnection {
+  /** The statement for `sql`, prepared once and kept (the same cache the adapter uses). */
+  statement(sql: string): Statement;
+  /**
+   * The number of the write transaction open on the connection right now (each one opened
+   * gets the next), or 0 while none is: a statement of a transaction that has ended (Prisma
+   * rolled it back at its timeout while its callback still ran) must not run in the next one.
+   */
+  readonly openTransaction: number;
+}
+
+/** Where a runtime adapter factory publishes its connection once Prisma has connected it. */
+export interface SqliteConnectionRef {
+  current: SqliteConnection | undefined;
+}
+
 const STATEMENT_CACHE_SIZE = 500;
 
-/** Wraps the adapter factory so every connection it opens is tuned as described above. */
-export function sqliteRuntimeFactory(factory: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+/**
+ * Wraps the adapter factory so every connection it opens is tuned as described above; the
+ * connection it opened last is published in `connection`.
+ */
+export function sqliteRuntimeFactory(factory: SqlDriverAdapterFactory, connection: SqliteConnectionRef): SqlDriverAdapterFactory {
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
@@ -57,15 +99,23 @@ export function sqliteRuntimeFactory(factory: SqlDriverAdapterFactory): SqlDrive
       internals.client.pragma("busy_timeout = 0");
       internals.client.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       const lock: LockState = { refused: false };
-      cacheStatements(internals.client, lock);
+      const statement = cacheStatements(internals.client, lock);
       retryWhenBusy(internals);
-      waitForWriteLock(internals, lock);
+      const transactions = { open: 0 };
+      waitForWriteLock(internals, lock, transactions);
+      connection.current = {
+        statement,
+        get openTransaction() {
+          // A ROLLBACK or COMMIT statement ends the transaction before the adapter hears of it.
+          return internals.client.inTransaction ? transactions.open : 0;
+        },
+      };
       return adapter;
     },
   };
 }
 
-function cacheStatements(client: BetterSqlite3.Database, lock: LockState): void {
+function cacheStatements(client: BetterSqlite3.Database, lock: LockState): (sql: string) => Statement {
   const prepare = client.prepare.bind(client);
   const cache = new Map<string, Statement>();
   const cached = (sql: string): Statement => {
@@ -94,6 +144,7 @@ function cacheStatements(client: BetterSqlite3.Database, lock: LockState): void 
     });
     return { reader: stmt.reader, bind: bound, run: () => stmt.run() };
   };
+  return cached;
 }
 
 function retryWhenBusy(internals: AdapterInternals): void {
@@ -131,13 +182,17 @@ function beginImmediately(cached: (sql: string) => Statement, lock: LockState): 
   }
 }
 
-function waitForWriteLock(internals: AdapterInternals, lock: LockState): void {
+function waitForWriteLock(internals: AdapterInternals, lock: LockState, transactions: { open: number }): void {
   const original = internals.startTransaction.bind(internals);
+  let opened = 0;
   internals.startTransaction = async (isolationLevel?: unknown) => {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const tx = await original(isolationLevel);
-      if (!lock.refused) return tx;
+      if (!lock.refused) {
+        transactions.open = ++opened;
+        return endsTransaction(tx, transactions);
+      }
       // Nothing has run in it: end it (the adapter's rollback only releases its mutex).
       internals.client.prepare("ROLLBACK").run();
       await tx.rollback();

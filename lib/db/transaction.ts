@@ -9,8 +9,12 @@
 // before it commits: the audit chain appends its entries there, so it holds its lock only for
 // its own statements and the commit (lib/audit/append.ts). Work registered with afterCommit
 // (lib/db/after-commit.ts) runs once the transaction has committed, never after a rollback.
-import type { Db, Tx } from "./client";
+//
+// On SQLite the transaction's raw statements run on its connection directly, not through
+// Prisma (lib/db/direct-statements.ts).
+import { sqliteConnectionOf, type Db, type Tx } from "./client";
 import { openCommitHooks, runCommitHooks } from "./after-commit";
+import { directStatements } from "./direct-statements";
 
 type Hook = () => Promise<unknown>;
 
@@ -26,7 +30,9 @@ export function beforeCommit(tx: Tx, hook: Hook): void {
 export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let client: Tx | undefined;
   const result = await db.$transaction(
-    async (tx) => {
+    async (prismaTx) => {
+      const connection = sqliteConnectionOf(db);
+      const tx = connection ? directStatements(prismaTx, connection) : prismaTx;
       client = tx;
       openCommitHooks(tx, db);
       const list: Hook[] = [];

@@ -96,8 +96,10 @@ async function insertMessage(tx: Tx, m: MessageRecord & { attempts: number }, le
 function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
     const o = e as { code?: unknown; kind?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
-    // P2002 from a model query; a raw statement's driver error says UniqueConstraintViolation.
+    // P2002 from a model query; a raw statement's driver error says UniqueConstraintViolation;
+    // a statement run directly on SQLite (lib/db/direct-statements.ts) has SQLite's own code.
     if (o.code === "P2002" || o.kind === "UniqueConstraintViolation") return true;
+    if (o.code === "SQLITE_CONSTRAINT_UNIQUE" || o.code === "SQLITE_CONSTRAINT_PRIMARYKEY") return true;
     e = o.meta?.driverAdapterError ?? o.cause;
   }
   return false;

@@ -6,10 +6,11 @@
 // the entry: a delivered message always has one message.delivered entry, and every such entry
 // has its message (lib/audit/messages-check.ts).
 import { appendAudit } from "../audit/append";
+import { isPostgres } from "../audit/sql";
 import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import type { MessageRecord } from "./accept";
-import { claimDelivery, deferDelivery, leaseFree, PROCESS_HOLDER, type DeliveryLease } from "./lease";
+import { claimDelivery, deferDelivery, PROCESS_HOLDER, type DeliveryLease } from "./lease";
 import type { MessagingProvider } from "./providers";
 
 export type DeliveryOutcome = "delivered" | "failed" | "pending";
@@ -19,15 +20,45 @@ export type Outcome = { status: "delivered"; providerMessageId: string } | { sta
 /** Records a provider's answer for a message (recordOutcome, or a group commit: outcome-batch.ts). */
 export type OutcomeRecorder = (message: MessageRecord, outcome: Outcome) => Promise<MessageRecord>;
 
+// The outcome is written with one raw statement that answers the attempts count, not Prisma's
+// updateManyAndReturn, which costs about twice a raw statement's CPU and, on SQLite, cannot run
+// on the connection directly (lib/db/direct-statements.ts). The row it updated was pending, so
+// every other field of the MessageRecord is the message's own or set here.
+const SQLITE_RECORD = {
+  delivered: `UPDATE "Message" SET "status" = 'delivered', "providerMessageId" = ?, "deliveredAt" = ?, "error" = NULL, "leaseUntil" = NULL WHERE "id" = ? AND "status" = 'pending'`,
+  failed: `UPDATE "Message" SET "status" = 'failed', "error" = ?, "leaseUntil" = NULL WHERE "id" = ? AND "status" = 'pending'`,
+};
+const POSTGRES_RECORD = {
+  delivered: `UPDATE "Message" SET "status" = 'delivered', "providerMessageId" = $1, "deliveredAt" = CAST($2 AS timestamp(3)), "error" = NULL, "leaseUntil" = NULL WHERE "id" = $3 AND "status" = 'pending'`,
+  failed: `UPDATE "Message" SET "status" = 'failed', "error" = $1, "leaseUntil" = NULL WHERE "id" = $2 AND "status" = 'pending'`,
+};
+// giveUp: only while nobody's lease is running (the lease's `leaseFree`).
+const SQLITE_LEASE_FREE = ` AND ("leaseUntil" IS NULL OR "leaseUntil" <= ?)`;
+const postgresLeaseFree = (n: number) => ` AND ("leaseUntil" IS NULL OR "leaseUntil" <= CAST($${n} AS timestamp(3)))`;
+
+async function updateOutcome(tx: Tx, message: MessageRecord, outcome: Outcome, now: Date, onlyIfLeaseFree: boolean): Promise<(MessageRecord & { attempts: number }) | null> {
+  const pg = isPostgres(tx);
+  // TIMESTAMP(3) has no zone on PostgreSQL: Prisma stores UTC wall-clock time (as accept.ts).
+  const stamp = (d: Date) => (pg ? d.toISOString().replace("Z", "") : d.getTime());
+  const sql = pg ? POSTGRES_RECORD : SQLITE_RECORD;
+  const error = outcome.status === "failed" ? outcome.error.slice(0, 200) : null;
+  const args: unknown[] = outcome.status === "delivered" ? [outcome.providerMessageId, stamp(now), message.id] : [error, message.id];
+  let text = outcome.status === "delivered" ? sql.delivered : sql.failed;
+  if (onlyIfLeaseFree) {
+    args.push(stamp(now));
+    text += pg ? postgresLeaseFree(args.length) : SQLITE_LEASE_FREE;
+  }
+  const rows = await tx.$queryRawUnsafe<{ attempts: number | bigint }[]>(`${text} RETURNING "attempts"`, ...args);
+  const [row] = rows;
+  if (!row) return null;
+  return outcome.status === "delivered"
+    ? { ...message, status: "delivered", providerMessageId: outcome.providerMessageId, deliveredAt: now, error: null, attempts: Number(row.attempts) }
+    : { ...message, status: "failed", error, attempts: Number(row.attempts) };
+}
+
 async function recordIn(tx: Tx, deps: Deps, message: MessageRecord, outcome: Outcome, onlyIfLeaseFree: boolean): Promise<MessageRecord> {
   const now = deps.now();
-  const data =
-    outcome.status === "delivered"
-      ? { status: "delivered", providerMessageId: outcome.providerMessageId, deliveredAt: now, error: null, leaseUntil: null }
-      : { status: "failed", error: outcome.error.slice(0, 200), leaseUntil: null };
-  const where = onlyIfLeaseFree ? { id: message.id, status: "pending", ...leaseFree(now) } : { id: message.id, status: "pending" };
-  // One statement that answers with the row as written (attempts included), no re-read.
-  const [current] = await tx.message.updateManyAndReturn({ where, data });
+  const current = await updateOutcome(tx, message, outcome, now, onlyIfLeaseFree);
   if (!current) return tx.message.findUniqueOrThrow({ where: { id: message.id } }); // someone else recorded it first, or holds it
   await appendAudit(
     tx,
