@@ -70,6 +70,15 @@ describe("raw statements of a SQLite write transaction", () => {
     expect(rows).toEqual([{ id: grant.clientId, verified: true, cibaEnabled: false }]);
   });
 
+  it("read a date stored as text as Prisma reads it", async () => {
+    await writeTransaction(db, (tx) => insertMessage(tx, "direct-text-date", new Date()));
+    await db.$executeRawUnsafe(`UPDATE "Message" SET "deliveredAt" = '2026-12-03T07:00:00.500+00:00' WHERE "id" = 'direct-text-date'`);
+    const sql = `UPDATE "Message" SET "attempts" = "attempts" WHERE "id" = ? RETURNING "deliveredAt"`;
+    const direct = await writeTransaction(db, (tx) => tx.$queryRawUnsafe<Record<string, unknown>[]>(sql, "direct-text-date"));
+    expect(direct).toEqual([{ deliveredAt: new Date("2026-12-03T07:00:00.500Z") }]);
+    expect(direct).toEqual(await db.$queryRawUnsafe(sql, "direct-text-date"));
+  });
+
   it("leave a result column that is not a table column to Prisma", async () => {
     const rows = await writeTransaction(db, (tx) => tx.$queryRawUnsafe<{ v: unknown }[]>(`SELECT ? + 1 AS "v"`, 41));
     expect(rows).toEqual(await db.$queryRawUnsafe(`SELECT ? + 1 AS "v"`, 41));

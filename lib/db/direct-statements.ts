@@ -57,7 +57,9 @@ const asNumber: ColumnReader = (v) => {
   const n = Number(v);
   return Number.isSafeInteger(n) ? n : v;
 };
-const asDate: ColumnReader = (v) => (v === null ? null : new Date(Number(v)));
+// Prisma writes milliseconds ("unixepoch-ms"); a date stored as text (by hand, or by another
+// tool) is read as Prisma reads it too.
+const asDate: ColumnReader = (v) => (v === null ? null : new Date(typeof v === "string" ? v : Number(v)));
 const asIs: ColumnReader = (v) => v;
 const asBoolean: ColumnReader = (v) => (v === null ? null : Number(v) !== 0);
 
