@@ -19,7 +19,6 @@ export interface McpContext {
   messaging: MessageLog;
   readiness: Readiness;
   exchanger: TokenExchanger;
-  fetch: typeof fetch;
 }
 
 /** One HTTP request's state: who is calling, and whether the audit store failed (fail closed). */

@@ -23,6 +23,7 @@ export interface StartOptions {
   host?: string;
   /** Subscribe the grant status cache to pushed revocations (default true). */
   revocationPush?: boolean;
+  /** For the issuer's keys and token exchange (the messaging call goes through undici, downstream/messaging-client.ts). */
   fetch?: typeof fetch;
 }
 
@@ -63,7 +64,6 @@ export function createMcpContext(runtime: McpRuntime, fetchFn: typeof fetch = fe
     messaging: ports.messaging,
     readiness: ports.readiness,
     exchanger,
-    fetch: fetchFn,
   };
 }
 

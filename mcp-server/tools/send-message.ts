@@ -70,7 +70,7 @@ async function sendWithinGrant(ctx: McpContext, call: CallState, args: Args): Pr
     let result;
     try {
       const downstream = await ctx.exchanger.tokenFor(presented.token, SCOPE_SEND);
-      result = await postMessage(apiUrl, downstream.accessToken, { to, body }, idempotencyKey, ctx.fetch);
+      result = await postMessage(apiUrl, downstream.accessToken, { to, body }, idempotencyKey);
     } catch (err) {
       return downstreamFailure(ctx, call, err, facts);
     }
