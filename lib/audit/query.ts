@@ -5,7 +5,7 @@
 import type { Db } from "../db";
 import type { AuditFilter } from "./filter";
 import { normaliseRow, SELECT_COLUMNS, type StoredAuditRow } from "./rows";
-import { isPostgres, SqlParams } from "./sql";
+import { isPostgres, SqlParams, timeValue } from "./sql";
 
 export interface AuditPage {
   entries: StoredAuditRow[];
@@ -43,11 +43,6 @@ export const MAX_PAGE = 5000;
 /** LIKE pattern for a literal substring: %, _ and the escape character itself escaped. */
 export function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
-function timeValue(pg: boolean, d: Date): unknown {
-  // SQLite stores DateTime as milliseconds since the epoch; PostgreSQL as zone-less UTC.
-  return pg ? d.toISOString().replace("Z", "") : d.getTime();
 }
 
 export function whereClause(db: Db, f: AuditFilter, params: SqlParams, extra: string[] = [], { timeIndex = true } = {}): string {

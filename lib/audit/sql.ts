@@ -13,6 +13,14 @@ export function isPostgres(db: Db | Tx): boolean {
   return providerOf(db as Db) === "postgresql";
 }
 
+/**
+ * A Date bound as each provider's Prisma client stores DateTime: milliseconds since the epoch on
+ * SQLite; on PostgreSQL zone-less UTC (TIMESTAMP(3)), so the ISO string's "Z" is dropped.
+ */
+export function timeValue(pg: boolean, d: Date): string | number {
+  return pg ? d.toISOString().replace("Z", "") : d.getTime();
+}
+
 /** n placeholders in the provider's syntax, numbered from `start` (1-based). */
 export function placeholders(db: Db, n: number, start = 1): string[] {
   const pg = isPostgres(db);

@@ -15,11 +15,8 @@
 // "unixepoch-ms" format lib/db/adapter.ts configures). Anything else (a Prisma.sql fragment, an
 // object value, an expression column) goes through Prisma as before. Errors are better-sqlite3's
 // own (code SQLITE_CONSTRAINT_UNIQUE and so on), with their messages.
-import type BetterSqlite3 from "better-sqlite3";
 import type { Tx } from "./client";
-import type { SqliteConnection } from "./sqlite-runtime";
-
-type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+import type { SqliteConnection, Statement } from "./sqlite-runtime";
 
 type Binding = null | number | bigint | string | Buffer;
 

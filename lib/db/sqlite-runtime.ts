@@ -23,7 +23,8 @@ import type BetterSqlite3 from "better-sqlite3";
 import { isBusyError, LOCK_WAIT_MS, lockBackoff } from "./busy";
 import { WAL_AUTOCHECKPOINT_PAGES } from "./wal-checkpointer";
 
-type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+/** A prepared statement of the runtime's cache. */
+export type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
 /** The part of the adapter's internals this module relies on (adapter-better-sqlite3 7.10). */
 interface AdapterInternals {

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { v7 as timeOrderedUuid } from "uuid";
 import { appendAudit, dropQueuedAudit, queuedAuditMark } from "../audit/append";
 import { bodyFacts } from "../audit/body-digest";
-import { isPostgres } from "../audit/sql";
+import { isPostgres, timeValue } from "../audit/sql";
 import type { AuditActorType } from "../audit/events";
 import { inSavepoint, type Db, type Tx } from "../db";
 import { groupCommitPerDb } from "../db/group-commit";
@@ -73,7 +73,7 @@ VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,CAST($11 AS timestamp(3)),$12,CAST($13 AS
 
 async function insertMessage(tx: Tx, m: MessageRecord & { attempts: number }, lease: { leaseUntil: Date; claimedBy: string } | null): Promise<void> {
   const pg = isPostgres(tx);
-  const stamp = (d: Date | null) => (d === null ? null : pg ? d.toISOString().replace("Z", "") : d.getTime());
+  const stamp = (d: Date | null) => (d === null ? null : timeValue(pg, d));
   await tx.$executeRawUnsafe(
     pg ? POSTGRES_INSERT_MESSAGE : SQLITE_INSERT_MESSAGE,
     m.id,

@@ -6,7 +6,7 @@
 // the entry: a delivered message always has one message.delivered entry, and every such entry
 // has its message (lib/audit/messages-check.ts).
 import { appendAudit } from "../audit/append";
-import { isPostgres } from "../audit/sql";
+import { isPostgres, timeValue } from "../audit/sql";
 import { writeTransaction, type Tx } from "../db";
 import type { Deps } from "../deps";
 import type { MessageRecord } from "./accept";
@@ -38,14 +38,12 @@ const postgresLeaseFree = (n: number) => ` AND ("leaseUntil" IS NULL OR "leaseUn
 
 async function updateOutcome(tx: Tx, message: MessageRecord, outcome: Outcome, now: Date, onlyIfLeaseFree: boolean): Promise<(MessageRecord & { attempts: number }) | null> {
   const pg = isPostgres(tx);
-  // TIMESTAMP(3) has no zone on PostgreSQL: Prisma stores UTC wall-clock time (as accept.ts).
-  const stamp = (d: Date) => (pg ? d.toISOString().replace("Z", "") : d.getTime());
   const sql = pg ? POSTGRES_RECORD : SQLITE_RECORD;
   const error = outcome.status === "failed" ? outcome.error.slice(0, 200) : null;
-  const args: unknown[] = outcome.status === "delivered" ? [outcome.providerMessageId, stamp(now), message.id] : [error, message.id];
+  const args: unknown[] = outcome.status === "delivered" ? [outcome.providerMessageId, timeValue(pg, now), message.id] : [error, message.id];
   let text = outcome.status === "delivered" ? sql.delivered : sql.failed;
   if (onlyIfLeaseFree) {
-    args.push(stamp(now));
+    args.push(timeValue(pg, now));
     text += pg ? postgresLeaseFree(args.length) : SQLITE_LEASE_FREE;
   }
   const rows = await tx.$queryRawUnsafe<{ attempts: number | bigint }[]>(`${text} RETURNING "attempts"`, ...args);
@@ -70,7 +68,7 @@ async function recordIn(tx: Tx, deps: Deps, message: MessageRecord, outcome: Out
       subjectUserId: message.userId,
       clientId: message.clientId,
       grantId: message.grantId,
-      reason: outcome.status === "failed" ? outcome.error.slice(0, 200) : null,
+      reason: current.error, // the failure as stored (null when delivered)
       details: { message_id: message.id, recipient: message.recipient, provider: message.provider, attempts: current.attempts },
     },
     now,
