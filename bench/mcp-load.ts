@@ -90,8 +90,9 @@ function child<First>(env: Record<string, string>, preload: boolean): Promise<{ 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const target = process.env.BENCH_DATABASE_URL ? testDatabases().find((d) => d.name === "postgresql")! : testDatabases()[0];
+  // testDatabases() offers PostgreSQL only when TEST_DATABASE_URL names it.
   if (process.env.BENCH_DATABASE_URL) process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
+  const target = process.env.BENCH_DATABASE_URL ? testDatabases().find((d) => d.name === "postgresql")! : testDatabases()[0];
   const db = await target.open();
   const grant = await makeGrant(db, { maxMessages: 10_000, recipients: [RECIPIENT] });
   const url = target.url();

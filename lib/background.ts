@@ -13,6 +13,7 @@ import { eraseExpiredSuccessors } from "./oauth/tokens/refresh-token";
 import { runRetentionSweeps } from "./retention/sweeps";
 import type { AppConfig } from "./config";
 import type { LeaderElection } from "./leader";
+import { errorMessage } from "./error-message";
 
 export interface BackgroundTask {
   name: string;
@@ -59,7 +60,7 @@ export function startBackgroundTasks(tasks: BackgroundTask[] = BACKGROUND_TASKS,
         try {
           await task.run(deps());
         } catch (err) {
-          console.error(`background task "${task.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+          console.error(`background task "${task.name}" failed: ${errorMessage(err)}`);
         } finally {
           busy = false;
         }

@@ -8,6 +8,7 @@ import { instanceState } from "@/lib/instance";
 import { createLeaderElection } from "@/lib/leader";
 import { mcpRuntime } from "@/lib/mcp-ports";
 import { startMcpServer } from "./server";
+import { errorMessage } from "@/lib/error-message";
 
 async function main() {
   const runtime = mcpRuntime();
@@ -40,6 +41,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : `MCP server failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(err instanceof ConfigError ? err.message : `MCP server failed to start: ${errorMessage(err)}`);
   process.exit(1);
 });

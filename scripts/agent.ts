@@ -25,6 +25,7 @@ import { authorizeWithCiba } from "./agent/ciba";
 import { sendWithConsent } from "./agent/extension";
 import { agentFetch } from "./agent/fetch";
 import { AgentOAuthProvider, type AgentState, type AgentStore } from "./agent/provider";
+import { errorMessage } from "../lib/error-message";
 
 function fileStore(file: string, key: string): AgentStore {
   const readAll = (): Record<string, AgentState> => {
@@ -152,6 +153,6 @@ function report(result: Awaited<ReturnType<Client["callTool"]>>): number {
 
 main().catch((err) => {
   const unreachable = err instanceof TypeError && err.message === "fetch failed";
-  console.error(`agent: ${unreachable ? "cannot reach the MCP server or its issuer (is `npm start` running?)" : err instanceof Error ? err.message : String(err)}`);
+  console.error(`agent: ${unreachable ? "cannot reach the MCP server or its issuer (is `npm start` running?)" : errorMessage(err)}`);
   process.exit(1);
 });

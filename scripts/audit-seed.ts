@@ -7,6 +7,7 @@ import { seedAudit } from "../lib/audit/seed";
 import { readHead } from "../lib/audit/rows";
 import { migrateInChild } from "./audit-migrate";
 import { progress } from "./progress";
+import { errorMessage } from "../lib/error-message";
 
 function parseArgs(argv: string[]) {
   const positional: string[] = [];
@@ -41,6 +42,6 @@ try {
   console.log(`Done: ${count.toLocaleString("en-US")} entries in ${(elapsedMs / 1000).toFixed(1)} s; the chain now ends at seq ${lastSeq}.`);
   process.exit(0);
 } catch (err) {
-  console.error(`audit:seed: ${(err as Error).message}`);
+  console.error(`audit:seed: ${errorMessage(err)}`);
   process.exit(1);
 }

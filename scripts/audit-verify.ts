@@ -12,6 +12,7 @@ import { createDb } from "../lib/db/client";
 import { checkpointSigner, verifyAuditTrail } from "../lib/audit/audit-trail";
 import { checkMessageEntries } from "../lib/audit/messages-check";
 import { progress, type Progress } from "./progress";
+import { errorMessage } from "../lib/error-message";
 
 function externalCheckpoints(argv: string[]): string[] {
   const i = argv.indexOf("--checkpoints");
@@ -64,6 +65,6 @@ try {
   console.log(`OK: the audit chain is intact (${stats}).`);
   process.exit(0);
 } catch (err) {
-  console.error(`audit:verify could not run: ${(err as Error).message}`);
+  console.error(`audit:verify could not run: ${errorMessage(err)}`);
   process.exit(2);
 }

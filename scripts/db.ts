@@ -14,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { databaseTarget } from "../lib/db/target";
 import { progress, type Progress } from "./progress";
+import { errorMessage } from "../lib/error-message";
 
 const [command, ...args] = process.argv.slice(2);
 
@@ -75,6 +76,6 @@ try {
   else throw new Error("usage: db migrate | db create-migration <name>");
   process.exit(0);
 } catch (err) {
-  console.error(`db ${command ?? ""}: ${(err as Error).message}`);
+  console.error(`db ${command ?? ""}: ${errorMessage(err)}`);
   process.exit(1);
 }

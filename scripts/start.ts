@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type AppConfig } from "../lib/config";
 import { ensureFreshBuild } from "./start/build";
 import { prepareDatabase } from "./start/database";
 import { waitForReady } from "./start/ready";
+import { errorMessage } from "../lib/error-message";
 
 const dev = process.argv.includes("--dev");
 
@@ -92,6 +93,6 @@ async function main() {
 
 main().catch((err) => {
   if (err instanceof ConfigError) console.error(err.message);
-  else console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  else console.error(`npm start failed: ${errorMessage(err)}`);
   process.exit(1);
 });

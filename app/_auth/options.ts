@@ -14,6 +14,7 @@ import { safeCallbackUrl } from "@/lib/auth/callback-url";
 import { clientIp } from "@/lib/auth/client-ip";
 import { rateLimitedCode, SIGNIN_ERROR } from "@/lib/auth/messages";
 import { isRole, type Role } from "@/lib/auth/users";
+import { errorMessage } from "@/lib/error-message";
 
 declare module "next-auth" {
   interface Session {
@@ -106,7 +107,7 @@ export function buildAuthOptions(deps: Deps): NextAuthOptions {
         // A revoked session is expected, not an error worth a stack trace.
         const err = (metadata as { error?: unknown })?.error ?? metadata;
         if ((err as { name?: unknown })?.name === "SessionVoidError") return;
-        console.error(`next-auth: ${code}`, err instanceof Error ? err.message : "");
+        console.error(`next-auth: ${code}`, errorMessage(err));
       },
       warn(code) {
         console.warn(`next-auth: ${code}`);

@@ -4,6 +4,7 @@ import { checkpointSigner, verifyAuditTrail } from "@/lib/audit/audit-trail";
 import { checkMessageEntries } from "@/lib/audit/messages-check";
 import { requireRole } from "@/app/_auth/session";
 import { appDeps } from "@/lib/deps";
+import { errorMessage } from "@/lib/error-message";
 
 export interface VerifyState {
   /** The chain and its checkpoints (what `npm run audit:verify` decides on). */
@@ -24,7 +25,7 @@ export async function verifyChainAction(_prev: VerifyState | null, _form: FormDa
     return await verify(deps);
   } catch (err) {
     // The database went away mid-check, say: a verdict of "could not verify", not a crash.
-    console.error(`audit verification could not run: ${(err as Error).message}`);
+    console.error(`audit verification could not run: ${errorMessage(err)}`);
     return { ok: false, summary: "Verification could not run (see the server log); nothing was concluded.", checkpointProblems: [], messageProblems: [], failed: true };
   }
 }

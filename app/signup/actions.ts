@@ -6,6 +6,7 @@ import { clientIp } from "@/lib/auth/client-ip";
 import { createUser, UserError } from "@/lib/auth/users";
 import { appDeps } from "@/lib/deps";
 import { consumeRateLimit } from "@/lib/rate-limit";
+import { errorMessage } from "@/lib/error-message";
 
 const SIGNUP_RULE = { limit: 10, windowSeconds: 60 * 60 };
 
@@ -27,7 +28,7 @@ export async function signUp(input: { email: unknown; password: unknown }): Prom
       const field = err.code === "invalid_password" ? "password" : err.code === "invalid_email" || err.code === "email_taken" ? "email" : undefined;
       return { ok: false, error: err.message, field };
     }
-    console.error("signup: unexpected error:", err instanceof Error ? err.message : err);
+    console.error("signup: unexpected error:", errorMessage(err));
     return { ok: false, error: "Something went wrong. Please try again." };
   }
 }

@@ -8,6 +8,7 @@ import { createUserCommand, listUsersCommand, revokeAccountCommand, setRoleComma
 import { createClientCommand } from "./create-client";
 import { disableCibaCommand, enableCibaCommand, revokeClientCommand } from "./client-access";
 import { rotateKeysCommand } from "./rotate-keys";
+import { errorMessage } from "../error-message";
 
 export const COMMANDS: AdminCommand[] = [
   createUserCommand,
@@ -48,6 +49,6 @@ export async function runAdmin(argv: string[], deps: () => Promise<Deps> | Deps)
     if ((err as { code?: unknown }).code === "P2021") {
       return { code: 1, stdout: "", stderr: "The database has no tables yet. Run `npm run db:migrate` (or start the app once with `npm start`) first." };
     }
-    return { code: 1, stdout: "", stderr: `${command.name} failed: ${err instanceof Error ? err.message : String(err)}` };
+    return { code: 1, stdout: "", stderr: `${command.name} failed: ${errorMessage(err)}` };
   }
 }

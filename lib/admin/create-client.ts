@@ -10,6 +10,7 @@ import { validateClientMetadata } from "../oauth/clients/validate-metadata";
 import { OAuthError } from "../oauth/errors";
 import { ALL_GRANT_TYPES, GRANT_TYPES } from "../oauth/supported";
 import { parseArgs, UsageError, type AdminCommand } from "./command";
+import { errorMessage } from "../error-message";
 
 const list = (value: string | undefined) => (value ? value.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
 
@@ -18,7 +19,7 @@ function readJwks(path: string | undefined): unknown {
   try {
     return JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new UsageError(`--jwks-file: cannot read a JSON key set from ${path} (${err instanceof Error ? err.message : err}).`);
+    throw new UsageError(`--jwks-file: cannot read a JSON key set from ${path} (${errorMessage(err)}).`);
   }
 }
 

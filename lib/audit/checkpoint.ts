@@ -6,6 +6,7 @@
 import { writeTransaction, type Db } from "../db";
 import type { CheckpointSigner } from "./checkpoint-signer";
 import type { TrustedCheckpoint } from "./verify";
+import { errorMessage } from "../error-message";
 
 export interface StoredCheckpoint {
   id: number;
@@ -46,7 +47,7 @@ export async function maybeCheckpoint(
 export function startCheckpointTimer(db: Db, signer: CheckpointSigner, { everySeconds }: { everySeconds: number }): () => void {
   const tick = () =>
     maybeCheckpoint(db, signer, { everySeconds }).catch((err: Error) => {
-      console.error(`audit checkpoint failed: ${err.message}`);
+      console.error(`audit checkpoint failed: ${errorMessage(err)}`);
     });
   const timer = setInterval(tick, Math.max(1, everySeconds) * 1000);
   timer.unref();

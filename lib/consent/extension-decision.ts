@@ -9,6 +9,7 @@ import { readOAuthForm } from "../oauth/body";
 import { authorizeErrorPage } from "../oauth/authorize/error-page";
 import { seeOther } from "../oauth/authorize/redirect";
 import { consentTokenMatches, sameOrigin } from "./token";
+import { errorMessage } from "../error-message";
 
 function pageUrl(deps: Deps, id: string, query = ""): string {
   return `${deps.config.issuerUrl}${extensionPagePath(id)}${query}`;
@@ -46,7 +47,7 @@ export async function handleExtensionDecision(req: Request, deps: Deps, ctx: { i
       if (err.code === "invalid_max_messages") return seeOther(pageUrl(deps, ctx.id, "?error=max_messages"));
       return authorizeErrorPage(err.message, err.status);
     }
-    console.error("extension consent: unexpected error:", err instanceof Error ? err.message : "error");
+    console.error("extension consent: unexpected error:", errorMessage(err));
     return authorizeErrorPage("The decision could not be saved. Reload the page and try again.", 500);
   }
 }

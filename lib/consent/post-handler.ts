@@ -13,6 +13,7 @@ import { ConsentError, decideRequest } from "./decide";
 import { parseConsentForm } from "./form";
 import { consentTokenMatches, sameOrigin } from "./token";
 import { mayDecide, NOT_THE_DECIDER } from "./decider";
+import { errorMessage } from "../error-message";
 
 export function consentPagePath(deps: Deps, requestId: string, query = ""): string {
   return `${deps.config.issuerUrl}/consent/${encodeURIComponent(requestId)}${query}`;
@@ -54,7 +55,7 @@ export async function handleConsentDecision(req: Request, deps: Deps, ctx: { req
       if (err.retryCode) return seeOther(consentPagePath(deps, ctx.requestId, `?error=${err.retryCode}`));
       return authorizeErrorPage(err.message, err.status);
     }
-    console.error("consent: unexpected error:", err instanceof Error ? err.message : err);
+    console.error("consent: unexpected error:", errorMessage(err));
     return authorizeErrorPage("The decision could not be saved. Reload the page and try again.", 500);
   }
 }

@@ -3,6 +3,7 @@
 // runs the callbacks registered on its transaction client after the commit, never after a
 // rollback; a callback's failure is logged and does not undo the commit.
 import type { Db, Tx } from "./client";
+import { errorMessage } from "../error-message";
 
 type Hook = (db: Db) => Promise<void>;
 const pending = new WeakMap<object, { db: Db; hooks: Hook[] }>();
@@ -24,6 +25,6 @@ export async function runCommitHooks(tx: Tx): Promise<void> {
   const entry = pending.get(tx);
   pending.delete(tx);
   for (const fn of entry?.hooks ?? []) {
-    await fn(entry!.db).catch((err: unknown) => console.error(`after-commit work failed: ${err instanceof Error ? err.message : String(err)}`));
+    await fn(entry!.db).catch((err: unknown) => console.error(`after-commit work failed: ${errorMessage(err)}`));
   }
 }

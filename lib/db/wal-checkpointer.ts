@@ -16,6 +16,7 @@
 // log stays bounded either way.
 import { Worker } from "node:worker_threads";
 import { databaseTarget } from "./target";
+import { errorMessage } from "../error-message";
 
 /** The automatic checkpoint every runtime connection keeps as a backstop (pages of 4 KiB: about 40 MiB). */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
@@ -39,7 +40,7 @@ export function startWalCheckpointer(url: string, intervalMs = CHECKPOINT_INTERV
   worker.on("message", (m: { error?: string }) => {
     if (m.error) console.error(`wal checkpointer: checkpoint failed (retrying every ${intervalMs} ms): ${m.error}`);
   });
-  worker.on("error", (err) => console.error(`wal checkpointer: stopped: ${err.message}; connections checkpoint on their own at ${WAL_AUTOCHECKPOINT_PAGES} pages`));
+  worker.on("error", (err) => console.error(`wal checkpointer: stopped: ${errorMessage(err)}; connections checkpoint on their own at ${WAL_AUTOCHECKPOINT_PAGES} pages`));
   return {
     async stop() {
       await worker.terminate();

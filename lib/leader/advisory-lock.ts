@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import { parse } from "pg-connection-string";
 import type { LeaderElection, LeaderWork, Log, OfficeStatus } from "./election";
+import { errorMessage } from "../error-message";
 
 /** First key of every lock this application takes ("AGNT"), so its locks are told apart from others'. */
 export const LOCK_NAMESPACE = 0x41474e54;
@@ -138,7 +139,7 @@ export class AdvisoryLockElection implements LeaderElection {
       }
       for (const office of this.offices.values()) office.tried = true;
     } catch (err) {
-      await this.lose(`the election query failed (${err instanceof Error ? err.message : String(err)})`);
+      await this.lose(`the election query failed (${errorMessage(err)})`);
     }
   }
 

@@ -10,6 +10,7 @@ import type { Deps } from "../deps";
 import { deliverMessage, giveUp } from "./deliver";
 import { leaseFree, PROCESS_HOLDER, retryDue } from "./lease";
 import type { MessagingProvider } from "./providers";
+import { errorMessage } from "../error-message";
 
 export interface ReconcileOptions {
   /** Only messages older than this: a younger one is still being delivered by the request that accepted it. */
@@ -61,7 +62,7 @@ export function startReconciler(deps: Deps, provider: MessagingProvider, interva
       const r = await reconcileOutbox(deps, provider, options);
       if (r.delivered || r.failed) console.log(`outbox: re-drove ${r.delivered} delivered, ${r.failed} failed, ${r.stillPending} still pending`);
     } catch (err) {
-      console.error(`outbox: reconciler failed: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`outbox: reconciler failed: ${errorMessage(err)}`);
     } finally {
       running = false;
     }

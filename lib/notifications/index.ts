@@ -8,6 +8,7 @@ import type { Deps } from "../deps";
 import type { Notifier, UserNotification } from "./notifier";
 import { sandboxNotifier } from "./sandbox";
 import { webhookNotifier } from "./webhook";
+import { errorMessage } from "../error-message";
 
 export type { Notifier, UserNotification } from "./notifier";
 export { sandboxNotifier } from "./sandbox";
@@ -30,7 +31,7 @@ export async function notifyUser(deps: Deps, notification: UserNotification, cha
   await Promise.all(
     channels.map((n) =>
       n.send(notification, deps).catch((err: unknown) => {
-        console.error(`notifications: channel ${n.channel} failed:`, err instanceof Error ? err.message.slice(0, 200) : "error");
+        console.error(`notifications: channel ${n.channel} failed:`, errorMessage(err));
       }),
     ),
   );

@@ -1,5 +1,6 @@
 // One error type for every OAuth endpoint, and one function that turns any error into the
 // RFC-shaped response (RFC 6749 section 5.2, RFC 6750 section 3, RFC 9449 section 7.1).
+import { errorMessage } from "../error-message";
 export type OAuthErrorCode =
   | "invalid_request"
   | "invalid_client"
@@ -61,7 +62,7 @@ export function safeDescription(text: string): string {
  */
 export function oauthErrorResponse(err: unknown, extraHeaders: Record<string, string> = {}): Response {
   const e = err instanceof OAuthError ? err : new OAuthError("server_error", "The server could not complete the request.");
-  if (!(err instanceof OAuthError)) console.error("oauth: unexpected error:", err instanceof Error ? err.message : err);
+  if (!(err instanceof OAuthError)) console.error("oauth: unexpected error:", errorMessage(err));
   const body: Record<string, string> = { error: e.code };
   if (e.description) body.error_description = safeDescription(e.description);
   return Response.json(body, {

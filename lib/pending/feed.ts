@@ -7,6 +7,7 @@ import type { Db } from "../db";
 import { listNotifications } from "../notifications/queries";
 import type { PendingSnapshot } from "./feed-types";
 import { listPendingRequests } from "./list";
+import { errorMessage } from "../error-message";
 
 export type { PendingItem, PendingSnapshot } from "./feed-types";
 
@@ -65,7 +66,7 @@ export function pendingStreamResponse(db: Db, userId: string, signal: AbortSigna
             controller.enqueue(encoder.encode(`: keep-alive\n\n`));
           }
         } catch (err) {
-          console.error("pending feed: query failed:", err instanceof Error ? err.message : "error");
+          console.error("pending feed: query failed:", errorMessage(err));
         }
         if (Date.now() - started >= maxDurationMs) return close();
         timer = setTimeout(tick, intervalMs);

@@ -15,6 +15,7 @@
 //   on the issuer being reachable for keys it has already seen.
 import { importJWK, type CryptoKey, type JWK, type JWSHeaderParameters } from "jose";
 import { ACCESS_TOKEN_SIGNING_ALG } from "../contracts/access-token";
+import { errorMessage } from "../error-message";
 
 export interface JwksCacheOptions {
   issuer: string;
@@ -123,7 +124,7 @@ export class JwksCache {
       }
       this.set = { keys, fetchedAt: this.now() };
     } catch (err) {
-      throw new JwksUnavailableError(`could not load the issuer's keys: ${err instanceof Error ? err.message : String(err)}`);
+      throw new JwksUnavailableError(`could not load the issuer's keys: ${errorMessage(err)}`);
     }
   }
 

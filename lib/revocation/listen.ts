@@ -7,6 +7,7 @@ import { databaseTarget, isPostgresUrl } from "../db/target";
 import { REVOCATION_CHANNEL } from "./announce";
 import { decodeRevocation, type RevocationEvent } from "./events";
 import { busDirectory, listenLocal } from "./local-bus";
+import { errorMessage } from "../error-message";
 
 export interface ListenOptions {
   databaseUrl: string;
@@ -67,7 +68,7 @@ function listenPostgres({ databaseUrl, name, onEvent, log = console.log, retryMs
       c.on("error", () => undefined);
       c.end().catch(() => undefined);
       if (!stopped) retry();
-      if (!connectedOnce) log(`revocation push: cannot LISTEN yet (${err instanceof Error ? err.message : String(err)})`);
+      if (!connectedOnce) log(`revocation push: cannot LISTEN yet (${errorMessage(err)})`);
       return;
     }
     if (stopped) {

@@ -27,6 +27,7 @@ import { toolNamedInHeaders } from "./mcp-headers";
 import { metadataPaths, metadataResponse } from "./metadata";
 import { checkOrigin, corsHeaders, forbiddenOrigin, preflightResponse } from "./origin";
 import { auditInvalidArguments, checkToolScope, toolCalls } from "./scope-check";
+import { errorMessage } from "@/lib/error-message";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
@@ -54,7 +55,7 @@ export function createMcpHandler(ctx: McpContext): (req: Request) => Promise<Res
 /** Built once per process: the SDK handler for 2026-07-28 and the stateless 2025-11-25 leg. */
 function createEraRouter(ctx: McpContext): Serve {
   const factory = mcpServerFactory(ctx);
-  const onerror = (err: Error) => console.error(`mcp-server: ${err.message}`);
+  const onerror = (err: Error) => console.error(`mcp-server: ${errorMessage(err)}`);
   const modern = createSdkHandler(factory, { legacy: "reject", responseMode: "json", maxRequestBodySize: MAX_BODY_BYTES, onerror });
   const legacy: Serve = async (req, body, authInfo) => {
     const server = factory({ era: "legacy", authInfo, requestInfo: req });

@@ -2,6 +2,7 @@
 // server's logic is written against Request/Response like the rest of the codebase.
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { toWebRequest } from "@/lib/http/node-request";
+import { errorMessage } from "@/lib/error-message";
 
 export type WebHandler = (req: Request) => Promise<Response>;
 
@@ -61,7 +62,7 @@ export function serveWeb(handler: WebHandler, origin: string): Server {
         () => void res.destroy(),
       )
       .catch((err: unknown) => {
-        console.error(`mcp-server: unhandled error: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(`mcp-server: unhandled error: ${errorMessage(err)}`);
         if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json", "Cache-Control": "no-store" });
         res.end(JSON.stringify({ error: "server_error" }));
       });

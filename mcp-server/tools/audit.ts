@@ -2,6 +2,7 @@
 // The entry is written BEFORE anything is sent downstream: if the audit store cannot be
 // written, the call fails closed (HTTP 503) and nothing is sent (checklist 65).
 import type { CallState, McpContext } from "../context";
+import { errorMessage } from "../../lib/error-message";
 
 export class AuditUnavailableError extends Error {
   override name = "AuditUnavailableError";
@@ -35,7 +36,7 @@ export async function auditToolCall(ctx: McpContext, call: CallState, entry: Too
     );
   } catch (err) {
     call.auditFailed = true;
-    console.error(`mcp-server: audit write failed, failing closed: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`mcp-server: audit write failed, failing closed: ${errorMessage(err)}`);
     throw new AuditUnavailableError("the audit store is unavailable");
   }
 }

@@ -16,6 +16,7 @@ import { ExtensionRequiredError } from "./extension-required";
 import { listMessagesTool } from "./list-messages";
 import { denialResult, failureResult, urlConsentAnswer } from "./results";
 import { sendMessageInput, sendMessageTool } from "./send-message";
+import { errorMessage } from "@/lib/error-message";
 
 /** How long a client may reuse tools/list (2026-07-28 caching hints): the list changes only with a deploy. */
 export const TOOLS_LIST_TTL_MS = 5 * 60_000;
@@ -79,7 +80,7 @@ async function guarded(ctx: McpContext, call: CallState, tool: ToolDefinition, a
       await auditToolCall(ctx, call, { tool: tool.name, allowed: false, reason: err.code, details: { limit: err.limit, ...facts } });
       return denialResult(err);
     }
-    console.error(`mcp-server: ${tool.name} failed: ${err instanceof Error ? err.message : "unknown error"}`);
+    console.error(`mcp-server: ${tool.name} failed: ${errorMessage(err)}`);
     if (call.auditFailed) throw new AuditUnavailableError("the audit store is unavailable");
     await auditToolCall(ctx, call, { tool: tool.name, allowed: false, outcome: "failure", reason: "internal_error", details: facts });
     return failureResult("internal_error", "The tool failed unexpectedly.", true);

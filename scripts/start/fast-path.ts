@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { toWebRequest } from "../../lib/http/node-request";
 import { securityHeadersFor } from "../../lib/http/security-headers";
 import { machineHandlerFor, type MachineHandler, type MachineRoutes } from "../../lib/machine-routes";
+import { errorMessage } from "../../lib/error-message";
 
 function pathnameOf(url: string): string {
   const q = url.indexOf("?");
@@ -49,7 +50,7 @@ async function serve(handler: MachineHandler, req: IncomingMessage, res: ServerR
     await writeWebResponse(res, pathname, await handler(request));
   } catch (err) {
     // The handlers answer every expected failure themselves; this is a bug, answered as Next.js does.
-    console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
+    console.error("web server: unexpected error:", errorMessage(err));
     if (!res.headersSent) res.writeHead(500).end();
     else res.destroy();
   }

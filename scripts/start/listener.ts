@@ -6,6 +6,7 @@ import type { MachineRoutes } from "../../lib/machine-routes";
 import { serveMachineRoute } from "./fast-path";
 import { refuseMalformedPath } from "./malformed-path";
 import { stampClientAddress } from "./stamp";
+import { errorMessage } from "../../lib/error-message";
 
 export interface ListenerOptions {
   trustProxy: number;
@@ -23,7 +24,7 @@ export function createRequestListener({ trustProxy, host, routes, next }: Listen
     stampClientAddress(req, trustProxy);
     if (routes && serveMachineRoute(routes, req, res, host)) return;
     next(req, res).catch((err: unknown) => {
-      console.error("web server: unexpected error:", err instanceof Error ? err.message : err);
+      console.error("web server: unexpected error:", errorMessage(err));
       if (!res.headersSent) res.writeHead(500).end();
     });
   };

@@ -11,6 +11,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  * never one after it. Keep in step with the table in docs/architecture.md.
  */
 export const LIB_LAYERS: readonly string[] = [
+  "lib/error-message",
   "lib/contracts",
   "lib/process-wide",
   "lib/http",

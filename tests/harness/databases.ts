@@ -52,8 +52,18 @@ function postgresDatabase(baseUrl: string): TestDatabase {
   let name = "";
   let client: Db | undefined;
   const admin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
-    const c = new pg.Client({ connectionString: baseUrl });
-    await c.connect();
+    let c = new pg.Client({ connectionString: baseUrl });
+    try {
+      await c.connect();
+    } catch (err) {
+      // The URL may name a database that does not exist yet (bench:compare creates its own from
+      // the same BENCH_DATABASE_URL): CREATE DATABASE then runs from the server's maintenance one.
+      if ((err as { code?: unknown }).code !== "3D000") throw err;
+      const maintenance = new URL(baseUrl);
+      maintenance.pathname = "/postgres";
+      c = new pg.Client({ connectionString: maintenance.toString() });
+      await c.connect();
+    }
     try {
       return await fn(c);
     } finally {

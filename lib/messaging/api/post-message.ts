@@ -8,6 +8,7 @@ import { messageView, sendMessage } from "../send";
 import type { MessagingApiContext } from "./context";
 import { actorOf, deny, denyWithoutScope } from "./denials";
 import { jsonError, readJson, unavailable } from "./responses";
+import { errorMessage } from "../../error-message";
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,200}$/;
 
@@ -44,7 +45,7 @@ export async function handlePostMessage(req: Request, ctx: MessagingApiContext):
   } catch (err) {
     if (err instanceof MessagingDenial) return deny(ctx, auth, err, "send");
     // The database (and with it the audit store) is unreachable: fail closed, nothing was sent.
-    console.error(`messaging api: send failed: ${err instanceof Error ? err.message : "unknown error"}`);
+    console.error(`messaging api: send failed: ${errorMessage(err)}`);
     return unavailable();
   }
 }

@@ -11,6 +11,7 @@ import { clientAllowsGrant, type ClientRecord } from "../clients/store";
 import { redirectUriMatches } from "../clients/redirect-uri";
 import { OAuthError } from "../errors";
 import { GRANT_TYPES } from "../supported";
+import { errorMessage } from "../../error-message";
 
 /**
  * Stable codes of the local error page. The page shows the code and our own plain words,
@@ -85,7 +86,7 @@ export async function checkClient(deps: Deps, params: URLSearchParams): Promise<
     // The details go to the server log only (the client_id is not a secret; JSON-quoted so
     // that it cannot forge log lines). Every metadata-document failure looks the same on the
     // page, whether the host refused, did not resolve, timed out or served something invalid.
-    console.error(`authorize: client ${JSON.stringify(clientId.slice(0, 300))} could not be loaded:`, err instanceof Error ? err.message : err);
+    console.error(`authorize: client ${JSON.stringify(clientId.slice(0, 300))} could not be loaded:`, errorMessage(err));
     if (err instanceof ClientMetadataError) {
       throw new AuthorizePageError(
         "client_metadata_unavailable",

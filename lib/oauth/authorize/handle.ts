@@ -11,6 +11,7 @@ import { singleParam } from "../request-params";
 import { authorizeErrorPage } from "./error-page";
 import { errorRedirectUrl, seeOther } from "./redirect";
 import { redeemRequestUri, storeAuthorizationRequest } from "./request-store";
+import { errorMessage } from "../../error-message";
 
 export function consentUrl(deps: Deps, requestId: string): string {
   return `${deps.config.issuerUrl}/consent/${encodeURIComponent(requestId)}`;
@@ -58,7 +59,7 @@ async function process(req: Request, deps: Deps): Promise<Response> {
     return seeOther(consentUrl(deps, id));
   } catch (err) {
     const oauthErr = err instanceof OAuthError ? err : new OAuthError("server_error", "the request could not be processed");
-    if (!(err instanceof OAuthError)) console.error("authorize: unexpected error:", err instanceof Error ? err.message : err);
+    if (!(err instanceof OAuthError)) console.error("authorize: unexpected error:", errorMessage(err));
     const location = errorRedirectUrl(redirectUri, oauthErr, state, deps.config.issuerUrl);
     if (mayRedirectErrors(client)) return seeOther(location);
     // A self-registered client: the user sees the error first and may follow it back (checks.ts).
@@ -77,7 +78,7 @@ export async function handleAuthorize(req: Request, deps: Deps): Promise<Respons
       for (const [name, value] of Object.entries(err.headers)) page.headers.set(name, value);
       return page;
     }
-    console.error("authorize: unexpected error:", err instanceof Error ? err.message : err);
+    console.error("authorize: unexpected error:", errorMessage(err));
     return authorizeErrorPage("The server could not process this request. Try again later.", 500, { code: "server_error" });
   }
 }
