@@ -7,6 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { PoolConfig } from "pg";
 import { parse } from "pg-connection-string";
 import type { SqlDriverAdapterFactory, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PgTransactions, pgRuntimeFactory } from "./pg-runtime";
 import { sqliteRuntimeFactory, type SqliteConnectionRef } from "./sqlite-runtime";
 import { databaseTarget } from "./target";
 
@@ -30,12 +31,21 @@ export interface RuntimeAdapter {
   factory: SqlDriverAdapterFactory;
   /** On SQLite, the connection the factory opened, once Prisma has connected (./direct-statements.ts). */
   sqlite?: SqliteConnectionRef;
+  /** On PostgreSQL, which pooled connection each write transaction holds (./direct-statements.ts). */
+  pg?: PgTransactions;
 }
 
-/** The adapter a running process queries through: on SQLite, no synchronous lock waits and cached statements (lib/db/sqlite-runtime.ts). */
+/**
+ * The adapter a running process queries through: on SQLite, no synchronous lock waits and cached
+ * statements (lib/db/sqlite-runtime.ts); on PostgreSQL, transactions whose connection is known
+ * (lib/db/pg-runtime.ts).
+ */
 export function createRuntimeAdapter(url: string): RuntimeAdapter {
   const factory = createAdapter(url);
-  if (databaseTarget(url).provider !== "sqlite") return { factory };
+  if (databaseTarget(url).provider !== "sqlite") {
+    const pg = new PgTransactions();
+    return { factory: pgRuntimeFactory(factory, pg), pg };
+  }
   const sqlite: SqliteConnectionRef = { current: undefined };
   return { factory: sqliteRuntimeFactory(factory, sqlite), sqlite };
 }

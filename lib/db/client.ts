@@ -3,6 +3,7 @@
 import { PrismaClient as SqliteClient } from "../generated/sqlite/client";
 import { PrismaClient as PostgresClient } from "../generated/postgresql/client";
 import { createRuntimeAdapter } from "./adapter";
+import type { PgTransactions } from "./pg-runtime";
 import type { SqliteConnection, SqliteConnectionRef } from "./sqlite-runtime";
 import { isPostgresUrl, type Provider } from "./target";
 
@@ -16,19 +17,26 @@ export type { Prisma } from "../generated/sqlite/client";
 const PROVIDER = Symbol.for("agent-grants.db-provider");
 const URL_KEY = Symbol.for("agent-grants.db-url");
 const SQLITE_CONNECTION = Symbol.for("agent-grants.db-sqlite-connection");
+const PG_TRANSACTIONS = Symbol.for("agent-grants.db-pg-transactions");
 
 export function createDb(url: string): Db {
-  const { factory: adapter, sqlite } = createRuntimeAdapter(url);
+  const { factory: adapter, sqlite, pg } = createRuntimeAdapter(url);
   const client = isPostgresUrl(url) ? (new PostgresClient({ adapter }) as unknown as Db) : new SqliteClient({ adapter });
   Object.defineProperty(client, PROVIDER, { value: isPostgresUrl(url) ? "postgresql" : "sqlite" });
   Object.defineProperty(client, URL_KEY, { value: url });
   if (sqlite) Object.defineProperty(client, SQLITE_CONNECTION, { value: sqlite });
+  if (pg) Object.defineProperty(client, PG_TRANSACTIONS, { value: pg });
   return client;
 }
 
 /** The SQLite connection under a client made by createDb, once it has connected (else undefined). */
 export function sqliteConnectionOf(db: Db): SqliteConnection | undefined {
   return (db as unknown as Record<symbol, SqliteConnectionRef | undefined>)[SQLITE_CONNECTION]?.current;
+}
+
+/** On PostgreSQL, where a client made by createDb tells which connection a transaction holds (else undefined). */
+export function pgTransactionsOf(db: Db): PgTransactions | undefined {
+  return (db as unknown as Record<symbol, PgTransactions | undefined>)[PG_TRANSACTIONS];
 }
 
 /** The URL a client was created from (not for transaction clients). */

@@ -1,13 +1,17 @@
-// On SQLite, the raw statements of a write transaction go straight to the connection instead
-// of through Prisma. Why: a raw statement through Prisma's interactive transaction costs about
-// 70 µs of CPU on the event loop (a model query twice that), of which SQLite's own work is
-// 1-2 µs; the send path's batch writers run several per message (docs/benchmarks.md,
-// "Raw statements straight to the connection"). Prisma still opens and ends the transaction,
-// holding its connection for it, so the statements run on that connection inside that
-// transaction, exactly where Prisma would have run them, and everything else (model queries,
-// commit, rollback, savepoints through raw SQL) is unchanged.
+// The raw statements of a write transaction go straight to its connection instead of through
+// Prisma. Why: a raw statement through Prisma's interactive transaction costs about 70 µs of CPU
+// on the event loop on SQLite (a model query twice that), of which SQLite's own work is 1-2 µs,
+// and about 310 µs on PostgreSQL, against about 75 µs for node-postgres alone; the send path's
+// batch writers run several per message (docs/benchmarks.md, "Raw statements straight to the
+// connection"). Prisma still opens and ends the transaction, holding its connection for it, so
+// the statements run on that connection inside that transaction, exactly where Prisma would
+// have run them, and everything else (model queries, commit, rollback, savepoints through raw
+// SQL) is unchanged. A statement sent after its transaction ended (Prisma rolled it back at its
+// timeout while the callback still ran) is refused, never run in whatever the connection does
+// next.
 //
-// What runs directly, and what it answers, is what Prisma's SQLite adapter would have given:
+// On SQLite (./sqlite-runtime.ts), what runs directly, and what it answers, is what Prisma's
+// SQLite adapter would have given:
 // - $executeRawUnsafe(sql, ...values) and the tagged $executeRaw`...`: the rows changed;
 // - $queryRawUnsafe(sql, ...values) whose result columns all come from table columns of the
 //   types below: rows as objects, integers as numbers, DATETIME columns as Dates.
@@ -15,7 +19,11 @@
 // "unixepoch-ms" format lib/db/adapter.ts configures). Anything else (a Prisma.sql fragment, an
 // object value, an expression column) goes through Prisma as before. Errors are better-sqlite3's
 // own (code SQLITE_CONSTRAINT_UNIQUE and so on), with their messages.
+//
+// On PostgreSQL (./pg-runtime.ts), the two $executeRaw forms with plain values run directly
+// (pgDirect below). Errors are node-postgres's own (code 23505 and so on).
 import type { Tx } from "./client";
+import type { PgTransactionSlot } from "./pg-runtime";
 import type { SqliteConnection, Statement } from "./sqlite-runtime";
 
 type Binding = null | number | bigint | string | Buffer;
@@ -87,42 +95,88 @@ function isTemplate(value: unknown): value is TemplateStringsArray {
   return Array.isArray(value) && Array.isArray((value as unknown as { raw?: unknown }).raw);
 }
 
-/**
- * `tx` (a writeTransaction's Prisma client on SQLite) with its raw statements run on `connection`
- * directly while the transaction that is open there now is still open.
- */
-export function directStatements(tx: Tx, connection: SqliteConnection): Tx {
+/** How a write transaction's statements reach its connection directly. */
+export interface DirectConnection {
+  /** The placeholder of the i-th value (from 1) in SQL text, for the tagged $executeRaw. */
+  placeholder(i: number): string;
+  /** Runs a statement and answers the rows it changed, or undefined when only Prisma can bind a value. */
+  execute(sql: string, values: unknown[]): Promise<number> | undefined;
+  /** Runs a query and answers its rows, or undefined when it is Prisma's to run (nothing has run then). */
+  query(sql: string, values: unknown[]): Promise<Record<string, unknown>[]> | undefined;
+}
+
+const closed = () => new Error("Transaction already closed: a statement was sent after the transaction ended");
+
+/** The SQLite connection's side, while the transaction open on it now is still open; else undefined. */
+export function sqliteDirect(connection: SqliteConnection): DirectConnection | undefined {
   const transaction = connection.openTransaction;
-  if (transaction === 0) return tx;
+  if (transaction === 0) return undefined;
   const statementFor = (sql: string): Statement => {
     // Prisma answers the same for a statement after its transaction ended.
-    if (connection.openTransaction !== transaction) throw new Error("Transaction already closed: a statement was sent after the transaction ended");
+    if (connection.openTransaction !== transaction) throw closed();
     return connection.statement(sql);
   };
-  const execute = async (sql: string, args: Binding[]): Promise<number> => statementFor(sql).run(args).changes;
-  const prisma = tx as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  return {
+    placeholder: () => "?",
+    execute(sql, values) {
+      const args = bindings(values);
+      // Run now, as Prisma's statement would be once awaited; a failure is a rejection.
+      return args ? (async () => statementFor(sql).run(args).changes)() : undefined;
+    },
+    query(sql, values) {
+      const args = bindings(values);
+      if (!args) return undefined;
+      let stmt: Statement;
+      try {
+        stmt = statementFor(sql);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      const columns = stmt.reader ? columnReaders(stmt) : undefined;
+      if (!columns) return undefined;
+      return (async () => {
+        // raw(): the adapter's own calls leave the cached statement in raw mode too.
+        const rows = stmt.raw(true).all(args) as unknown[][];
+        return rows.map((row) => {
+          const out: Record<string, unknown> = {};
+          for (let i = 0; i < row.length; i++) out[columns.names[i]!] = columns.readers[i]!(row[i]);
+          return out;
+        });
+      })();
+    },
+  };
+}
 
-  const $executeRawUnsafe = (sql: string, ...values: unknown[]) => {
-    const args = bindings(values);
-    return args ? execute(sql, args) : prisma.$executeRawUnsafe!(sql, ...values);
+/**
+ * The PostgreSQL connection's side, while its transaction is open; else undefined. Only
+ * statements that change rows run directly: a query's answer would need Prisma's mapping of
+ * PostgreSQL's types (timestamps, 64-bit integers, numerics, JSON), so queries stay Prisma's.
+ * Values that are not strings, numbers, booleans or null (a Date, say, which node-postgres
+ * would send in local time and Prisma sends in UTC) leave the statement to Prisma too.
+ */
+export function pgDirect(slot: PgTransactionSlot): DirectConnection | undefined {
+  const client = slot.client;
+  if (!client || !slot.open) return undefined;
+  return {
+    placeholder: (i) => `$${i}`,
+    execute(sql, values) {
+      if (!values.every((v) => v === null || v === undefined || ["string", "number", "bigint", "boolean"].includes(typeof v))) return undefined;
+      if (!slot.open) return Promise.reject(closed());
+      return client.query(sql, values).then((result) => result.rowCount ?? 0);
+    },
+    query: () => undefined,
   };
+}
+
+/** `tx` (a writeTransaction's Prisma client) with its raw statements sent through `direct` where it can. */
+export function directStatements(tx: Tx, direct: DirectConnection): Tx {
+  const prisma = tx as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const $executeRawUnsafe = (sql: string, ...values: unknown[]) => direct.execute(sql, values) ?? prisma.$executeRawUnsafe!(sql, ...values);
   const $executeRaw = (strings: unknown, ...values: unknown[]) => {
-    const args = isTemplate(strings) ? bindings(values) : undefined;
-    return args ? execute((strings as TemplateStringsArray).join("?"), args) : prisma.$executeRaw!(strings, ...values);
+    const ran = isTemplate(strings) ? direct.execute(strings.reduce((sql, part, i) => `${sql}${direct.placeholder(i)}${part}`), values) : undefined;
+    return ran ?? prisma.$executeRaw!(strings, ...values);
   };
-  const $queryRawUnsafe = async (sql: string, ...values: unknown[]) => {
-    const args = bindings(values);
-    const stmt = args ? statementFor(sql) : undefined;
-    const columns = stmt?.reader ? columnReaders(stmt) : undefined;
-    if (!stmt || !args || !columns) return prisma.$queryRawUnsafe!(sql, ...values);
-    // raw(): the adapter's own calls leave the cached statement in raw mode too.
-    const rows = stmt.raw(true).all(args) as unknown[][];
-    return rows.map((row) => {
-      const out: Record<string, unknown> = {};
-      for (let i = 0; i < row.length; i++) out[columns.names[i]!] = columns.readers[i]!(row[i]);
-      return out;
-    });
-  };
+  const $queryRawUnsafe = (sql: string, ...values: unknown[]) => direct.query(sql, values) ?? prisma.$queryRawUnsafe!(sql, ...values);
 
   return new Proxy(tx, {
     get(target, prop) {

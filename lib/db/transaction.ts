@@ -10,11 +10,12 @@
 // its own statements and the commit (lib/audit/append.ts). Work registered with afterCommit
 // (lib/db/after-commit.ts) runs once the transaction has committed, never after a rollback.
 //
-// On SQLite the transaction's raw statements run on its connection directly, not through
-// Prisma (lib/db/direct-statements.ts).
-import { sqliteConnectionOf, type Db, type Tx } from "./client";
+// The transaction's raw statements run on its connection directly, not through Prisma
+// (lib/db/direct-statements.ts).
+import { pgTransactionsOf, sqliteConnectionOf, type Db, type Tx } from "./client";
 import { openCommitHooks, runCommitHooks } from "./after-commit";
-import { directStatements } from "./direct-statements";
+import { directStatements, pgDirect, sqliteDirect } from "./direct-statements";
+import type { PgTransactionSlot } from "./pg-runtime";
 
 type Hook = () => Promise<unknown>;
 
@@ -29,21 +30,26 @@ export function beforeCommit(tx: Tx, hook: Hook): void {
 
 export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let client: Tx | undefined;
-  const result = await db.$transaction(
-    async (prismaTx) => {
-      const connection = sqliteConnectionOf(db);
-      const tx = connection ? directStatements(prismaTx, connection) : prismaTx;
-      client = tx;
-      openCommitHooks(tx, db);
-      const list: Hook[] = [];
-      hooks.set(tx, list);
-      const result = await fn(tx);
-      // A hook may register another: run until none is left.
-      for (const hook of list) await hook();
-      return result;
-    },
-    { maxWait: 15_000, timeout: 15_000 },
-  );
+  const pg = pgTransactionsOf(db);
+  const slot: PgTransactionSlot = { client: undefined, open: false };
+  const transaction = () =>
+    db.$transaction(
+      async (prismaTx) => {
+        const connection = sqliteConnectionOf(db);
+        const direct = connection ? sqliteDirect(connection) : pgDirect(slot);
+        const tx = direct ? directStatements(prismaTx, direct) : prismaTx;
+        client = tx;
+        openCommitHooks(tx, db);
+        const list: Hook[] = [];
+        hooks.set(tx, list);
+        const result = await fn(tx);
+        // A hook may register another: run until none is left.
+        for (const hook of list) await hook();
+        return result;
+      },
+      { maxWait: 15_000, timeout: 15_000 },
+    );
+  const result = await (pg ? pg.run(slot, transaction) : transaction());
   // Committed: lib/db/after-commit.ts.
   if (client) await runCommitHooks(client);
   return result;

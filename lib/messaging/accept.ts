@@ -97,9 +97,10 @@ function isUniqueViolation(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
     const o = e as { code?: unknown; kind?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
     // P2002 from a model query; a raw statement's driver error says UniqueConstraintViolation;
-    // a statement run directly on SQLite (lib/db/direct-statements.ts) has SQLite's own code.
+    // a statement run directly on the connection (lib/db/direct-statements.ts) has the
+    // database's own code: SQLite's, or PostgreSQL's unique_violation.
     if (o.code === "P2002" || o.kind === "UniqueConstraintViolation") return true;
-    if (o.code === "SQLITE_CONSTRAINT_UNIQUE" || o.code === "SQLITE_CONSTRAINT_PRIMARYKEY") return true;
+    if (o.code === "SQLITE_CONSTRAINT_UNIQUE" || o.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || o.code === "23505") return true;
     e = o.meta?.driverAdapterError ?? o.cause;
   }
   return false;
