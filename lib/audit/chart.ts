@@ -8,7 +8,7 @@
 import type { Db } from "../db";
 import type { AuditFilter } from "./filter";
 import { SEARCH_WINDOW, TIME_INDEX, whereClause } from "./query";
-import { isPostgres, SqlParams } from "./sql";
+import { isPostgres, SqlParams, timeValue } from "./sql";
 
 export interface ChartBucket {
   start: Date;
@@ -161,7 +161,8 @@ async function denseCounts(db: Db, filter: AuditFilter, origin: number, step: nu
   const hint = pg ? "" : ` INDEXED BY "${TIME_INDEX}"`;
   const lookups = times.flatMap((t, i) => {
     if (t === null) return [];
-    const at = pg ? `${p.add(new Date(t).toISOString().replace("Z", ""))}::timestamp` : p.add(t);
+    const value = p.add(timeValue(pg, new Date(t)));
+    const at = pg ? `${value}::timestamp` : value;
     return [`SELECT ${i} AS "i", (SELECT "seq" FROM "AuditEvent"${hint} WHERE "time" >= ${at} ORDER BY "time" ASC LIMIT 1) AS "s"`];
   });
   const found = new Map<number, number>();
