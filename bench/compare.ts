@@ -8,8 +8,9 @@
 // Each load runs alone, one after another, with autocannon at BENCH_CONNECTIONS (default 32)
 // for BENCH_DURATION seconds (default 10). Sends count the messages the product stored, and
 // describe_grant the allowed calls it audited, not their 2xx answers (a refused call is a 200
-// with a tool error). BENCH_DATABASE_URL=postgresql://… runs the product on PostgreSQL (a fresh
-// database on that server). BENCH_PATHS=token,send,describe,bare,oidc (any subset, default all)
+// with a tool error). BENCH_DATABASE_URL=postgresql://… runs the product on SQLite and then on
+// PostgreSQL (a fresh database on that server), so both sets of figures come from one run;
+// BENCH_DATABASES=postgresql (or sqlite) keeps one. BENCH_PATHS=token,send,describe,bare,oidc (any subset, default all)
 // runs only those loads; BENCH_PROFILE_DIR=<dir> writes a CPU profile of the product's web app
 // (or with BENCH_PROFILE_MATCH=mcp-server, of its MCP server) for each product load
 // (bench/profile-preload.cjs). Method and figures: docs/benchmarks.md,
@@ -27,6 +28,13 @@ import { spawnPeer } from "./peers/spawn";
 const settings = { connections: Number(process.env.BENCH_CONNECTIONS ?? 32), durationSeconds: Number(process.env.BENCH_DURATION ?? 10) };
 const basePort = Number(process.env.BENCH_PORT ?? 3400);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
+type ProductDatabase = "SQLite" | "PostgreSQL";
+const databases: ProductDatabase[] = (process.env.BENCH_DATABASES ?? (databaseUrl ? "sqlite,postgresql" : "sqlite")).split(",").map((d) => {
+  const name = d.trim().toLowerCase();
+  if (name === "sqlite") return "SQLite";
+  if (name === "postgresql" && databaseUrl) return "PostgreSQL";
+  throw new Error(name === "postgresql" ? "BENCH_DATABASES=postgresql needs BENCH_DATABASE_URL=postgresql://…" : `BENCH_DATABASES: unknown database ${d} (known: sqlite, postgresql)`);
+});
 const RECIPIENT = "+15550100123";
 const ALL_PATHS = ["send", "describe", "token", "bare", "oidc"] as const;
 type PathName = (typeof ALL_PATHS)[number];
@@ -104,13 +112,20 @@ async function run(name: string, target: Target, processes: Record<string, numbe
   return row;
 }
 
-// 1. The product.
-let productSend: Row | undefined, describe: Row | undefined, productToken: Row | undefined;
-if (runs("send") || runs("describe") || runs("token")) {
+// 1. The product, on each database.
+interface ProductRows {
+  database: ProductDatabase;
+  send?: Row;
+  describe?: Row;
+  token?: Row;
+}
+const products: ProductRows[] = [];
+async function runProduct(database: ProductDatabase): Promise<ProductRows> {
+  const out: ProductRows = { database };
   const profileEnv: Record<string, string> = profileDir
     ? { BENCH_PROFILE_DIR: profileDir, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require ${path.resolve("bench/profile-preload.cjs")}`.trim() }
     : {};
-  const product = await startProduct(basePort, databaseUrl, profileEnv);
+  const product = await startProduct(basePort, database === "PostgreSQL" ? databaseUrl : undefined, profileEnv);
   try {
     const processes = { "web app": product.pids.web, "MCP server": product.pids.mcp };
     if (runs("send") || runs("describe")) {
@@ -119,8 +134,8 @@ if (runs("send") || runs("describe") || runs("token")) {
       product.admin("create-user", email, password);
       const grant = await obtainGrant({ issuer: product.issuer, mcpUrl: product.mcpUrl, email, password, recipient: RECIPIENT, maxMessages: 10_000 });
       if (runs("send")) {
-        productSend = await run(
-          "product send_message (delivered)",
+        out.send = await run(
+          `product send_message (delivered), ${database}`,
           { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("send_message", { to: RECIPIENT, body: "Benchmark message" }) },
           processes,
           () => countForGrant(product, grant.grantId),
@@ -128,8 +143,8 @@ if (runs("send") || runs("describe") || runs("token")) {
         );
       }
       if (runs("describe")) {
-        describe = await run(
-          "product describe_grant",
+        out.describe = await run(
+          `product describe_grant, ${database}`,
           { url: product.mcpUrl, method: "POST", headers: mcpHeaders(grant.accessToken), body: toolCall("describe_grant", {}) },
           processes,
           () => countForGrant(product, grant.grantId, "allowed calls"),
@@ -142,8 +157,8 @@ if (runs("send") || runs("describe") || runs("token")) {
       const clientId = /client_id: (\S+)/.exec(created)?.[1];
       const secret = /client_secret: (\S+)/.exec(created)?.[1];
       if (!clientId || !secret) throw new Error("create-client printed no client_id and secret");
-      productToken = await run(
-        "product token endpoint (client_credentials)",
+      out.token = await run(
+        `product token endpoint (client_credentials), ${database}`,
         {
           url: `${product.issuer}/oauth/token`,
           method: "POST",
@@ -158,7 +173,9 @@ if (runs("send") || runs("describe") || runs("token")) {
   } finally {
     await product.peer.stop();
   }
+  return out;
 }
+if (runs("send") || runs("describe") || runs("token")) for (const database of databases) products.push(await runProduct(database));
 
 // 2. The bare MCP SDK server.
 let bareSend: Row | undefined;
@@ -200,7 +217,7 @@ if (runs("oidc")) {
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const rate = (r: Row) => (r.stored ?? r.result.ok) / settings.durationSeconds;
 console.log(`\nSide by side: ${settings.connections} connections, ${settings.durationSeconds} s each, one load at a time (${machine()})`);
-console.log(`Product database: ${databaseUrl ? "PostgreSQL" : "SQLite"}. Product limits raised for the run: ${Object.entries(PRODUCT_LIMITS).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+console.log(`Product databases: ${databases.join(", ")}. Product limits raised for the run: ${Object.entries(PRODUCT_LIMITS).map(([k, v]) => `${k}=${v}`).join(", ")}`);
 console.log("| load | 2xx | other | stored | req/s | p50 ms | p99 ms | CPU ms per call |\n|---|---:|---:|---:|---:|---:|---:|---|");
 for (const r of rows) {
   const cpu = Object.entries(r.result.cpuMsPerCall).map(([name, ms]) => `${name} ${fmt(ms, 2)}`).join(", ");
@@ -210,7 +227,9 @@ console.log("req/s: stored messages per second for the product's sends, audited 
 const ratio = (label: string, a: Row | undefined, b: Row | undefined) => {
   if (a && b) console.log(`${label}: ${fmt(rate(a) / rate(b), 3)}`);
 };
-ratio("product send_message / bare send_message", productSend, bareSend);
-ratio("product describe_grant / bare send_message", describe, bareSend);
-ratio("product token / node-oidc-provider token", productToken, oidcToken);
+for (const p of products) {
+  ratio(`product send_message (${p.database}) / bare send_message`, p.send, bareSend);
+  ratio(`product describe_grant (${p.database}) / bare send_message`, p.describe, bareSend);
+  ratio(`product token (${p.database}) / node-oidc-provider token`, p.token, oidcToken);
+}
 if (profileDir) console.log(`Web app CPU profiles (one per product load, in order): ${profileDir} (npx tsx bench/profile-summary.ts <file>)`);
