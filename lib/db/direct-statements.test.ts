@@ -158,7 +158,8 @@ describe.each(testDatabases().filter((t) => t.name === "postgresql"))("raw state
         return { inserted, updated, none };
       }),
     );
-    expect(sql).toEqual(['INSERT INTO "Message"', 'UPDATE "Message" SET', 'UPDATE "Message" SET']);
+    // The first went through Prisma, marked so the adapter names the connection; the rest did not.
+    expect(sql).toEqual(['UPDATE "Message" SET', 'UPDATE "Message" SET']);
     expect(result).toEqual({ inserted: 1, updated: 1, none: 0 });
     await expect(db.message.findUniqueOrThrow({ where: { id: "pg-direct-1" } })).resolves.toMatchObject({ attempts: 3, createdAt: new Date("2026-12-03T06:00:00.123Z") });
   });
@@ -202,6 +203,7 @@ describe.each(testDatabases().filter((t) => t.name === "postgresql"))("raw state
     try {
       let kept: Tx | undefined;
       await writeTransaction(single, async (tx) => {
+        await insertMessage(tx, "pg-direct-5b"); // names the connection: later statements are direct
         kept = tx;
       });
       await expect(insertMessage(kept!, "pg-direct-6")).rejects.toThrow("Transaction already closed");
@@ -216,6 +218,21 @@ describe.each(testDatabases().filter((t) => t.name === "postgresql"))("raw state
     } finally {
       await single.$disconnect();
     }
+  });
+
+  it("each reach their own transaction's connection when many transactions run at once", async () => {
+    const ids = (k: number) => [0, 1, 2].map((i) => `pg-many-${k}-${i}`);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 24 }, (_, k) =>
+        writeTransaction(db, async (tx) => {
+          for (const id of ids(k)) await insertMessage(tx, id);
+          if (k % 2 === 1) throw new Error("roll back");
+        }),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === "rejected")).toHaveLength(12);
+    const stored = (await db.message.findMany({ where: { id: { startsWith: "pg-many-" } }, select: { id: true } })).map((m) => m.id).sort();
+    expect(stored).toEqual(Array.from({ length: 12 }, (_, j) => ids(2 * j)).flat().sort());
   });
 
   it("stay on their own transaction's connection when the callback starts another transaction", async () => {

@@ -20,8 +20,9 @@
 // object value, an expression column) goes through Prisma as before. Errors are better-sqlite3's
 // own (code SQLITE_CONSTRAINT_UNIQUE and so on), with their messages.
 //
-// On PostgreSQL (./pg-runtime.ts), the two $executeRaw forms with plain values run directly
-// (pgDirect below). Errors are node-postgres's own (code 23505 and so on).
+// On PostgreSQL (./pg-runtime.ts), the two $executeRaw forms with plain values run directly,
+// from the transaction's second statement on (pgDirect below). Errors are node-postgres's own
+// (code 23505 and so on).
 import type { Tx } from "./client";
 import type { PgTransactionSlot } from "./pg-runtime";
 import type { SqliteConnection, Statement } from "./sqlite-runtime";
@@ -148,21 +149,22 @@ export function sqliteDirect(connection: SqliteConnection): DirectConnection | u
 }
 
 /**
- * The PostgreSQL connection's side, while its transaction is open; else undefined. Only
- * statements that change rows run directly: a query's answer would need Prisma's mapping of
- * PostgreSQL's types (timestamps, 64-bit integers, numerics, JSON), so queries stay Prisma's.
- * Values that are not strings, numbers, booleans or null (a Date, say, which node-postgres
- * would send in local time and Prisma sends in UTC) leave the statement to Prisma too.
+ * The PostgreSQL connection's side. Only statements that change rows run directly: a query's
+ * answer would need Prisma's mapping of PostgreSQL's types (timestamps, 64-bit integers,
+ * numerics, JSON), so queries stay Prisma's. Values that are not strings, numbers, booleans or
+ * null (a Date, say, which node-postgres would send in local time and Prisma sends in UTC) leave
+ * the statement to Prisma too. Until the slot knows its connection, a statement goes through
+ * Prisma marked with the slot's comment, which tells the adapter's transaction to fill it
+ * (./pg-runtime.ts).
  */
-export function pgDirect(slot: PgTransactionSlot): DirectConnection | undefined {
-  const client = slot.client;
-  if (!client || !slot.open) return undefined;
+export function pgDirect(slot: PgTransactionSlot, tx: Tx): DirectConnection {
   return {
     placeholder: (i) => `$${i}`,
     execute(sql, values) {
       if (!values.every((v) => v === null || v === undefined || ["string", "number", "bigint", "boolean"].includes(typeof v))) return undefined;
+      if (!slot.client) return tx.$executeRawUnsafe(slot.marker + sql, ...values);
       if (!slot.open) return Promise.reject(closed());
-      return client.query(sql, values).then((result) => result.rowCount ?? 0);
+      return slot.client.query(sql, values).then((result) => result.rowCount ?? 0);
     },
     query: () => undefined,
   };

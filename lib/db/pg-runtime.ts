@@ -3,17 +3,18 @@
 //
 // Why: a raw statement through Prisma's interactive transaction cost about 310 µs of CPU on the
 // event loop, against about 75 µs for the same statement sent by node-postgres on the same
-// connection (docs/benchmarks.md, "Raw statements straight to the connection").
+// connection (docs/benchmarks.md, "Raw statements on PostgreSQL").
 //
 // Prisma opens every transaction through the adapter's startTransaction, which takes a client
-// from the pool, sends BEGIN and returns the transaction, on which Prisma later runs COMMIT (or
-// ROLLBACK) and then commit() (or rollback()), which hands the client back to the pool. Several
-// transactions are open at once on different clients, so which one a transaction callback runs
-// in is told by an AsyncLocalStorage slot: writeTransaction (./transaction.ts) opens a slot and
-// calls $transaction inside it, and startTransaction, called in that same async context, fills
-// the slot with the client it took. A slot is filled once: a transaction started from inside
-// the callback (on the outer client) does not take it over.
-import { AsyncLocalStorage } from "node:async_hooks";
+// from the pool and sends BEGIN; Prisma later runs COMMIT (or ROLLBACK) on it and then commit()
+// (or rollback()), which hands the client back to the pool. Several transactions are open at
+// once on different clients, and Prisma does not say which one a transaction callback runs in.
+// So the callback's first raw statement still goes through Prisma, marked with a comment naming
+// the callback's slot (`/* transaction <n> */`): the adapter's transaction that is handed that
+// statement is the callback's own, and it fills the slot with its client before running it.
+// Statements after it go to that client directly. (Tracking the callback through an
+// AsyncLocalStorage was measured first: once enabled, it taxes every promise the process makes,
+// and the token endpoint's event loop lost about a fifth of its rate.)
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
 import type { PoolClient } from "pg";
 
@@ -24,49 +25,74 @@ interface AdapterInternals {
 
 interface AdapterTransaction {
   client?: PoolClient;
+  queryRaw(query: SqlQuery): Promise<unknown>;
   executeRaw(query: SqlQuery): Promise<number>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
 
-/** The connection of one write transaction, while it is open. */
+/** The connection of one write transaction, once its first raw statement has named it. */
 export interface PgTransactionSlot {
+  /** The comment the first statement carries; unique while the slot waits. */
+  readonly marker: string;
   client: PoolClient | undefined;
   /** False from the moment Prisma sends COMMIT or ROLLBACK: the client may go back to the pool. */
   open: boolean;
 }
 
-/** Where the slots of a client's transactions live (one per database client, see ./client.ts). */
-export class PgTransactions {
-  private readonly storage = new AsyncLocalStorage<PgTransactionSlot>();
+const MARKER = /^\/\* transaction (\d+) \*\/ /;
+const ENDS = /^\s*(COMMIT|ROLLBACK)\s*$/i;
 
-  /** Runs `fn` (which starts one transaction) with a slot its transaction fills. */
-  run<T>(slot: PgTransactionSlot, fn: () => Promise<T>): Promise<T> {
-    return this.storage.run(slot, fn);
+/** The slots of one database client's write transactions that wait for their first statement. */
+export class PgTransactions {
+  private readonly waiting = new Map<string, PgTransactionSlot>();
+  private next = 0;
+
+  /** A slot for a transaction about to start; `release` it when the transaction has ended. */
+  slot(): PgTransactionSlot {
+    const id = String((this.next = (this.next + 1) % Number.MAX_SAFE_INTEGER));
+    const slot: PgTransactionSlot = { marker: `/* transaction ${id} */ `, client: undefined, open: false };
+    this.waiting.set(id, slot);
+    return slot;
   }
 
-  /** Called by the adapter when it has begun a transaction on `client`. */
+  release(slot: PgTransactionSlot): void {
+    this.waiting.delete(MARKER.exec(slot.marker)![1]!);
+  }
+
+  /** Called by the adapter for each transaction it begins: watches its statements for a marker. */
   began(tx: AdapterTransaction): void {
-    const slot = this.storage.getStore();
-    if (!slot || slot.client || !tx.client) return;
-    slot.client = tx.client;
-    slot.open = true;
-    const close = () => {
-      slot.open = false;
+    let owner: PgTransactionSlot | undefined;
+    const watch = (query: SqlQuery) => {
+      const marked = MARKER.exec(query.sql);
+      if (marked && !owner) {
+        const slot = this.waiting.get(marked[1]!);
+        if (slot && !slot.client) {
+          this.waiting.delete(marked[1]!);
+          slot.client = tx.client;
+          slot.open = true;
+          owner = slot;
+        }
+      } else if (owner && ENDS.test(query.sql)) owner.open = false;
     };
+    const queryRaw = tx.queryRaw.bind(tx);
     const executeRaw = tx.executeRaw.bind(tx);
-    tx.executeRaw = (query: SqlQuery) => {
-      if (/^\s*(COMMIT|ROLLBACK)\s*$/i.test(query.sql)) close();
+    tx.queryRaw = (query) => {
+      watch(query);
+      return queryRaw(query);
+    };
+    tx.executeRaw = (query) => {
+      watch(query);
       return executeRaw(query);
     };
     const commit = tx.commit.bind(tx);
     const rollback = tx.rollback.bind(tx);
     tx.commit = () => {
-      close();
+      if (owner) owner.open = false;
       return commit();
     };
     tx.rollback = () => {
-      close();
+      if (owner) owner.open = false;
       return rollback();
     };
   }
@@ -86,7 +112,9 @@ export function pgRuntimeFactory(factory: SqlDriverAdapterFactory, transactions:
       const original = internals.startTransaction.bind(internals);
       internals.startTransaction = async (isolationLevel?: unknown) => {
         const tx = await original(isolationLevel);
-        transactions.began(tx);
+        // A transaction of another shape is left alone: no slot is ever filled, and every
+        // statement goes through Prisma as it would without this module.
+        if (typeof tx.executeRaw === "function" && typeof tx.queryRaw === "function" && tx.client) transactions.began(tx);
         return tx;
       };
       return adapter;

@@ -15,7 +15,6 @@
 import { pgTransactionsOf, sqliteConnectionOf, type Db, type Tx } from "./client";
 import { openCommitHooks, runCommitHooks } from "./after-commit";
 import { directStatements, pgDirect, sqliteDirect } from "./direct-statements";
-import type { PgTransactionSlot } from "./pg-runtime";
 
 type Hook = () => Promise<unknown>;
 
@@ -31,12 +30,13 @@ export function beforeCommit(tx: Tx, hook: Hook): void {
 export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let client: Tx | undefined;
   const pg = pgTransactionsOf(db);
-  const slot: PgTransactionSlot = { client: undefined, open: false };
-  const transaction = () =>
-    db.$transaction(
+  const slot = pg?.slot();
+  let result: T;
+  try {
+    result = await db.$transaction(
       async (prismaTx) => {
         const connection = sqliteConnectionOf(db);
-        const direct = connection ? sqliteDirect(connection) : pgDirect(slot);
+        const direct = connection ? sqliteDirect(connection) : slot ? pgDirect(slot, prismaTx) : undefined;
         const tx = direct ? directStatements(prismaTx, direct) : prismaTx;
         client = tx;
         openCommitHooks(tx, db);
@@ -49,7 +49,9 @@ export async function writeTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): P
       },
       { maxWait: 15_000, timeout: 15_000 },
     );
-  const result = await (pg ? pg.run(slot, transaction) : transaction());
+  } finally {
+    if (slot) pg!.release(slot);
+  }
   // Committed: lib/db/after-commit.ts.
   if (client) await runCommitHooks(client);
   return result;
