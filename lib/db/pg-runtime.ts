@@ -15,8 +15,9 @@
 // Statements after it go to that client directly. (Tracking the callback through an
 // AsyncLocalStorage was measured first: once enabled, it taxes every promise the process makes,
 // and the token endpoint's event loop lost about a fifth of its rate.)
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
 import type { PoolClient } from "pg";
+import { adjustedFactory } from "./adapter-factory";
 
 /** The part of the adapter's internals this module relies on (adapter-pg 7.10). */
 interface AdapterInternals {
@@ -100,24 +101,18 @@ export class PgTransactions {
 
 /** Wraps the adapter factory so every transaction it begins is offered to `transactions`. */
 export function pgRuntimeFactory(factory: SqlDriverAdapterFactory, transactions: PgTransactions): SqlDriverAdapterFactory {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    async connect(): Promise<SqlDriverAdapter> {
-      const adapter = await factory.connect();
-      const internals = adapter as unknown as AdapterInternals;
-      if (typeof internals.startTransaction !== "function") {
-        throw new Error("pg-runtime: the PostgreSQL driver adapter changed shape; review lib/db/pg-runtime.ts");
-      }
-      const original = internals.startTransaction.bind(internals);
-      internals.startTransaction = async (isolationLevel?: unknown) => {
-        const tx = await original(isolationLevel);
-        // A transaction of another shape is left alone: no slot is ever filled, and every
-        // statement goes through Prisma as it would without this module.
-        if (typeof tx.executeRaw === "function" && typeof tx.queryRaw === "function" && tx.client) transactions.began(tx);
-        return tx;
-      };
-      return adapter;
-    },
-  };
+  return adjustedFactory(factory, (adapter) => {
+    const internals = adapter as unknown as AdapterInternals;
+    if (typeof internals.startTransaction !== "function") {
+      throw new Error("pg-runtime: the PostgreSQL driver adapter changed shape; review lib/db/pg-runtime.ts");
+    }
+    const original = internals.startTransaction.bind(internals);
+    internals.startTransaction = async (isolationLevel?: unknown) => {
+      const tx = await original(isolationLevel);
+      // A transaction of another shape is left alone: no slot is ever filled, and every
+      // statement goes through Prisma as it would without this module.
+      if (typeof tx.executeRaw === "function" && typeof tx.queryRaw === "function" && tx.client) transactions.began(tx);
+      return tx;
+    };
+  });
 }

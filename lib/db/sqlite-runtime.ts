@@ -18,8 +18,9 @@
 //   automatic checkpoint comes only at WAL_AUTOCHECKPOINT_PAGES, as a backstop.
 // - The connection is handed to a write transaction's raw statements (./direct-statements.ts)
 //   through a SqliteConnection, which also says which transaction is open on it right now.
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
 import type BetterSqlite3 from "better-sqlite3";
+import { adjustedFactory } from "./adapter-factory";
 import { isBusyError, LOCK_WAIT_MS, lockBackoff } from "./busy";
 import { WAL_AUTOCHECKPOINT_PAGES } from "./wal-checkpointer";
 
@@ -83,37 +84,31 @@ const STATEMENT_CACHE_SIZE = 500;
  * connection it opened last is published in `connection`.
  */
 export function sqliteRuntimeFactory(factory: SqlDriverAdapterFactory, connection: SqliteConnectionRef): SqlDriverAdapterFactory {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    async connect(): Promise<SqlDriverAdapter> {
-      const adapter = await factory.connect();
-      const internals = adapter as unknown as AdapterInternals;
-      if (
-        typeof internals.client?.prepare !== "function" ||
-        typeof internals.performIO !== "function" ||
-        typeof internals.executeIO !== "function" ||
-        typeof internals.startTransaction !== "function"
-      ) {
-        throw new Error("sqlite-runtime: the SQLite driver adapter changed shape; review lib/db/sqlite-runtime.ts");
-      }
-      internals.client.pragma("busy_timeout = 0");
-      internals.client.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      const lock: LockState = { refused: false };
-      const statement = cacheStatements(internals.client, lock);
-      retryWhenBusy(internals);
-      const transactions = { open: 0 };
-      waitForWriteLock(internals, lock, transactions);
-      connection.current = {
-        statement,
-        get openTransaction() {
-          // A ROLLBACK or COMMIT statement ends the transaction before the adapter hears of it.
-          return internals.client.inTransaction ? transactions.open : 0;
-        },
-      };
-      return adapter;
-    },
-  };
+  return adjustedFactory(factory, (adapter) => {
+    const internals = adapter as unknown as AdapterInternals;
+    if (
+      typeof internals.client?.prepare !== "function" ||
+      typeof internals.performIO !== "function" ||
+      typeof internals.executeIO !== "function" ||
+      typeof internals.startTransaction !== "function"
+    ) {
+      throw new Error("sqlite-runtime: the SQLite driver adapter changed shape; review lib/db/sqlite-runtime.ts");
+    }
+    internals.client.pragma("busy_timeout = 0");
+    internals.client.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    const lock: LockState = { refused: false };
+    const statement = cacheStatements(internals.client, lock);
+    retryWhenBusy(internals);
+    const transactions = { open: 0 };
+    waitForWriteLock(internals, lock, transactions);
+    connection.current = {
+      statement,
+      get openTransaction() {
+        // A ROLLBACK or COMMIT statement ends the transaction before the adapter hears of it.
+        return internals.client.inTransaction ? transactions.open : 0;
+      },
+    };
+  });
 }
 
 function cacheStatements(client: BetterSqlite3.Database, lock: LockState): (sql: string) => Statement {
