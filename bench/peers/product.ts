@@ -8,6 +8,7 @@ import path from "node:path";
 import pg from "pg";
 import { childPids } from "../load";
 import { spawnPeer, type Peer } from "./spawn";
+import { maintenanceUrl } from "../../tests/harness/databases";
 
 /** Budgets that would otherwise refuse a load test from one client on loopback (.env.example). */
 export const PRODUCT_LIMITS: Record<string, string> = {
@@ -34,7 +35,7 @@ export interface Product {
 
 async function freshPostgres(url: string): Promise<void> {
   const target = new URL(url);
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: "/postgres" }).toString() });
+  const admin = new pg.Client({ connectionString: maintenanceUrl(url) });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${target.pathname.slice(1)} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${target.pathname.slice(1)}`);

@@ -17,19 +17,17 @@
 // and the token endpoint's event loop lost about a fifth of its rate.)
 import type { SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
 import type { PoolClient } from "pg";
-import { adjustedFactory } from "./adapter-factory";
+import { adjustedFactory, whenEnded, type EndableTransaction } from "./adapter-factory";
 
 /** The part of the adapter's internals this module relies on (adapter-pg 7.10). */
 interface AdapterInternals {
   startTransaction(isolationLevel?: unknown): Promise<AdapterTransaction>;
 }
 
-interface AdapterTransaction {
+interface AdapterTransaction extends EndableTransaction {
   client?: PoolClient;
   queryRaw(query: SqlQuery): Promise<unknown>;
   executeRaw(query: SqlQuery): Promise<number>;
-  commit(): Promise<void>;
-  rollback(): Promise<void>;
 }
 
 /** The connection of one write transaction, once its first raw statement has named it. */
@@ -41,24 +39,25 @@ export interface PgTransactionSlot {
   open: boolean;
 }
 
-const MARKER = /^\/\* transaction (\d+) \*\/ /;
+const MARKER = /^\/\* transaction \d+ \*\/ /;
 const ENDS = /^\s*(COMMIT|ROLLBACK)\s*$/i;
 
 /** The slots of one database client's write transactions that wait for their first statement. */
 export class PgTransactions {
+  /** By marker. */
   private readonly waiting = new Map<string, PgTransactionSlot>();
   private next = 0;
 
   /** A slot for a transaction about to start; `release` it when the transaction has ended. */
   slot(): PgTransactionSlot {
-    const id = String((this.next = (this.next + 1) % Number.MAX_SAFE_INTEGER));
-    const slot: PgTransactionSlot = { marker: `/* transaction ${id} */ `, client: undefined, open: false };
-    this.waiting.set(id, slot);
+    this.next = (this.next + 1) % Number.MAX_SAFE_INTEGER;
+    const slot: PgTransactionSlot = { marker: `/* transaction ${this.next} */ `, client: undefined, open: false };
+    this.waiting.set(slot.marker, slot);
     return slot;
   }
 
   release(slot: PgTransactionSlot): void {
-    this.waiting.delete(MARKER.exec(slot.marker)![1]!);
+    this.waiting.delete(slot.marker);
   }
 
   /** Called by the adapter for each transaction it begins: watches its statements for a marker. */
@@ -67,9 +66,9 @@ export class PgTransactions {
     const watch = (query: SqlQuery) => {
       const marked = MARKER.exec(query.sql);
       if (marked && !owner) {
-        const slot = this.waiting.get(marked[1]!);
+        const slot = this.waiting.get(marked[0]);
         if (slot && !slot.client) {
-          this.waiting.delete(marked[1]!);
+          this.waiting.delete(marked[0]);
           slot.client = tx.client;
           slot.open = true;
           owner = slot;
@@ -86,16 +85,9 @@ export class PgTransactions {
       watch(query);
       return executeRaw(query);
     };
-    const commit = tx.commit.bind(tx);
-    const rollback = tx.rollback.bind(tx);
-    tx.commit = () => {
+    whenEnded(tx, () => {
       if (owner) owner.open = false;
-      return commit();
-    };
-    tx.rollback = () => {
-      if (owner) owner.open = false;
-      return rollback();
-    };
+    });
   }
 }
 

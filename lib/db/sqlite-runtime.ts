@@ -20,7 +20,7 @@
 //   through a SqliteConnection, which also says which transaction is open on it right now.
 import type { SqlDriverAdapterFactory, SqlQuery } from "@prisma/driver-adapter-utils";
 import type BetterSqlite3 from "better-sqlite3";
-import { adjustedFactory } from "./adapter-factory";
+import { adjustedFactory, whenEnded, type EndableTransaction } from "./adapter-factory";
 import { isBusyError, LOCK_WAIT_MS, lockBackoff } from "./busy";
 import { WAL_AUTOCHECKPOINT_PAGES } from "./wal-checkpointer";
 
@@ -32,27 +32,7 @@ interface AdapterInternals {
   client: BetterSqlite3.Database;
   performIO(query: SqlQuery): Promise<unknown>;
   executeIO(query: SqlQuery): Promise<unknown>;
-  startTransaction(isolationLevel?: unknown): Promise<AdapterTransaction>;
-}
-
-interface AdapterTransaction {
-  commit(): Promise<void>;
-  rollback(): Promise<void>;
-}
-
-/** Marks the connection free of `tx` once Prisma ends it either way. */
-function endsTransaction(tx: AdapterTransaction, transactions: { open: number }): AdapterTransaction {
-  const commit = tx.commit.bind(tx);
-  const rollback = tx.rollback.bind(tx);
-  tx.commit = () => {
-    transactions.open = 0;
-    return commit();
-  };
-  tx.rollback = () => {
-    transactions.open = 0;
-    return rollback();
-  };
-  return tx;
+  startTransaction(isolationLevel?: unknown): Promise<EndableTransaction>;
 }
 
 /** Whether the last BEGIN of a connection was refused the write lock (see beginImmediately). */
@@ -187,7 +167,11 @@ function waitForWriteLock(internals: AdapterInternals, lock: LockState, transact
       const tx = await original(isolationLevel);
       if (!lock.refused) {
         transactions.open = ++opened;
-        return endsTransaction(tx, transactions);
+        // The connection is free of it once Prisma ends it either way.
+        whenEnded(tx, () => {
+          transactions.open = 0;
+        });
+        return tx;
       }
       // Nothing has run in it: end it (the adapter's rollback only releases its mutex).
       internals.client.prepare("ROLLBACK").run();

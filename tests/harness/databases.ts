@@ -47,6 +47,13 @@ function sqliteDatabase(): TestDatabase {
   };
 }
 
+/** The server's maintenance database at the same address and role as `url`, for CREATE and DROP DATABASE. */
+export function maintenanceUrl(url: string): string {
+  const u = new URL(url);
+  u.pathname = "/postgres";
+  return u.toString();
+}
+
 function postgresDatabase(baseUrl: string): TestDatabase {
   let url = "";
   let name = "";
@@ -59,9 +66,7 @@ function postgresDatabase(baseUrl: string): TestDatabase {
       // The URL may name a database that does not exist yet (bench:compare creates its own from
       // the same BENCH_DATABASE_URL): CREATE DATABASE then runs from the server's maintenance one.
       if ((err as { code?: unknown }).code !== "3D000") throw err;
-      const maintenance = new URL(baseUrl);
-      maintenance.pathname = "/postgres";
-      c = new pg.Client({ connectionString: maintenance.toString() });
+      c = new pg.Client({ connectionString: maintenanceUrl(baseUrl) });
       await c.connect();
     }
     try {
